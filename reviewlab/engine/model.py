@@ -1,0 +1,232 @@
+"""The engine's value types: findings, diagnostics and the result of a review.
+
+Everything here is plain, immutable and serialisable to JSON-compatible dicts, so results can
+cross process boundaries, be cached, stored and rendered without the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: info=0 ... critical=4."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class Category(StrEnum):
+    SECURITY = "security"
+    QUALITY = "quality"
+    PERFORMANCE = "performance"
+    ARCHITECTURE = "architecture"
+
+
+class Confidence(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range: 1-based lines, 1-based columns counted in Unicode code points, end inclusive line, end column exclusive."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """Replace the text in ``span`` with ``text``."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A known fix for a finding, as text replacements in the same file."""
+
+    description: str
+    replacements: tuple[Replacement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found in one file."""
+
+    rule_id: str
+    category: Category
+    severity: Severity
+    confidence: Confidence
+    cwe: int | None
+    path: str
+    span: Span
+    snippet: str
+    message: str
+    fingerprint: str = ""
+    fix: Fix | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "category": self.category.value,
+            "severity": self.severity.value,
+            "confidence": self.confidence.value,
+            "cwe": self.cwe,
+            "path": self.path,
+            "start_line": self.span.start_line,
+            "start_column": self.span.start_column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "snippet": self.snippet,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+            "fix": None,
+        }
+        if self.fix is not None:
+            data["fix"] = {
+                "description": self.fix.description,
+                "replacements": [
+                    {
+                        "start_line": r.span.start_line,
+                        "start_column": r.span.start_column,
+                        "end_line": r.span.end_line,
+                        "end_column": r.span.end_column,
+                        "text": r.text,
+                    }
+                    for r in self.fix.replacements
+                ],
+            }
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        fix = None
+        if data.get("fix"):
+            fix = Fix(
+                description=data["fix"]["description"],
+                replacements=tuple(
+                    Replacement(
+                        Span(r["start_line"], r["start_column"], r["end_line"], r["end_column"]),
+                        r["text"],
+                    )
+                    for r in data["fix"]["replacements"]
+                ),
+            )
+        return cls(
+            rule_id=data["rule_id"],
+            category=Category(data["category"]),
+            severity=Severity(data["severity"]),
+            confidence=Confidence(data["confidence"]),
+            cwe=data["cwe"],
+            path=data["path"],
+            span=Span(data["start_line"], data["start_column"], data["end_line"], data["end_column"]),
+            snippet=data["snippet"],
+            message=data["message"],
+            fingerprint=data.get("fingerprint", ""),
+            fix=fix,
+        )
+
+
+class DiagnosticKind(StrEnum):
+    """Why a file was skipped or only partly analysed."""
+
+    SKIPPED_BINARY = "skipped-binary"
+    SKIPPED_TOO_LARGE = "skipped-too-large"
+    SKIPPED_SYMLINK = "skipped-symlink"
+    SKIPPED_SPECIAL = "skipped-special-file"
+    UNREADABLE = "unreadable"
+    DECODE_ERROR = "decode-error"
+    SYNTAX_ERROR = "syntax-error"
+    SYMLINK_LOOP = "symlink-loop"
+    NO_FILES = "no-files"
+    INTERNAL_ERROR = "internal-error"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """Something the user should know about the run that is not a finding."""
+
+    kind: DiagnosticKind
+    path: str
+    message: str
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "path": self.path, "message": self.message, "line": self.line}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
+        return cls(DiagnosticKind(data["kind"]), data["path"], data["message"], data.get("line"))
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file that was reviewed."""
+
+    path: str
+    language: str
+    lines: int
+    sha256: str
+    cached: bool = False
+
+
+@dataclass(slots=True)
+class ReviewResult:
+    """The outcome of reviewing one tree."""
+
+    root: str
+    rule_pack_version: str
+    started_at: str
+    finished_at: str = ""
+    duration_seconds: float = 0.0
+    files: list[FileRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def lines(self) -> int:
+        return sum(f.lines for f in self.files)
+
+    @property
+    def cache_hits(self) -> int:
+        return sum(1 for f in self.files if f.cached)
+
+    def counts_by_severity(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        return counts
+
+    def counts_by_category(self) -> dict[str, int]:
+        counts = {c.value: 0 for c in Category}
+        for finding in self.findings:
+            counts[finding.category.value] += 1
+        return counts
+
+    def worst_severity(self) -> Severity | None:
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)

@@ -1,0 +1,53 @@
+"""The rule registry: every rule of every pack, by id.
+
+A new rule is one ``Rule(...)`` in its language's pack module; a new pack is one module plus one
+line in ``_PACKS``. ``tests/rules`` walks this registry: every rule has docs and a fixture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from functools import cache
+
+from reviewlab import __version__
+from reviewlab.engine.rules import go, java, javascript, python
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+
+__all__ = ["Captures", "FileContext", "Hit", "Rule", "RuleDocs", "all_rules", "get_rule", "rule_pack_version"]
+
+_PACKS = (python, javascript, java, go)
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every registered rule, in a stable order."""
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for pack in _PACKS:
+        for rule in pack.RULES:
+            if rule.id in seen:
+                raise ValueError(f"duplicate rule id {rule.id}")
+            seen.add(rule.id)
+            rules.append(rule)
+    return tuple(rules)
+
+
+@cache
+def _by_id() -> dict[str, Rule]:
+    return {rule.id: rule for rule in all_rules()}
+
+
+def get_rule(rule_id: str) -> Rule | None:
+    return _by_id().get(rule_id)
+
+
+@cache
+def rule_pack_version() -> str:
+    """A version for cached results: changes whenever any rule's code or metadata changes."""
+    digest = hashlib.sha256(__version__.encode())
+    from reviewlab.engine.rules import base, complexity
+
+    for module in (base, complexity, *_PACKS):
+        digest.update(inspect.getsource(module).encode())
+    return f"{__version__}+{digest.hexdigest()[:12]}"

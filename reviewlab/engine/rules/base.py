@@ -1,0 +1,144 @@
+"""What a rule is: metadata as data, a tree-sitter query, and optionally a Python check.
+
+A rule's ``query`` selects candidate nodes. All rules of a language are compiled into one
+combined query that runs once per file; each match is handed to the rule that owns the pattern.
+A rule without ``check`` reports the node captured as ``@finding``; a rule with ``check`` decides
+in Python (and may report several nodes or none). A rule with ``finish`` is called once at the end
+of the file with what it collected in ``ctx.state`` — aggregate rules such as complexity use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter
+
+from reviewlab.engine.model import Category, Confidence, Fix, Replacement, Severity, Span
+
+Captures = dict[str, list[tree_sitter.Node]]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDocs:
+    """Rule documentation under ruff's headings."""
+
+    what: str
+    why: str
+    example: str
+    use_instead: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule's report: the node to flag, and optionally a specific message and a fix."""
+
+    node: tree_sitter.Node
+    message: str | None = None
+    fix: Fix | None = None
+
+
+class FileContext:
+    """What a rule's check sees of the file under analysis."""
+
+    __slots__ = ("_line_starts", "language", "options", "path", "source", "state", "tree")
+
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        source: bytes,
+        tree: tree_sitter.Tree,
+        options: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        self.path = path
+        self.language = language
+        self.source = source
+        self.tree = tree
+        self.options = options
+        self.state: dict[str, Any] = {}
+        self._line_starts: list[int] | None = None
+
+    def text(self, node: tree_sitter.Node) -> str:
+        """The node's source text, decoded leniently."""
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def option(self, rule: Rule, name: str) -> Any:
+        """A rule option: the project's configured value, else the rule's default."""
+        configured = self.options.get(rule.id, {})
+        if name in configured:
+            return configured[name]
+        return rule.options[name]
+
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.source.find
+            pos = find(b"\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find(b"\n", pos + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def line_bytes(self, row: int) -> bytes:
+        """The bytes of 0-based line ``row`` without its line break."""
+        starts = self.line_starts()
+        if row >= len(starts):
+            return b""
+        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self.source)
+        return self.source[starts[row] : end].rstrip(b"\r")
+
+    def column(self, row: int, byte_column: int) -> int:
+        """The 1-based code point column of a byte column on line ``row``."""
+        line = self.line_bytes(row)
+        prefix = line[:byte_column]
+        if prefix.isascii():
+            return byte_column + 1
+        return len(prefix.decode("utf-8", "replace")) + 1
+
+    def span(self, node: tree_sitter.Node) -> Span:
+        start, end = node.start_point, node.end_point
+        return Span(
+            start.row + 1,
+            self.column(start.row, start.column),
+            end.row + 1,
+            self.column(end.row, end.column),
+        )
+
+    def replace(self, node: tree_sitter.Node, text: str, description: str) -> Fix:
+        """A fix that replaces the node's text."""
+        return Fix(description, (Replacement(self.span(node), text),))
+
+
+Check = Callable[["Rule", Captures, FileContext], Iterable[Hit]]
+Finish = Callable[["Rule", FileContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: stable id (never reused), metadata, docs, and how it matches."""
+
+    id: str
+    title: str
+    category: Category
+    severity: Severity
+    confidence: Confidence
+    cwe: int | None
+    languages: tuple[str, ...]
+    message: str
+    docs: RuleDocs
+    query: str
+    check: Check | None = None
+    finish: Finish | None = None
+    references: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def hits(self, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+        if self.check is not None:
+            return self.check(self, captures, ctx)
+        nodes = captures.get("finding")
+        if not nodes:
+            return ()
+        return (Hit(nodes[0]),)

@@ -1,0 +1,38 @@
+"""The library's exception tree.
+
+Every error the library raises on purpose derives from ``ReviewlabError``; faces translate these
+into their own vocabulary (exit codes in the CLI, problem responses in the API) at the seam.
+
+    ReviewlabError
+    ├── InputError            the user asked for something that cannot be reviewed
+    │   ├── PathNotFoundError
+    │   └── ConfigError       a configuration file or value is invalid
+    ├── SettingsError         the process environment is misconfigured
+    └── StoreError            the operational store failed
+"""
+
+from __future__ import annotations
+
+
+class ReviewlabError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InputError(ReviewlabError):
+    """The request names input that cannot be reviewed."""
+
+
+class PathNotFoundError(InputError):
+    """The path to review does not exist."""
+
+
+class ConfigError(InputError):
+    """A configuration file or value is invalid."""
+
+
+class SettingsError(ReviewlabError):
+    """The process settings (environment variables) are invalid."""
+
+
+class StoreError(ReviewlabError):
+    """The operational store could not complete an operation."""

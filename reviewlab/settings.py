@@ -1,0 +1,84 @@
+"""The one settings object: environment variables named as in the seed's Appendix B.
+
+Read when asked for (``get_settings()``), never at import time. Every switch between the embedded
+defaults and production engines (SQLite -> PostgreSQL, in-process -> Redis) is a value here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reviewlab.errors import SettingsError
+
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "your-secret-key", "your-csrf-secret", "secret"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    STAGING = "staging"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Process settings. Secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    reviewlab_home: Path = Field(default_factory=lambda: Path.home() / ".reviewlab")
+    database_url: str | None = None
+    redis_url: str | None = None
+    ollama_host: str = "http://localhost:11434"
+    ollama_model: str = "codellama:34b"
+    openai_api_key: SecretStr | None = None
+    anthropic_api_key: SecretStr | None = None
+    jwt_secret_key: SecretStr = SecretStr("")
+    csrf_secret_key: SecretStr = SecretStr("")
+    environment: Environment = Environment.DEVELOPMENT
+    debug: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment is Environment.DEVELOPMENT:
+            return self
+        for name in ("jwt_secret_key", "csrf_secret_key"):
+            value: SecretStr = getattr(self, name)
+            if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS or len(value.get_secret_value()) < 32:
+                raise ValueError(
+                    f"{name.upper()} must be set to a random value of at least 32 characters "
+                    f"when ENVIRONMENT={self.environment.value}"
+                )
+        return self
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.reviewlab_home / "cache"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.reviewlab_home / "reports"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The store's URL: ``DATABASE_URL`` (postgresql:// gets the psycopg driver) or a SQLite file."""
+        if not self.database_url:
+            return f"sqlite:///{self.reviewlab_home / 'reviewlab.db'}"
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in err.errors())
+        raise SettingsError(f"invalid settings: {problems}") from err

@@ -1,0 +1,71 @@
+"""Every rule has docs and a line-precise fixture: `ruleid:` lines must be flagged, `ok:` lines must not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reviewlab.engine.analyzer import RulePack, analyze_source
+from reviewlab.engine.languages import LANGUAGES, language_for_path
+from reviewlab.engine.rules import all_rules
+from reviewlab.engine.rules.base import Rule
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ANNOTATION = re.compile(r"(?:#|//|/\*)\s*(ruleid|ok):\s*([A-Z0-9-]+)")
+RULES = all_rules()
+
+
+def fixture_files(rule: Rule) -> list[Path]:
+    return sorted(p for p in FIXTURES.glob(f"{rule.id}.*") if language_for_path(p.name))
+
+
+def expected_lines(path: Path, rule_id: str) -> tuple[set[int], set[int]]:
+    """Lines annotated `ruleid` and `ok` for this rule; an annotation applies to the next code line."""
+    must, must_not = set(), set()
+    pending: list[str] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = ANNOTATION.search(line)
+        if match and line.strip().startswith(("#", "//", "/*")):
+            if match.group(2) == rule_id:
+                pending.append(match.group(1))
+            continue
+        for kind in pending:
+            (must if kind == "ruleid" else must_not).add(number)
+        pending = []
+    return must, must_not
+
+
+def test_rule_ids_are_unique_and_well_formed() -> None:
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id in ids:
+        assert re.fullmatch(r"(PY|JS|JAVA|GO)-[SQPA]\d{3}", rule_id), rule_id
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_metadata(rule: Rule) -> None:
+    assert rule.title and rule.message
+    assert rule.docs.what and rule.docs.why and rule.docs.example and rule.docs.use_instead
+    assert rule.languages
+    assert rule.id[rule.id.index("-") + 1] == rule.category.value[0].upper()
+    if rule.category.value == "security":
+        assert rule.cwe is not None, "security rules carry a CWE"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_fixture_is_line_precise(rule: Rule) -> None:
+    files = fixture_files(rule)
+    assert files, f"no fixture for {rule.id} in {FIXTURES}"
+    pack = RulePack([rule])
+    for path in files:
+        language = language_for_path(path.name)
+        assert language in LANGUAGES
+        must, must_not = expected_lines(path, rule.id)
+        assert must, f"{path.name} has no `ruleid: {rule.id}` line"
+        assert must_not, f"{path.name} has no `ok: {rule.id}` look-alike"
+        analysis = analyze_source(path.name, language, path.read_bytes(), pack)
+        found = {f.span.start_line for f in analysis.findings if f.rule_id == rule.id}
+        assert found == must, f"{path.name}: flagged {sorted(found)}, expected {sorted(must)}"
+        assert not analysis.diagnostics, f"{path.name} should parse cleanly: {analysis.diagnostics}"
