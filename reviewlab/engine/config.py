@@ -1,13 +1,13 @@
 """Review configuration: what to review and which rules to run, from a project's ``.reviewlab.toml``.
 
-    [reviewlab]
-    max_file_size = 1048576          # bytes; larger files are skipped with a diagnostic
-    exclude = ["migrations/", "*.min.js"]   # gitignore-style, on top of .gitignore
-    select = ["PY-", "JS-S001"]      # rule ids or id prefixes to run (default: all)
-    ignore = ["PY-Q002"]             # rule ids or id prefixes not to run
+[reviewlab]
+max_file_size = 1048576          # bytes; larger files are skipped with a diagnostic
+exclude = ["migrations/", "*.min.js"]   # gitignore-style, on top of .gitignore
+select = ["PY-", "JS-S001"]      # rule ids or id prefixes to run (default: all)
+ignore = ["PY-Q002"]             # rule ids or id prefixes not to run
 
-    [reviewlab.rules.PY-Q003]        # per-rule options
-    max_complexity = 15
+[reviewlab.rules.PY-Q003]        # per-rule options
+max_complexity = 15
 """
 
 from __future__ import annotations
@@ -64,9 +64,7 @@ def load_config(path: Path) -> ReviewConfig:
     try:
         config = ReviewConfig.model_validate(section)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'reviewlab'}: {e['msg']}" for e in err.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'reviewlab'}: {e['msg']}" for e in err.errors())
         raise ConfigError(f"invalid config {path}: {problems}") from err
     _check_rule_options(config, path)
     return config
@@ -81,9 +79,7 @@ def _check_rule_options(config: ReviewConfig, path: Path) -> None:
             raise ConfigError(f"invalid config {path}: unknown rule {rule_id!r} in [reviewlab.rules]")
         unknown = set(options) - set(rule.options)
         if unknown:
-            raise ConfigError(
-                f"invalid config {path}: rule {rule_id} has no option(s) {', '.join(sorted(unknown))}"
-            )
+            raise ConfigError(f"invalid config {path}: rule {rule_id} has no option(s) {', '.join(sorted(unknown))}")
 
 
 def discover_config(root: Path) -> ReviewConfig:

@@ -48,7 +48,7 @@ class Confidence(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A source range: 1-based lines, 1-based columns counted in Unicode code points, end inclusive line, end column exclusive."""
+    """A source range: 1-based lines; 1-based columns in Unicode code points, the end column exclusive."""
 
     start_line: int
     start_column: int

@@ -46,8 +46,12 @@ def test_rule_ids_are_unique_and_well_formed() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_metadata(rule: Rule) -> None:
-    assert rule.title and rule.message
-    assert rule.docs.what and rule.docs.why and rule.docs.example and rule.docs.use_instead
+    assert rule.title
+    assert rule.message
+    assert rule.docs.what
+    assert rule.docs.why
+    assert rule.docs.example
+    assert rule.docs.use_instead
     assert rule.languages
     assert rule.id[rule.id.index("-") + 1] == rule.category.value[0].upper()
     if rule.category.value == "security":

@@ -53,7 +53,9 @@ def _finish(rule: Rule, ctx: FileContext) -> Iterable[Hit]:
             )
 
 
-def complexity_rule(rule_id: str, language: str, function_query: str, decision_query: str, example: str, use_instead: str) -> Rule:
+def complexity_rule(
+    rule_id: str, language: str, function_query: str, decision_query: str, example: str, use_instead: str
+) -> Rule:
     """A high-complexity rule for one language from its function and decision-point node patterns."""
     return Rule(
         id=rule_id,
