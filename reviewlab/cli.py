@@ -1,0 +1,200 @@
+"""The ``reviewlab`` command.
+
+Exit codes: 0 done; 1 findings at or above ``--fail-on``; 2 usage or input error (one line on
+stderr, never a traceback); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reviewlab import __version__
+from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
+from reviewlab.engine.config import discover_config, load_config
+from reviewlab.engine.model import ReviewResult, Severity
+from reviewlab.engine.pipeline import ProgressEvent, review
+from reviewlab.errors import ReviewlabError
+from reviewlab.reports import FORMATS, render
+from reviewlab.reports.terminal import print_summary
+from reviewlab.settings import Settings, get_settings
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+REPORT_SUFFIXES = {"json": "json", "sarif": "sarif", "markdown": "md", "text": "txt"}
+PROGRESS_MIN_FILES = 50
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="reviewlab", description="Self-hosted AI code review lab.")
+    parser.add_argument("--version", action="version", version=f"reviewlab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rev = commands.add_parser("review", help="review a file or a directory tree")
+    rev.add_argument("path", type=Path, help="file or directory to review")
+    rev.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
+    rev.add_argument("--output", "-o", type=Path, help="write the report here instead of standard output")
+    rev.add_argument("--reports-dir", type=Path, help="also write every report format into this directory")
+    rev.add_argument("--jobs", "-j", type=_positive_int, help="parallel worker processes (default: CPU count)")
+    rev.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity] + ["none"],
+        default="none",
+        help="exit 1 when a finding is at or above this severity (default: none)",
+    )
+    rev.add_argument("--config", type=Path, help="configuration file (default: PATH/.reviewlab.toml)")
+    rev.add_argument("--no-cache", action="store_true", help="analyse every file, ignoring cached results")
+    rev.add_argument("--no-store", action="store_true", help="do not record the review in the history")
+    rev.set_defaults(handler=cmd_review)
+
+    hist = commands.add_parser("history", help="list past reviews")
+    hist.add_argument("--limit", type=_positive_int, default=20)
+    hist.add_argument("--format", choices=["text", "json"], default="text")
+    hist.set_defaults(handler=cmd_history)
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return number
+
+
+def _open_cache(settings: Settings, disabled: bool) -> ResultCache:
+    if disabled:
+        return NullCache()
+    return SqliteResultCache(settings.cache_dir / "results.sqlite3")
+
+
+def _run_with_progress(run: Callable[[Callable[[ProgressEvent], None] | None], ReviewResult]) -> ReviewResult:
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return run(None)
+    with Progress(
+        TextColumn("reviewing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("review", total=None, visible=False)
+
+        def on_progress(event: ProgressEvent) -> None:
+            if event.stage == "discover":
+                bar.update(task, total=event.total, visible=event.total >= PROGRESS_MIN_FILES)
+            elif event.stage == "analyze":
+                bar.update(task, completed=event.done)
+
+        return run(on_progress)
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    config = load_config(args.config) if args.config else discover_config(args.path)
+    cache = _open_cache(settings, args.no_cache)
+    try:
+        result = _run_with_progress(lambda progress: review(args.path, config, jobs=args.jobs, cache=cache, progress=progress))
+    finally:
+        cache.close()
+
+    out = Console(highlight=False, soft_wrap=True)
+    if args.output is not None:
+        _write(args.output, render(result, args.format))
+        print_summary(result, out)
+        out.print(f"report written to {args.output}")
+    elif args.format == "text":
+        print_summary(result, out)
+        text = render(result, "text")
+        if text:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        sys.stdout.write(render(result, args.format))
+        print_summary(result, Console(stderr=True, highlight=False))
+    if args.reports_dir is not None:
+        for fmt, suffix in REPORT_SUFFIXES.items():
+            _write(args.reports_dir / f"reviewlab.{suffix}", render(result, fmt))
+        Console(stderr=args.output is None and args.format != "text").print(f"reports written to {args.reports_dir}/")
+
+    if not args.no_store:
+        from reviewlab.store import open_store
+
+        store = open_store(settings)
+        try:
+            session_id = store.save_review(result)
+        finally:
+            store.close()
+        Console(stderr=True, highlight=False).print(f"review stored as {session_id}")
+
+    if args.fail_on != "none":
+        threshold = Severity(args.fail_on).rank
+        if any(f.severity.rank >= threshold for f in result.findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise ReviewlabError(f"cannot write {path}: {err.strerror}") from err
+
+
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    from reviewlab.store import open_store
+
+    store = open_store(settings)
+    try:
+        sessions = store.list_sessions(limit=args.limit)
+    finally:
+        store.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps([dataclasses.asdict(s) for s in sessions], indent=2, default=str) + "\n")
+        return EXIT_OK
+    console = Console(highlight=False, soft_wrap=True)
+    if not sessions:
+        console.print("no reviews yet: run `reviewlab review PATH`")
+        return EXIT_OK
+    for s in sessions:
+        worst = s.worst_severity or "-"
+        console.print(
+            f"{s.created_at:%Y-%m-%d %H:%M:%S}  {s.id}  {s.files:>6} files {s.lines:>8} lines "
+            f"{s.findings_count:>5} findings  worst={worst:<8}  {s.root}"
+        )
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        code: int = args.handler(args, settings)
+        return code
+    except ReviewlabError as err:
+        sys.stderr.write(f"reviewlab: error: {err}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("reviewlab: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""Review a tree: discover files, reuse cached results, analyse the rest in parallel, assemble the result.
+
+The parent process reads and hashes each file (so the cache can answer before any parsing), and
+sends the misses in chunks to a pool of worker processes, each of which compiles the rule pack
+once. Small reviews never start a pool. One file's failure is a diagnostic, never the run's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reviewlab.engine.analyzer import RulePack, analyze_source
+from reviewlab.engine.cache import NullCache, ResultCache, cache_key, options_digest
+from reviewlab.engine.config import ReviewConfig, discover_config
+from reviewlab.engine.discovery import SourceFile, discover
+from reviewlab.engine.languages import LANGUAGES
+from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
+from reviewlab.engine.rules import rule_pack_version
+from reviewlab.errors import InputError
+
+BINARY_SNIFF_BYTES = 8192
+CHUNK_BYTES = 256 * 1024
+CHUNK_FILES = 64
+
+# (relpath, language, source) in; (relpath, findings, diagnostics, lines) out.
+WorkItem = tuple[str, str, bytes]
+WorkResult = tuple[str, list[Finding], list[Diagnostic], int]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """Progress of a review: ``stage`` is "discover", "analyze" or "done"."""
+
+    stage: str
+    done: int
+    total: int
+    path: str | None = None
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+_worker_pack: RulePack | None = None
+
+
+def _init_worker(config_data: dict[str, Any]) -> None:
+    global _worker_pack  # one compiled pack per worker process, set by the pool initializer
+    _worker_pack = RulePack.from_config(ReviewConfig.model_validate(config_data))
+
+
+def _analyze_chunk_in_worker(items: list[WorkItem]) -> list[WorkResult]:
+    assert _worker_pack is not None  # noqa: S101 - set by the pool initializer
+    return analyze_items(items, _worker_pack)
+
+
+def analyze_items(items: list[WorkItem], pack: RulePack) -> list[WorkResult]:
+    """Analyse files' bytes; a failure in one file becomes a diagnostic for that file."""
+    results: list[WorkResult] = []
+    for relpath, language, source in items:
+        diagnostics: list[Diagnostic] = []
+        if not source.isascii():
+            try:
+                source.decode("utf-8")
+            except UnicodeDecodeError as err:
+                line = source.count(b"\n", 0, err.start) + 1
+                diagnostics.append(
+                    Diagnostic(
+                        DiagnosticKind.DECODE_ERROR,
+                        relpath,
+                        f"invalid UTF-8 at byte {err.start} (line {line}); analysed with replacement characters",
+                        line,
+                    )
+                )
+        try:
+            analysis = analyze_source(relpath, language, source, pack)
+        except Exception as err:  # noqa: BLE001 - a rule's bug must not abort the whole review
+            diagnostics.append(
+                Diagnostic(DiagnosticKind.INTERNAL_ERROR, relpath, f"analysis failed: {type(err).__name__}: {err}")
+            )
+            results.append((relpath, [], diagnostics, source.count(b"\n")))
+            continue
+        results.append((relpath, analysis.findings, diagnostics + analysis.diagnostics, analysis.lines))
+    return results
+
+
+class _Runner:
+    """Runs chunks of work in-process or on a lazily started process pool."""
+
+    def __init__(self, config: ReviewConfig, jobs: int) -> None:
+        self.config = config
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: dict[Future[list[WorkResult]], list[WorkItem]] = {}
+        self._local_pack: RulePack | None = None
+
+    def local_pack(self) -> RulePack:
+        if self._local_pack is None:
+            self._local_pack = RulePack.from_config(self.config)
+        return self._local_pack
+
+    def submit(self, chunk: list[WorkItem], final: bool) -> list[WorkResult]:
+        """Start a chunk; returns whatever results are ready now."""
+        if self.jobs <= 1 or (final and self.pool is None):
+            return analyze_items(chunk, self.local_pack())
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_init_worker,
+                initargs=(self.config.model_dump(mode="json"),),
+            )
+        self.pending[self.pool.submit(_analyze_chunk_in_worker, chunk)] = chunk
+        if len(self.pending) >= 2 * self.jobs:
+            return self.harvest(block=True)
+        return []
+
+    def harvest(self, block: bool) -> list[WorkResult]:
+        if not self.pending:
+            return []
+        done, _ = wait(self.pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        results: list[WorkResult] = []
+        for future in done:
+            chunk = self.pending.pop(future)
+            try:
+                results.extend(future.result())
+            except BrokenProcessPool:
+                self._discard_pool()
+                results.extend(
+                    (relpath, [], [_crash_diagnostic(relpath)], source.count(b"\n")) for relpath, _, source in chunk
+                )
+        return results
+
+    def drain(self) -> list[WorkResult]:
+        results: list[WorkResult] = []
+        while self.pending:
+            results.extend(self.harvest(block=True))
+        return results
+
+    def _discard_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _crash_diagnostic(relpath: str) -> Diagnostic:
+    return Diagnostic(DiagnosticKind.INTERNAL_ERROR, relpath, "the analysis worker crashed on this file's batch")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def review(
+    path: Path | str,
+    config: ReviewConfig | None = None,
+    *,
+    jobs: int | None = None,
+    cache: ResultCache | None = None,
+    progress: ProgressCallback | None = None,
+) -> ReviewResult:
+    """Review every supported file under ``path``. Raises ``InputError`` only for an unusable ``path``."""
+    started = time.perf_counter()
+    root = Path(path).expanduser()
+    config = config if config is not None else discover_config(root)
+    cache = cache if cache is not None else NullCache()
+    result = ReviewResult(root=str(root.resolve()), rule_pack_version=rule_pack_version(), started_at=_now())
+    files = list(discover(root, config, result.diagnostics))
+    if progress is not None:
+        progress(ProgressEvent("discover", len(files), len(files)))
+    if not files:
+        result.diagnostics.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
+
+    digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules"}))
+    by_path = {f.relpath: f for f in files}
+    keys: dict[str, tuple[str, str]] = {}  # relpath -> (cache key, sha256)
+    records: dict[str, FileRecord] = {}
+    findings: dict[str, list[Finding]] = {}
+    file_diagnostics: dict[str, list[Diagnostic]] = {}
+    done = 0
+
+    def record(relpath: str, found: list[Finding], diags: list[Diagnostic], lines: int, cached: bool) -> None:
+        nonlocal done
+        source_file = by_path[relpath]
+        records[relpath] = FileRecord(relpath, source_file.language, lines, keys[relpath][1], cached)
+        findings[relpath] = found
+        file_diagnostics[relpath] = diags
+        done += 1
+        if progress is not None:
+            progress(ProgressEvent("analyze", done, len(files), relpath))
+
+    def finish_batch(batch: list[WorkResult]) -> None:
+        for relpath, found, diags, lines in batch:
+            record(relpath, found, diags, lines, cached=False)
+        cache.put_many((keys[r][0], f, d, n) for r, f, d, n in batch)
+
+    runner = _Runner(config, max(1, jobs if jobs is not None else default_jobs()))
+    try:
+        chunk: list[WorkItem] = []
+        chunk_bytes = 0
+        for source_file in files:
+            source = _read(source_file, config, result.diagnostics)
+            if source is None:
+                done += 1
+                continue
+            sha = hashlib.sha256(source).hexdigest()
+            key = cache_key(sha, source_file.relpath, source_file.language, result.rule_pack_version, digest)
+            keys[source_file.relpath] = (key, sha)
+            hit = cache.get(key)
+            if hit is not None:
+                record(source_file.relpath, *hit, cached=True)
+                continue
+            chunk.append((source_file.relpath, source_file.language, source))
+            chunk_bytes += len(source)
+            if chunk_bytes >= CHUNK_BYTES or len(chunk) >= CHUNK_FILES:
+                finish_batch(runner.submit(chunk, final=False))
+                finish_batch(runner.harvest(block=False))
+                chunk, chunk_bytes = [], 0
+        if chunk:
+            finish_batch(runner.submit(chunk, final=True))
+        finish_batch(runner.drain())
+    finally:
+        runner.close()
+
+    for relpath in sorted(records):
+        result.files.append(records[relpath])
+        result.findings.extend(findings[relpath])
+        result.diagnostics.extend(file_diagnostics[relpath])
+    result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
+    result.finished_at = _now()
+    result.duration_seconds = round(time.perf_counter() - started, 3)
+    if progress is not None:
+        progress(ProgressEvent("done", len(files), len(files)))
+    return result
+
+
+def _read(source_file: SourceFile, config: ReviewConfig, diagnostics: list[Diagnostic]) -> bytes | None:
+    """The file's bytes, or None with a diagnostic saying why it is skipped."""
+    if source_file.size > config.max_file_size:
+        diagnostics.append(
+            Diagnostic(
+                DiagnosticKind.SKIPPED_TOO_LARGE,
+                source_file.relpath,
+                f"{source_file.size} bytes is over the {config.max_file_size}-byte limit (max_file_size); skipped",
+            )
+        )
+        return None
+    try:
+        with open(source_file.path, "rb") as handle:
+            source = handle.read(config.max_file_size + 1)
+    except OSError as err:
+        diagnostics.append(Diagnostic(DiagnosticKind.UNREADABLE, source_file.relpath, f"cannot read: {err.strerror}"))
+        return None
+    if len(source) > config.max_file_size:
+        diagnostics.append(
+            Diagnostic(DiagnosticKind.SKIPPED_TOO_LARGE, source_file.relpath, "grew over the size limit; skipped")
+        )
+        return None
+    if b"\0" in source[:BINARY_SNIFF_BYTES]:
+        diagnostics.append(Diagnostic(DiagnosticKind.SKIPPED_BINARY, source_file.relpath, "binary content; skipped"))
+        return None
+    return source
+
+
+def review_snippet(code: str, language: str, config: ReviewConfig | None = None) -> ReviewResult:
+    """Review a piece of code given as text (not cached, nothing read from disk)."""
+    if language not in LANGUAGES:
+        raise InputError(f"unsupported language {language!r}; choose one of {', '.join(sorted(LANGUAGES))}")
+    started = time.perf_counter()
+    config = config or ReviewConfig()
+    relpath = "snippet" + LANGUAGES[language].extensions[0]
+    source = code.encode("utf-8")
+    result = ReviewResult(root="<snippet>", rule_pack_version=rule_pack_version(), started_at=_now())
+    [(_, found, diags, lines)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
+    result.files.append(FileRecord(relpath, language, lines, hashlib.sha256(source).hexdigest()))
+    result.findings.extend(found)
+    result.diagnostics.extend(diags)
+    result.finished_at = _now()
+    result.duration_seconds = round(time.perf_counter() - started, 3)
+    return result
