@@ -1,0 +1,88 @@
+"""The JSON report: a stable, versioned document of one review.
+
+Shape (``schema_version`` 1; new keys may be added, existing keys keep their meaning)::
+
+    {
+      "schema_version": 1,
+      "tool": {"name": "reviewlab", "version": "0.1.0"},
+      "root": str, "rule_pack_version": str,
+      "started_at": str, "finished_at": str, "duration_seconds": float,
+      "summary": {
+        "files": int, "lines": int, "findings": int,
+        "by_severity": {"critical": int, "high": int, "medium": int, "low": int, "info": int},
+        "by_category": {"security": int, "quality": int, "performance": int, "architecture": int},
+        "cache_hits": int
+      },
+      "findings": [Finding.to_dict(), ...],        sorted by path, line, column, rule
+      "diagnostics": [Diagnostic.to_dict(), ...],  sorted by path, line, kind
+      "files": [{"path", "language", "lines", "sha256", "cached"}, ...]  sorted by path
+    }
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reviewlab import __version__
+from reviewlab.engine.model import Diagnostic, FileRecord, Finding, ReviewResult
+from reviewlab.errors import InputError
+from reviewlab.reports.ordering import sorted_diagnostics, sorted_files, sorted_findings
+
+SCHEMA_VERSION = 1
+
+
+def report_dict(result: ReviewResult) -> dict[str, Any]:
+    """The report as JSON-compatible data."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "reviewlab", "version": __version__},
+        "root": result.root,
+        "rule_pack_version": result.rule_pack_version,
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "duration_seconds": result.duration_seconds,
+        "summary": {
+            "files": len(result.files),
+            "lines": result.lines,
+            "findings": len(result.findings),
+            "by_severity": result.counts_by_severity(),
+            "by_category": result.counts_by_category(),
+            "cache_hits": result.cache_hits,
+        },
+        "findings": [f.to_dict() for f in sorted_findings(result)],
+        "diagnostics": [d.to_dict() for d in sorted_diagnostics(result)],
+        "files": [_file_dict(f) for f in sorted_files(result)],
+    }
+
+
+def _file_dict(record: FileRecord) -> dict[str, Any]:
+    return {
+        "path": record.path,
+        "language": record.language,
+        "lines": record.lines,
+        "sha256": record.sha256,
+        "cached": record.cached,
+    }
+
+
+def render(result: ReviewResult) -> str:
+    """The report as indented UTF-8 JSON text ending in a newline."""
+    return json.dumps(report_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def load(text: str) -> ReviewResult:
+    """A review result read back from a JSON report."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(f"not a reviewlab JSON report of schema_version {SCHEMA_VERSION}")
+    return ReviewResult(
+        root=data["root"],
+        rule_pack_version=data["rule_pack_version"],
+        started_at=data["started_at"],
+        finished_at=data["finished_at"],
+        duration_seconds=data["duration_seconds"],
+        files=[FileRecord(f["path"], f["language"], f["lines"], f["sha256"], f["cached"]) for f in data["files"]],
+        findings=[Finding.from_dict(f) for f in data["findings"]],
+        diagnostics=[Diagnostic.from_dict(d) for d in data["diagnostics"]],
+    )

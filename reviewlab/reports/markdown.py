@@ -1,0 +1,113 @@
+"""The Markdown report: a summary, findings grouped by file, and diagnostics.
+
+Messages, paths and descriptions are shown literally (escaped); code is shown in fences long
+enough for any backticks it holds. Line links are relative to the review root, so the report
+reads best committed at, or posted from, that root.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from reviewlab.engine.languages import language_for_path
+from reviewlab.engine.model import Category, Finding, ReviewResult, Severity, Span
+from reviewlab.reports.mdsyntax import code_block, code_span, escape_text, link_target
+from reviewlab.reports.ordering import sorted_diagnostics, sorted_findings
+from reviewlab.reports.rule_help import cwe_url
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _summary(result: ReviewResult) -> str:
+    by_severity = result.counts_by_severity()
+    by_category = result.counts_by_category()
+    severity_rows = [f"| {s.value} | {by_severity[s.value]} |" for s in Severity]
+    category_rows = [f"| {c.value} | {by_category[c.value]} |" for c in Category]
+    total = f"| **total** | {len(result.findings)} |"
+    return "\n".join(
+        [
+            "## Summary",
+            "",
+            "| Severity | Findings |",
+            "| --- | ---: |",
+            *severity_rows,
+            total,
+            "",
+            "| Category | Findings |",
+            "| --- | ---: |",
+            *category_rows,
+            total,
+        ]
+    )
+
+
+def _where(span: Span) -> str:
+    if span.start_line == span.end_line:
+        return f"line {span.start_line}, columns {span.start_column}–{span.end_column}"
+    return f"lines {span.start_line}:{span.start_column}–{span.end_line}:{span.end_column}"
+
+
+def _fix(finding: Finding, language: str) -> list[str]:
+    if finding.fix is None:
+        return []
+    blocks = [f"**Suggested fix:** {escape_text(finding.fix.description)}"]
+    for replacement in finding.fix.replacements:
+        if replacement.text:
+            blocks.append(f"Replace {_where(replacement.span)} with:")
+            blocks.append(code_block(replacement.text, language))
+        else:
+            blocks.append(f"Delete {_where(replacement.span)}.")
+    return blocks
+
+
+def _finding(finding: Finding, language: str) -> str:
+    span = finding.span
+    anchor = f"L{span.start_line}" if span.end_line == span.start_line else f"L{span.start_line}-L{span.end_line}"
+    parts = [
+        f"[Line {span.start_line}, column {span.start_column}]({link_target(finding.path, anchor)})",
+        f"**{finding.severity.value.upper()}**",
+        code_span(finding.rule_id),
+    ]
+    if finding.cwe is not None:
+        parts.append(f"[CWE-{finding.cwe}]({cwe_url(finding.cwe)})")
+    blocks = [f"#### {' · '.join(parts)}", escape_text(finding.message)]
+    if finding.snippet:
+        blocks.append(code_block(finding.snippet, language))
+    blocks.extend(_fix(finding, language))
+    return "\n\n".join(blocks)
+
+
+def _findings(result: ReviewResult) -> str:
+    findings = sorted_findings(result)
+    if not findings:
+        return "## Findings\n\nNo findings."
+    sections = ["## Findings"]
+    for path, group in groupby(findings, key=lambda f: f.path):
+        language = language_for_path(path) or ""
+        sections.append(f"### {code_span(path)}")
+        sections.extend(_finding(finding, language) for finding in group)
+    return "\n\n".join(sections)
+
+
+def _diagnostics(result: ReviewResult) -> str:
+    rows = [
+        f"| {code_span(d.path, in_table=True) if d.path else ''} | {d.line or ''} | {d.kind.value} "
+        f"| {escape_text(d.message)} |"
+        for d in sorted_diagnostics(result)
+    ]
+    if not rows:
+        return "## Diagnostics\n\nNone."
+    return "\n".join(["## Diagnostics", "", "| Path | Line | Kind | Message |", "| --- | ---: | --- | --- |", *rows])
+
+
+def render(result: ReviewResult) -> str:
+    """The review as a Markdown document ending in a newline."""
+    headline = (
+        f"**{_plural(len(result.findings), 'finding')}** in {_plural(len(result.files), 'file')} "
+        f"({_plural(result.lines, 'line')}) under {code_span(result.root)}, "
+        f"rule pack {code_span(result.rule_pack_version)}, {result.duration_seconds:.2f} s."
+    )
+    sections = ["# reviewlab report", headline, _summary(result), _findings(result), _diagnostics(result)]
+    return "\n\n".join(sections) + "\n"

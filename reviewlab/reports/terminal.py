@@ -1,0 +1,117 @@
+"""Terminal output: plain ``path:line:col: SEVERITY RULE-ID message`` lines, and a rich summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from reviewlab.engine.model import Diagnostic, Finding, ReviewResult, Severity
+from reviewlab.reports.ordering import sorted_diagnostics, sorted_findings, worst_first
+
+TOP_FINDINGS = 10
+SEVERITY_STYLES = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def finding_line(finding: Finding) -> str:
+    """``path:line:col: SEVERITY RULE-ID message`` on one line."""
+    span = finding.span
+    return (
+        f"{finding.path}:{span.start_line}:{span.start_column}: "
+        f"{finding.severity.value.upper()} {finding.rule_id} {_one_line(finding.message)}"
+    )
+
+
+def diagnostic_line(diagnostic: Diagnostic) -> str:
+    """``path[:line]: DIAGNOSTIC kind message`` on one line."""
+    where = diagnostic.path or "reviewlab"
+    if diagnostic.line is not None:
+        where = f"{where}:{diagnostic.line}"
+    return f"{where}: DIAGNOSTIC {diagnostic.kind.value} {_one_line(diagnostic.message)}"
+
+
+def summary_line(result: ReviewResult) -> str:
+    """One sentence: findings by severity, files, lines and diagnostics."""
+    counts = result.counts_by_severity()
+    found = ", ".join(f"{counts[s.value]} {s.value}" for s in Severity if counts[s.value])
+    findings = f"{_plural(len(result.findings), 'finding')} ({found})" if found else "No findings"
+    where = f"in {_plural(len(result.files), 'file')} ({_plural(result.lines, 'line')})"
+    tail = f"; {_plural(len(result.diagnostics), 'diagnostic')}" if result.diagnostics else ""
+    return f"{findings} {where}{tail}."
+
+
+def render(result: ReviewResult) -> str:
+    """Plain text for pipes and logs: one line per finding, then per diagnostic, then a summary."""
+    lines = [finding_line(f) for f in sorted_findings(result)]
+    lines.extend(diagnostic_line(d) for d in sorted_diagnostics(result))
+    lines.append(summary_line(result))
+    return "\n".join(lines) + "\n"
+
+
+def _counts_table(title: str, column: str, counts: dict[str, int], styles: dict[str, str]) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(column)
+    table.add_column("Findings", justify="right")
+    for name, count in counts.items():
+        table.add_row(Text(name, style=styles.get(name, "")), str(count))
+    return table
+
+
+def _overview(result: ReviewResult) -> Table:
+    table = Table(title="Review", title_justify="left", show_header=False)
+    table.add_column("What")
+    table.add_column("Value", justify="right")
+    rows = (
+        ("Files", str(len(result.files))),
+        ("Lines", str(result.lines)),
+        ("Findings", str(len(result.findings))),
+        ("Diagnostics", str(len(result.diagnostics))),
+        ("Cache hits", str(result.cache_hits)),
+        ("Duration", f"{result.duration_seconds:.2f} s"),
+    )
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def _top(result: ReviewResult, limit: int) -> Table:
+    findings = worst_first(result.findings)
+    title = f"Top findings ({min(limit, len(findings))} of {len(findings)})"
+    table = Table(title=title, title_justify="left")
+    table.add_column("Severity")
+    table.add_column("Rule")
+    table.add_column("Location")
+    table.add_column("Message")
+    for finding in findings[:limit]:
+        span = finding.span
+        table.add_row(
+            Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity]),
+            Text(finding.rule_id),
+            Text(f"{finding.path}:{span.start_line}:{span.start_column}"),
+            Text(_one_line(finding.message)),
+        )
+    return table
+
+
+def print_summary(result: ReviewResult, console: Console, top: int = TOP_FINDINGS) -> None:
+    """Print the review's overview, counts by severity and category, and its most severe findings."""
+    console.print(_overview(result))
+    severity_styles = {s.value: style for s, style in SEVERITY_STYLES.items()}
+    console.print(_counts_table("By severity", "Severity", result.counts_by_severity(), severity_styles))
+    console.print(_counts_table("By category", "Category", result.counts_by_category(), {}))
+    if result.findings and top > 0:
+        console.print(_top(result, top))

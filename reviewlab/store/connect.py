@@ -1,0 +1,102 @@
+"""Engines for the store: SQLite files with WAL, real transactions and foreign keys; PostgreSQL via psycopg 3."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from reviewlab.errors import StoreError
+from reviewlab.store.base import schema_translate_map
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+BEGIN_MODE_OPTION = "reviewlab_sqlite_begin"
+"""Execution option naming the SQLite ``BEGIN`` mode for a connection's transactions (e.g. ``IMMEDIATE``)."""
+
+
+def describe_url(url: URL) -> str:
+    """The URL as shown in messages: dialect, host, port and database; never the user or password."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite:///{url.database or ''}"
+    host = url.host or "localhost"
+    port = f":{url.port}" if url.port else ""
+    return f"{backend}://{host}{port}/{url.database or ''}"
+
+
+def parse_url(url: str | URL) -> URL:
+    """Parse a database URL; ``postgresql://`` means the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as err:
+        raise StoreError(
+            "invalid database URL (expected e.g. sqlite:////path/to/reviewlab.db or postgresql://user@host:5432/db)"
+        ) from err
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine(url: str | URL) -> Engine:
+    """An engine for ``url``, configured for the store (creates a SQLite file's parent directory)."""
+    parsed = parse_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        if parsed.get_backend_name() == "postgresql":
+            return _postgres_engine(parsed)
+        return sa_create_engine(parsed, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as err:
+        raise StoreError(f"cannot create a database engine for {describe_url(parsed)}: {err}") from err
+
+
+def _postgres_engine(url: URL) -> Engine:
+    connect_args: dict[str, Any] = {"application_name": "reviewlab"}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_SECONDS
+    return sa_create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot create the directory of the database {describe_url(url)}: {err}") from err
+    engine = sa_create_engine(url)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+    """Hand transaction control to SQLAlchemy (so DDL is transactional) and turn on WAL and foreign keys."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    """Emit the ``BEGIN`` the sqlite3 module no longer emits; ``IMMEDIATE`` takes the write lock up front."""
+    mode = str(connection.get_execution_options().get(BEGIN_MODE_OPTION, "")).upper()
+    if mode not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def translated(engine: Engine) -> Engine:
+    """``engine`` with the seed's schemas mapped for its dialect (see ``base.schema_translate_map``)."""
+    return engine.execution_options(schema_translate_map=schema_translate_map(engine.dialect.name))

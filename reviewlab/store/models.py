@@ -1,0 +1,92 @@
+"""The ``production`` schema: analysis sessions and their findings (code review results)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reviewlab.store.base import Base, UtcDateTime, json_type
+
+
+class SourceKind(StrEnum):
+    """What was reviewed."""
+
+    PATH = "path"
+    GIT = "git"
+    DIFF = "diff"
+    SNIPPET = "snippet"
+
+
+class SessionStatus(StrEnum):
+    """Where an analysis session is in its life."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class AnalysisSession(Base):
+    """One review of one tree, diff or snippet, with its summary counts."""
+
+    __tablename__ = "analysis_sessions"
+    __table_args__ = (
+        CheckConstraint("source_kind IN ('path', 'git', 'diff', 'snippet')", name="source_kind"),
+        CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+        {"schema": "production"},
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[str] = mapped_column(String(16))
+    root: Mapped[str] = mapped_column(Text)
+    rule_pack_version: Mapped[str] = mapped_column(String(64))
+    files: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    findings_count: Mapped[int] = mapped_column(Integer)
+    counts_by_severity: Mapped[dict[str, int]] = mapped_column(json_type())
+    counts_by_category: Mapped[dict[str, int]] = mapped_column(json_type())
+    worst_severity: Mapped[str | None] = mapped_column(String(16))
+    diagnostics: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+
+    results: Mapped[list[CodeReviewResult]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="CodeReviewResult.id",
+    )
+
+
+class CodeReviewResult(Base):
+    """One finding of one session."""
+
+    __tablename__ = "code_review_results"
+    __table_args__ = ({"schema": "production"},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("production.analysis_sessions.id", ondelete="CASCADE"), index=True
+    )
+    rule_id: Mapped[str] = mapped_column(String(128))
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[str] = mapped_column(String(16))
+    cwe: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    start_line: Mapped[int] = mapped_column(Integer)
+    start_column: Mapped[int] = mapped_column(Integer)
+    end_line: Mapped[int] = mapped_column(Integer)
+    end_column: Mapped[int] = mapped_column(Integer)
+    snippet: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(128), index=True)
+    fix: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
+
+    session: Mapped[AnalysisSession] = relationship(back_populates="results")

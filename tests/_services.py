@@ -1,0 +1,69 @@
+"""Test services (PostgreSQL, Redis): reach them, or fail under CI and skip elsewhere."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import NoReturn
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def must_fail(environ: Mapping[str, str]) -> bool:
+    """Missing services fail the run under CI (``CI=true``) and skip the test elsewhere."""
+    return environ.get("CI") == "true"
+
+
+def unavailable(service: str, where: str, reason: object, environ: Mapping[str, str] = os.environ) -> NoReturn:
+    """Fail (under CI) or skip (elsewhere) because ``service`` cannot be reached."""
+    if must_fail(environ):
+        pytest.fail(f"{service} is not reachable at {where} and CI=true, so integration tests fail: {reason}")
+    pytest.skip(f"{service} is not reachable at {where} (integration tests skip outside CI=true): {reason}")
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create ``reviewlab_test_<hex>`` on the server of ``admin_url``, yield its URL, then drop it."""
+    url = make_url(admin_url)
+    where = url.render_as_string(hide_password=True)
+    name = f"reviewlab_test_{secrets.token_hex(6)}"
+    try:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    except (SQLAlchemyError, ImportError) as err:
+        unavailable("PostgreSQL", where, err)
+    try:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        except SQLAlchemyError as err:
+            unavailable("PostgreSQL", where, err)
+        yield url.set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def flushed_redis(url: str) -> Iterator[str]:
+    """Yield ``url`` with its database flushed before and after."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        try:
+            client.ping()
+        except redis.RedisError as err:
+            unavailable("Redis", url, err)
+        client.flushdb()
+        yield url
+        client.flushdb()
+    finally:
+        client.close()

@@ -1,0 +1,49 @@
+"""Fixtures shared by the whole suite: an isolated environment per test, a SQLite store, real services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reviewlab.settings import get_settings
+from reviewlab.store import Store
+from tests._services import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, flushed_redis, fresh_postgres_database
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own REVIEWLAB_HOME, no DATABASE_URL/REDIS_URL from the shell, and fresh settings."""
+    home = tmp_path / "reviewlab-home"
+    home.mkdir()
+    monkeypatch.setenv("REVIEWLAB_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh, migrated store on a SQLite file."""
+    with Store.from_url(f"sqlite:///{tmp_path / 'store' / 'reviewlab.db'}") as store:
+        store.migrate()
+        yield store
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (dropped at the end)."""
+    with fresh_postgres_database(os.environ.get("REVIEWLAB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The test Redis database, flushed before and after the test."""
+    with flushed_redis(os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL)) as url:
+        yield url
