@@ -1,0 +1,1 @@
+"""Dagster assets: thin adapters that run library functions and record what they produced."""

@@ -1,0 +1,1 @@
+"""Dagster definitions for reviewlab: resources, jobs and (later) schedules and sensors."""
