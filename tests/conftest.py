@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reviewlab.settings import get_settings
 from reviewlab.store import Store
-from tests._services import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, flushed_redis, fresh_postgres_database
+from tests._services import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, flushed_redis, fresh_postgres_database, must_fail
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +52,22 @@ def redis_url() -> Iterator[str]:
     """The test Redis database, flushed before and after the test."""
     with flushed_redis(os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def sarif_schema_path() -> Path:
+    """The official SARIF 2.1.0 schema: $REVIEWLAB_SARIF_SCHEMA, else shared/ beside the repository."""
+    override = os.environ.get("REVIEWLAB_SARIF_SCHEMA")
+    path = Path(override) if override else DEFAULT_SARIF_SCHEMA
+    if not path.is_file():
+        message = f"SARIF schema not found at {path}; set REVIEWLAB_SARIF_SCHEMA to its path"
+        if must_fail(os.environ):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sarif_schema(sarif_schema_path: Path) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(sarif_schema_path.read_text(encoding="utf-8"))
+    return schema
