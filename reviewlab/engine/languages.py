@@ -10,9 +10,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import tree_sitter
+if TYPE_CHECKING:
+    import tree_sitter
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,12 @@ def language_for_shebang(head: bytes) -> str | None:
 @cache
 def ts_language(name: str) -> tree_sitter.Language:
     """The tree-sitter language object for ``name``, loaded once per process."""
+    import tree_sitter
+
     return tree_sitter.Language(LANGUAGES[name].loader())
 
 
 def parser_for(name: str) -> tree_sitter.Parser:
+    import tree_sitter
+
     return tree_sitter.Parser(ts_language(name))

@@ -17,16 +17,19 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewlab.engine.analyzer import RulePack, analyze_source
 from reviewlab.engine.cache import NullCache, ResultCache, cache_key, options_digest
 from reviewlab.engine.config import ReviewConfig, discover_config
 from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
 from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
-from reviewlab.engine.rules import rule_pack_version
+from reviewlab.engine.packversion import rule_pack_version
 from reviewlab.errors import InputError
+
+if TYPE_CHECKING:
+    # Imported where used: a review answered from the cache never loads tree-sitter or the rules.
+    from reviewlab.engine.analyzer import RulePack
 
 BINARY_SNIFF_BYTES = 8192
 CHUNK_BYTES = 256 * 1024
@@ -54,6 +57,8 @@ _worker_pack: RulePack | None = None
 
 def _init_worker(config_data: dict[str, Any]) -> None:
     global _worker_pack  # one compiled pack per worker process, set by the pool initializer
+    from reviewlab.engine.analyzer import RulePack
+
     _worker_pack = RulePack.from_config(ReviewConfig.model_validate(config_data))
 
 
@@ -64,6 +69,8 @@ def _analyze_chunk_in_worker(items: list[WorkItem]) -> list[WorkResult]:
 
 def analyze_items(items: list[WorkItem], pack: RulePack) -> list[WorkResult]:
     """Analyse files' bytes; a failure in one file becomes a diagnostic for that file."""
+    from reviewlab.engine.analyzer import analyze_source
+
     results: list[WorkResult] = []
     for relpath, language, source in items:
         diagnostics: list[Diagnostic] = []
@@ -104,6 +111,8 @@ class _Runner:
 
     def local_pack(self) -> RulePack:
         if self._local_pack is None:
+            from reviewlab.engine.analyzer import RulePack
+
             self._local_pack = RulePack.from_config(self.config)
         return self._local_pack
 
@@ -288,6 +297,8 @@ def review_snippet(code: str, language: str, config: ReviewConfig | None = None)
     relpath = "snippet" + LANGUAGES[language].extensions[0]
     source = code.encode("utf-8")
     result = ReviewResult(root="<snippet>", rule_pack_version=rule_pack_version(), started_at=_now())
+    from reviewlab.engine.analyzer import RulePack
+
     [(_, found, diags, lines)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
     result.files.append(FileRecord(relpath, language, lines, hashlib.sha256(source).hexdigest()))
     result.findings.extend(found)

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from reviewlab.engine.model import ReviewResult
 from reviewlab.errors import InputError
-from reviewlab.reports import json_report, markdown, sarif, terminal
 
 Renderer = Callable[[ReviewResult], str]
 
-FORMATS: dict[str, Renderer] = {
-    "text": terminal.render,
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "markdown": markdown.render,
+# Format name -> the module whose ``render`` produces it (imported on first use: a JSON review
+# need not load SARIF's rule metadata or rich).
+FORMATS: dict[str, str] = {
+    "text": "reviewlab.reports.terminal",
+    "json": "reviewlab.reports.json_report",
+    "sarif": "reviewlab.reports.sarif",
+    "markdown": "reviewlab.reports.markdown",
 }
 
-__all__ = ["FORMATS", "Renderer", "render"]
+__all__ = ["FORMATS", "Renderer", "render", "renderer"]
+
+
+def renderer(fmt: str) -> Renderer:
+    """The render function of the named format; an unknown name is an ``InputError``."""
+    module = FORMATS.get(fmt)
+    if module is None:
+        raise InputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return cast(Renderer, importlib.import_module(module).render)
 
 
 def render(result: ReviewResult, fmt: str) -> str:
-    """The result rendered in the named format; an unknown name is an ``InputError``."""
-    renderer = FORMATS.get(fmt)
-    if renderer is None:
-        raise InputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return renderer(result)
+    """The result rendered in the named format."""
+    return renderer(fmt)(result)

@@ -6,7 +6,7 @@ import pytest
 
 from reviewlab.engine.model import ReviewResult
 from reviewlab.errors import InputError
-from reviewlab.reports import FORMATS, render
+from reviewlab.reports import FORMATS, render, renderer
 
 
 def test_registry_names() -> None:
@@ -17,7 +17,7 @@ def test_registry_names() -> None:
 def test_every_format_renders(review: ReviewResult, fmt: str) -> None:
     text = render(review, fmt)
     assert text.endswith("\n")
-    assert text == FORMATS[fmt](review)
+    assert text == renderer(fmt)(review)
 
 
 def test_unknown_format(review: ReviewResult) -> None:
