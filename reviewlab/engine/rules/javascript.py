@@ -1,7 +1,629 @@
-"""javascript rule pack."""
+"""JavaScript / TypeScript rule pack.
+
+Every query here is compiled against the javascript, typescript and tsx grammars, so it names only
+node types and fields the three share: no ``jsx_*``, and class fields (``field_definition`` in
+JavaScript, ``public_field_definition`` in TypeScript) are matched as ``(class_body (_ ...))``.
+"""
 
 from __future__ import annotations
 
-from reviewlab.engine.rules.base import Rule
+import re
+from collections.abc import Iterable
 
-RULES: tuple[Rule, ...] = ()
+from reviewlab.engine.model import Category, Confidence, Severity
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.common import (
+    CREDENTIAL_HINT,
+    JAVASCRIPT,
+    Node,
+    assigned_name,
+    builds_sql,
+    concatenated,
+    is_constant,
+    is_credential_name,
+    is_security_name,
+    literal_text,
+    local_values,
+    looks_like_secret,
+)
+from reviewlab.engine.rules.complexity import complexity_rule
+
+LANGS = ("javascript",)
+OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
+
+
+def _first(captures: Captures, name: str) -> Node | None:
+    nodes = captures.get(name)
+    return nodes[0] if nodes else None
+
+
+# --- JS-S001 code evaluation ---------------------------------------------------------------------
+
+
+def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    call = _first(captures, "call")
+    if call is None:
+        return
+    code = _first(captures, "code")
+    if code is not None:
+        if code.type == "binary_expression" and ctx.text(code.child_by_field_name("operator") or code) != "+":
+            return
+        timer = _first(captures, "timer")
+        name = ctx.text(timer) if timer is not None else "setTimeout"
+        yield Hit(call, message=f"`{name}` with a string argument evaluates the string as code; pass a function.")
+        return
+    args = _first(captures, "args")
+    fn = _first(captures, "fn")
+    if args is None or fn is None or not args.named_children:
+        return
+    if ctx.text(fn) == "eval":
+        if not is_constant(JAVASCRIPT, args.named_children[0], ctx):
+            yield Hit(call)
+    elif not all(is_constant(JAVASCRIPT, arg, ctx) for arg in args.named_children):
+        yield Hit(call, message="The `Function` constructor compiles a non-constant string into code.")
+
+
+EVAL = Rule(
+    id="JS-S001",
+    title="Code evaluated from a string",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=95,
+    languages=LANGS,
+    message="`eval` of a non-constant string runs whatever code the string holds.",
+    docs=RuleDocs(
+        what="Flags `eval(...)` and `new Function(...)` / `Function(...)` called with a string that is not "
+        "fixed in the source, and `setTimeout` / `setInterval` called with a string instead of a function.",
+        why="Evaluating a string as code lets whoever influences the string run arbitrary JavaScript "
+        "with the page's or the server's privileges (code injection). The timer functions evaluate a "
+        "string argument exactly like `eval`.",
+        example='const result = eval("(" + req.body.expr + ")");\n'
+        'const getter = new Function("obj", "return obj." + field);\n'
+        'setTimeout("refresh(" + id + ")", 1000);',
+        use_instead="const result = JSON.parse(req.body.json);\n"
+        "const getter = (obj) => obj[field];\n"
+        "setTimeout(() => refresh(id), 1000);",
+    ),
+    query="""
+(call_expression
+  function: (identifier) @fn
+  arguments: (arguments) @args
+  (#any-of? @fn "eval" "Function")) @call
+(call_expression
+  function: (member_expression object: (identifier) @obj property: (property_identifier) @fn)
+  arguments: (arguments) @args
+  (#any-of? @obj "window" "globalThis" "self" "global")
+  (#eq? @fn "eval")) @call
+(new_expression
+  constructor: (identifier) @fn
+  arguments: (arguments) @args
+  (#eq? @fn "Function")) @call
+(call_expression
+  function: [(identifier) @timer (member_expression property: (property_identifier) @timer)]
+  arguments: (arguments . [(string) (template_string) (binary_expression)] @code)
+  (#any-of? @timer "setTimeout" "setInterval" "execScript")) @call
+""",
+    check=_check_eval,
+    references=(
+        "https://cwe.mitre.org/data/definitions/95.html",
+        "https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/eval#never_use_direct_eval!",
+    ),
+)
+
+
+# --- JS-S002 command injection -------------------------------------------------------------------
+
+
+def _check_exec(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    cmd = _first(captures, "cmd")
+    if cmd is None:
+        return
+    bare = "obj" not in captures and "req" not in captures
+    if bare and b"child_process" not in ctx.source:
+        return  # some other function called `exec`
+    if not is_constant(JAVASCRIPT, cmd, ctx):
+        yield Hit(cmd)
+
+
+EXEC = Rule(
+    id="JS-S002",
+    title="Shell command built from non-constant input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=78,
+    languages=LANGS,
+    message="`exec` runs this command through a shell; a non-constant command allows command injection.",
+    docs=RuleDocs(
+        what="Flags `child_process.exec` / `execSync` (also via `require('child_process')`, a destructured "
+        "import, or shelljs' `shell.exec`) whose command is not a constant string.",
+        why="`exec` hands the whole string to `/bin/sh`, so quotes, `;`, `&&`, `$(...)` or backticks in "
+        "interpolated data run extra commands with the server's privileges.",
+        example='const { exec } = require("child_process");\nexec(`git log ${req.query.branch}`, callback);',
+        use_instead='const { execFile } = require("child_process");\n'
+        'execFile("git", ["log", "--", req.query.branch], callback);',
+    ),
+    query="""
+(call_expression
+  function: (identifier) @fn
+  arguments: (arguments . (_) @cmd)
+  (#any-of? @fn "exec" "execSync"))
+(call_expression
+  function: (member_expression object: (identifier) @obj property: (property_identifier) @fn)
+  arguments: (arguments . (_) @cmd)
+  (#any-of? @fn "exec" "execSync")
+  (#any-of? @obj "cp" "child_process" "childProcess" "shell" "shelljs"))
+(call_expression
+  function: (member_expression
+    object: (call_expression
+      function: (identifier) @req
+      arguments: (arguments . (string (string_fragment) @module)))
+    property: (property_identifier) @fn)
+  arguments: (arguments . (_) @cmd)
+  (#eq? @req "require")
+  (#any-of? @module "child_process" "node:child_process")
+  (#any-of? @fn "exec" "execSync"))
+""",
+    check=_check_exec,
+    references=(
+        "https://cwe.mitre.org/data/definitions/78.html",
+        "https://nodejs.org/api/child_process.html#child_processexeccommand-options-callback",
+    ),
+)
+
+
+# --- JS-S003 SQL injection -----------------------------------------------------------------------
+
+
+def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    sql = _first(captures, "sql")
+    if sql is not None and builds_sql(JAVASCRIPT, sql, ctx):
+        yield Hit(sql)
+
+
+SQL = Rule(
+    id="JS-S003",
+    title="SQL query built by string interpolation",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=89,
+    languages=LANGS,
+    message="SQL built from a template literal or concatenation with non-constant values; use query parameters.",
+    docs=RuleDocs(
+        what="Flags SQL text built with `${...}` substitutions or `+` concatenation of values not fixed in "
+        "the source (also through a local variable) and passed to `.query(`, `.execute(`, `.raw(`, "
+        "knex's `whereRaw` family, Prisma's `$queryRawUnsafe` / `$executeRawUnsafe` or postgres' `unsafe`. "
+        "Parameterised queries and tagged templates (`sql`...``) are not flagged.",
+        why="Interpolated values become SQL syntax: a quote in the input ends the literal and the rest "
+        "runs as SQL (SQL injection), exposing or destroying data.",
+        example="const rows = await db.query(`SELECT * FROM users WHERE email = '${email}'`);",
+        use_instead='const rows = await db.query("SELECT * FROM users WHERE email = $1", [email]);',
+    ),
+    query="""
+(call_expression
+  function: (member_expression property: (property_identifier) @method)
+  arguments: (arguments
+    . [(template_string (template_substitution)) (binary_expression operator: "+") (identifier)] @sql)
+  (#any-of? @method
+    "query" "execute" "raw" "whereRaw" "havingRaw" "orderByRaw" "groupByRaw" "joinRaw"
+    "$queryRawUnsafe" "$executeRawUnsafe" "unsafe"))
+""",
+    check=_check_sql,
+    references=(
+        "https://cwe.mitre.org/data/definitions/89.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
+    ),
+)
+
+
+# --- JS-S004 XSS sinks ---------------------------------------------------------------------------
+
+_SANITIZER = re.compile(r"(?i)(sanitiz|escape|purify|encode)")
+
+
+def _html_safe(node: Node | None, ctx: FileContext, depth: int = 0) -> bool:
+    """Constant markup, or values passed through a sanitiser / escaper."""
+    if node is None or depth > 4:
+        return False
+    kind = node.type
+    if kind == "call_expression":
+        function = node.child_by_field_name("function")
+        return function is not None and bool(_SANITIZER.search(ctx.text(function)))
+    if kind == "template_string":
+        return all(
+            _html_safe(sub.named_children[0] if sub.named_children else None, ctx, depth + 1)
+            for sub in node.named_children
+            if sub.type == "template_substitution"
+        )
+    if kind == "binary_expression":
+        operands = concatenated(node)
+        return len(operands) > 1 and all(_html_safe(operand, ctx, depth + 1) for operand in operands)
+    if kind == "parenthesized_expression" and node.named_children:
+        return _html_safe(node.named_children[0], ctx, depth + 1)
+    if kind == "identifier":
+        values = local_values(JAVASCRIPT, node, ctx)
+        if values:
+            return all(_html_safe(value, ctx, depth + 1) for value in values)
+    return is_constant(JAVASCRIPT, node, ctx)
+
+
+def _check_html(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    sink, value = _first(captures, "sink"), _first(captures, "value")
+    if sink is None or value is None or _html_safe(value, ctx):
+        return
+    prop = _first(captures, "prop")
+    name = ctx.text(prop) if prop is not None else "innerHTML"
+    if sink.type == "call_expression" and name in ("write", "writeln"):
+        name = f"document.{name}"
+    yield Hit(sink, message=f"Non-constant markup written with `{name}` can inject script (XSS).")
+
+
+XSS = Rule(
+    id="JS-S004",
+    title="Non-constant HTML written to the DOM",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=79,
+    languages=LANGS,
+    message="Non-constant markup written to the DOM can inject script (XSS).",
+    docs=RuleDocs(
+        what="Flags assignments to `innerHTML` / `outerHTML` (also `+=`), `document.write` / `writeln`, "
+        "`insertAdjacentHTML` and React's `{__html: ...}` whose value is not constant markup. Values "
+        "passed through a sanitiser or escaper (`DOMPurify.sanitize`, `escapeHtml`, ...) are not flagged.",
+        why="The browser parses the string as HTML: data containing `<img onerror=...>` or `<script>` runs "
+        "script in the page's origin and can steal sessions or act as the user (cross-site scripting).",
+        example="comment.innerHTML = `<p>${message.text}</p>`;\ndocument.write(location.hash.slice(1));",
+        use_instead='const p = document.createElement("p");\np.textContent = message.text;\n'
+        "comment.replaceChildren(p);\n"
+        "// or, when markup is required:\ncomment.innerHTML = DOMPurify.sanitize(html);",
+    ),
+    query="""
+(assignment_expression
+  left: (member_expression property: (property_identifier) @prop)
+  right: (_) @value
+  (#any-of? @prop "innerHTML" "outerHTML")) @sink
+(augmented_assignment_expression
+  left: (member_expression property: (property_identifier) @prop)
+  right: (_) @value
+  (#any-of? @prop "innerHTML" "outerHTML")) @sink
+(call_expression
+  function: (member_expression object: (identifier) @doc property: (property_identifier) @prop)
+  arguments: (arguments . (_) @value)
+  (#eq? @doc "document")
+  (#any-of? @prop "write" "writeln")) @sink
+(call_expression
+  function: (member_expression property: (property_identifier) @prop)
+  arguments: (arguments (_) . (_) @value .)
+  (#eq? @prop "insertAdjacentHTML")) @sink
+(pair
+  key: (property_identifier) @prop
+  value: (_) @value
+  (#eq? @prop "__html")) @sink
+""",
+    check=_check_html,
+    references=(
+        "https://cwe.mitre.org/data/definitions/79.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Cross_Site_Scripting_Prevention_Cheat_Sheet.html",
+    ),
+)
+
+
+# --- JS-S005 weak hash ---------------------------------------------------------------------------
+
+WEAK_HASH = Rule(
+    id="JS-S005",
+    title="Weak hash algorithm (MD5 / SHA-1)",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=327,
+    languages=LANGS,
+    message="MD5 and SHA-1 are broken: collisions can be forged. Use SHA-256 or stronger.",
+    docs=RuleDocs(
+        what="Flags `crypto.createHash` with `md5`, `md4`, `sha1` or a similar broken algorithm.",
+        why="Practical collision attacks exist against MD5 and SHA-1, so digests made with them cannot "
+        "vouch for integrity or identity, and they are far too fast for password hashing.",
+        example='const digest = crypto.createHash("md5").update(body).digest("hex");',
+        use_instead='const digest = crypto.createHash("sha256").update(body).digest("hex");\n'
+        "// passwords: crypto.scrypt / argon2, never a bare hash",
+    ),
+    query="""
+(call_expression
+  function: [(identifier) @fn (member_expression property: (property_identifier) @fn)]
+  arguments: (arguments . (string (string_fragment) @alg) @finding)
+  (#eq? @fn "createHash")
+  (#match? @alg "^(?i:md2|md4|md5|sha1|sha-1|rsa-md5|rsa-sha1|ripemd|ripemd160|rmd160)$"))
+""",
+    references=(
+        "https://cwe.mitre.org/data/definitions/327.html",
+        "https://nodejs.org/api/crypto.html#cryptocreatehashalgorithm-options",
+    ),
+)
+
+
+# --- JS-S006 insecure randomness -----------------------------------------------------------------
+
+
+def _check_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    call = _first(captures, "call")
+    if call is None:
+        return
+    name = assigned_name(JAVASCRIPT, call, ctx)
+    if name is not None and is_security_name(name):
+        yield Hit(call, message=f"`Math.random()` is predictable but its value is used for `{name}`.")
+
+
+RANDOM = Rule(
+    id="JS-S006",
+    title="Math.random() used for a security value",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=330,
+    languages=LANGS,
+    message="`Math.random()` is predictable; use `crypto.randomBytes` / `crypto.getRandomValues` for secrets.",
+    docs=RuleDocs(
+        what="Flags `Math.random()` whose result is stored in, or returned as, a value named like a token, "
+        "secret, password, key, nonce, salt, session or id.",
+        why="`Math.random()` is a fast non-cryptographic generator; its output can be predicted from a "
+        "few observed values, so tokens and ids made from it can be guessed.",
+        example="const resetToken = Math.random().toString(36).slice(2);",
+        use_instead='const resetToken = crypto.randomBytes(32).toString("hex");\n'
+        "// browser: crypto.getRandomValues(new Uint8Array(32)) or crypto.randomUUID()",
+    ),
+    query="""
+(call_expression
+  function: (member_expression object: (identifier) @obj property: (property_identifier) @fn)
+  (#eq? @obj "Math")
+  (#eq? @fn "random")) @call
+""",
+    check=_check_random,
+    references=(
+        "https://cwe.mitre.org/data/definitions/330.html",
+        "https://developer.mozilla.org/en-US/docs/Web/JavaScript/Reference/Global_Objects/Math/random",
+    ),
+)
+
+
+# --- JS-S007 TLS verification disabled -----------------------------------------------------------
+
+
+def _check_tls(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    finding = _first(captures, "finding")
+    if finding is None:
+        return
+    false, zero = _first(captures, "false"), _first(captures, "zero")
+    if false is not None:
+        yield Hit(finding, fix=ctx.replace(false, "true", "Turn certificate verification back on"))
+    elif zero is not None:
+        message = "`NODE_TLS_REJECT_UNAUTHORIZED = 0` turns off certificate verification for the whole process."
+        yield Hit(finding, message=message, fix=ctx.replace(zero, "1", "Turn certificate verification back on"))
+
+
+TLS = Rule(
+    id="JS-S007",
+    title="TLS certificate verification disabled",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=295,
+    languages=LANGS,
+    message="TLS certificate verification is turned off, so any man-in-the-middle is trusted.",
+    docs=RuleDocs(
+        what="Flags `rejectUnauthorized: false` (and request's `strictSSL: false`) in options or assignments, "
+        "and setting `process.env.NODE_TLS_REJECT_UNAUTHORIZED` to `0`.",
+        why="Without certificate verification a TLS connection is encrypted to whoever answers: an attacker "
+        "on the network can impersonate the server and read or change all traffic.",
+        example="const agent = new https.Agent({ rejectUnauthorized: false });\n"
+        'process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";',
+        use_instead='const agent = new https.Agent({ ca: fs.readFileSync("internal-ca.pem") });\n'
+        "// trust a private CA explicitly instead of trusting everyone",
+    ),
+    query="""
+(pair
+  key: [(property_identifier) @key (string (string_fragment) @key)]
+  value: (false) @false
+  (#any-of? @key "rejectUnauthorized" "strictSSL")) @finding
+(assignment_expression
+  left: (member_expression property: (property_identifier) @key)
+  right: (false) @false
+  (#any-of? @key "rejectUnauthorized" "strictSSL")) @finding
+(assignment_expression
+  left: [(member_expression property: (property_identifier) @env)
+         (subscript_expression index: (string (string_fragment) @env))]
+  right: [(string (string_fragment) @zero) (number) @zero]
+  (#eq? @env "NODE_TLS_REJECT_UNAUTHORIZED")
+  (#eq? @zero "0")) @finding
+""",
+    check=_check_tls,
+    references=(
+        "https://cwe.mitre.org/data/definitions/295.html",
+        "https://nodejs.org/api/tls.html#tlsconnectoptions-callback",
+    ),
+)
+
+
+# --- JS-S008 hardcoded credentials ---------------------------------------------------------------
+
+
+def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    name_node, value = _first(captures, "name"), _first(captures, "value")
+    if name_node is None or value is None:
+        return
+    text = literal_text(JAVASCRIPT, value, ctx)
+    name = ctx.text(name_node)
+    if text is not None and is_credential_name(name) and looks_like_secret(text, name):
+        yield Hit(value, message=f"Hard-coded credential in `{name}`; load it from the environment or a vault.")
+
+
+CREDENTIALS = Rule(
+    id="JS-S008",
+    title="Hard-coded credential",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=798,
+    languages=LANGS,
+    message="Hard-coded credential; load it from the environment or a secret store.",
+    docs=RuleDocs(
+        what="Flags string literals assigned to variables, properties, class fields or object keys named "
+        "like a password, secret, token or API key (`dbPassword`, `API_KEY`, `clientSecret`). Names where "
+        "the credential word is not last (`passwordField`, `TOKEN_KEY`), empty strings, placeholders, prose "
+        "and values that repeat the name are not flagged.",
+        why="Secrets in source code end up in version control, builds and logs, are shared with everyone "
+        "who can read the code, and cannot be rotated without a release.",
+        example='const config = { user: "app", password: "S3cr3t!2024" };\nconst API_KEY = "sk_live_51H8...";',
+        use_instead='const config = { user: "app", password: process.env.DB_PASSWORD };\n'
+        "const API_KEY = process.env.API_KEY;",
+    ),
+    query=f"""
+(variable_declarator
+  name: (identifier) @name
+  value: (string) @value
+  (#match? @name "{CREDENTIAL_HINT}"))
+(pair
+  key: [(property_identifier) @name (string (string_fragment) @name)]
+  value: (string) @value
+  (#match? @name "{CREDENTIAL_HINT}"))
+(assignment_expression
+  left: [(identifier) @name (member_expression property: (property_identifier) @name)]
+  right: (string) @value
+  (#match? @name "{CREDENTIAL_HINT}"))
+(class_body
+  (_ (property_identifier) @name (string) @value
+    (#match? @name "{CREDENTIAL_HINT}")))
+""",
+    check=_check_credentials,
+    references=(
+        "https://cwe.mitre.org/data/definitions/798.html",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
+    ),
+)
+
+
+# --- JS-Q001 empty catch -------------------------------------------------------------------------
+
+EMPTY_CATCH = Rule(
+    id="JS-Q001",
+    title="Empty catch block swallows errors",
+    category=Category.QUALITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=390,
+    languages=LANGS,
+    message="Empty catch block: the error is silently swallowed.",
+    docs=RuleDocs(
+        what="Flags `catch` clauses and promise `.catch(...)` handlers whose body has no statements. A "
+        "comment alone does not handle the error: a JavaScript `catch` catches everything, bugs included. "
+        "Naming the error `_`, `_err`, `ignored` or `expected` marks the swallow as deliberate.",
+        why="Swallowed errors hide failures: the program continues in a broken state and the cause is lost, "
+        "which makes defects slow to find.",
+        example="try {\n  config = JSON.parse(text);\n} catch (err) {}\n\nsave(doc).catch(() => {});",
+        use_instead='try {\n  config = JSON.parse(text);\n} catch (err) {\n  logger.warn("bad config, using defaults", '
+        'err);\n  config = DEFAULTS;\n}\n\nsave(doc).catch((err) => logger.error("save failed", err));',
+    ),
+    query="""
+(catch_clause !parameter body: (statement_block "{" . (comment)* . "}")) @finding
+(catch_clause
+  parameter: (_) @param
+  body: (statement_block "{" . (comment)* . "}")
+  (#not-match? @param "^(_[A-Za-z0-9_]*|ignored?[A-Za-z0-9_]*|expected[A-Za-z0-9_]*)$")) @finding
+(call_expression
+  function: (member_expression property: (property_identifier) @method)
+  arguments: (arguments
+    . [(arrow_function body: (statement_block "{" . (comment)* . "}"))
+       (function_expression body: (statement_block "{" . (comment)* . "}"))] @finding .)
+  (#eq? @method "catch"))
+""",
+    references=("https://eslint.org/docs/latest/rules/no-empty", "https://cwe.mitre.org/data/definitions/390.html"),
+)
+
+
+# --- JS-Q002 loose equality ----------------------------------------------------------------------
+
+
+def _is_typeof(node: Node | None, ctx: FileContext) -> bool:
+    return node is not None and node.type == "unary_expression" and ctx.text(node).startswith("typeof")
+
+
+_NULLISH = frozenset({"null", "undefined"})
+
+
+def _check_equality(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    op = _first(captures, "op")
+    finding = op.parent if op is not None else None
+    if op is None or finding is None or finding.type != "binary_expression":
+        return
+    left, right = finding.child_by_field_name("left"), finding.child_by_field_name("right")
+    if left is None or right is None or left.type in _NULLISH or right.type in _NULLISH:
+        return  # `x == null`: the idiom for "null or undefined"
+    strict = ctx.text(op) + "="
+    fix = None
+    # `typeof x == "string"` compares two strings: the strict operator gives the same result.
+    if (_is_typeof(left, ctx) and right is not None and right.type == "string") or (
+        _is_typeof(right, ctx) and left is not None and left.type == "string"
+    ):
+        fix = ctx.replace(op, strict, f"Use `{strict}`")
+    yield Hit(finding, message=f"Use `{strict}`: `{ctx.text(op)}` converts types before comparing.", fix=fix)
+
+
+LOOSE_EQUALITY = Rule(
+    id="JS-Q002",
+    title="Loose equality (== / !=)",
+    category=Category.QUALITY,
+    severity=Severity.LOW,
+    confidence=Confidence.HIGH,
+    cwe=None,
+    languages=LANGS,
+    message="Use `===` / `!==`: loose equality converts types before comparing.",
+    docs=RuleDocs(
+        what="Flags `==` and `!=`, except comparisons with `null` or `undefined` (`x == null` is the "
+        'accepted idiom for "null or undefined").',
+        why="Loose equality applies type coercion with surprising results (`'' == 0`, `'0' == false`, "
+        "`[1] == 1` are all true), which hides bugs.",
+        example='if (input.count == "0") {\n  reset();\n}',
+        use_instead="if (input.count === 0) {\n  reset();\n}\n"
+        "if (value == null) {  // still fine: null or undefined\n}",
+    ),
+    # The operator token, not `(binary_expression left: ... operator: ...)`: a pattern that waits for
+    # the operator after the left operand costs time quadratic in the nesting of `a + b + ...` chains.
+    query="""
+["==" "!="] @op
+""",
+    check=_check_equality,
+    references=("https://eslint.org/docs/latest/rules/eqeqeq",),
+)
+
+
+# --- JS-Q003 complexity --------------------------------------------------------------------------
+
+COMPLEXITY = complexity_rule(
+    "JS-Q003",
+    "javascript",
+    "[(function_declaration) (function_expression) (arrow_function) (method_definition) "
+    "(generator_function_declaration) (generator_function)]",
+    "[(if_statement) (for_statement) (for_in_statement) (while_statement) (do_statement) (catch_clause) "
+    '(ternary_expression) (switch_case) "&&" "||" "??"]',
+    example="function price(order) {\n  if (order.vip) { ... } else if (order.coupon) { ... }\n"
+    "  // ...a dozen more branches and && / || conditions\n}",
+    use_instead="const DISCOUNTS = { vip: vipDiscount, coupon: couponDiscount };\n\n"
+    "function price(order) {\n  return base(order) - DISCOUNTS[order.kind](order);\n}",
+)
+
+
+RULES: tuple[Rule, ...] = (
+    EVAL,
+    EXEC,
+    SQL,
+    XSS,
+    WEAK_HASH,
+    RANDOM,
+    TLS,
+    CREDENTIALS,
+    EMPTY_CATCH,
+    LOOSE_EQUALITY,
+    COMPLEXITY,
+)
