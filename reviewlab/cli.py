@@ -111,7 +111,9 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     config = load_config(args.config) if args.config else discover_config(args.path)
     cache = _open_cache(settings, args.no_cache)
     try:
-        result = _run_with_progress(lambda progress: review(args.path, config, jobs=args.jobs, cache=cache, progress=progress))
+        result = _run_with_progress(
+            lambda progress: review(args.path, config, jobs=args.jobs, cache=cache, progress=progress)
+        )
     finally:
         cache.close()
 

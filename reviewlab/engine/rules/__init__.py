@@ -6,11 +6,9 @@ line in ``_PACKS``. ``tests/rules`` walks this registry: every rule has docs and
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 from functools import cache
 
-from reviewlab import __version__
+from reviewlab.engine.packversion import rule_pack_version
 from reviewlab.engine.rules import go, java, javascript, python
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
 
@@ -40,14 +38,3 @@ def _by_id() -> dict[str, Rule]:
 
 def get_rule(rule_id: str) -> Rule | None:
     return _by_id().get(rule_id)
-
-
-@cache
-def rule_pack_version() -> str:
-    """A version for cached results: changes whenever any rule's code or metadata changes."""
-    digest = hashlib.sha256(__version__.encode())
-    from reviewlab.engine.rules import base, complexity
-
-    for module in (base, complexity, *_PACKS):
-        digest.update(inspect.getsource(module).encode())
-    return f"{__version__}+{digest.hexdigest()[:12]}"

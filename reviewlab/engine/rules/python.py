@@ -1,10 +1,86 @@
-"""Python rule pack."""
+"""Python rule pack.
+
+Each rule's query narrows candidates by node shape and by name (``#any-of?`` on the called
+function's last name component), so the combined query stays cheap; the checks then resolve the
+full name through the file's imports and judge values with the shared helpers in ``pyhelpers``.
+The fixtures in ``tests/rules/fixtures/PY-*.py`` pin down, line by line, what each rule flags and
+which look-alikes it leaves alone.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
+
+import tree_sitter
+
 from reviewlab.engine.model import Category, Confidence, Severity
-from reviewlab.engine.rules.base import Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
 from reviewlab.engine.rules.complexity import complexity_rule
+from reviewlab.engine.rules.pyhelpers import (
+    GENERATED_SECRET_NOUNS,
+    argument,
+    bound_text,
+    call_name,
+    enclosing_function,
+    function_tail,
+    has_splat,
+    imports,
+    is_formatted,
+    is_module_level,
+    is_test_path,
+    is_trusted,
+    keyword_arg,
+    name_words,
+    node_text,
+    qualified_name,
+    secret_noun,
+    string_value,
+    target_name,
+    unwrap,
+)
+
+PY = ("python",)
+OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
+OWASP_CRYPTO = "https://owasp.org/Top10/A02_2021-Cryptographic_Failures/"
+OWASP_MISCONFIG = "https://owasp.org/Top10/A05_2021-Security_Misconfiguration/"
+OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
+OWASP_AUTH = "https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/"
+
+
+def _cwe(number: int) -> str:
+    return f"https://cwe.mitre.org/data/definitions/{number}.html"
+
+
+def _names(*names: str) -> str:
+    return " ".join(f'"{name}"' for name in names)
+
+
+def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
+    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
+    args = f" arguments: {arguments}" if arguments else ""
+    extra = f" {predicates}" if predicates else ""
+    return (
+        f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
+        f"(#any-of? @fn {_names(*names)}){extra})"
+    )
+
+
+def _first(captures: Captures, name: str) -> tree_sitter.Node | None:
+    nodes = captures.get(name)
+    return nodes[0] if nodes else None
+
+
+def _replace_bool(ctx: FileContext, value: tree_sitter.Node, description: str) -> Hit:
+    """A hit on the keyword/assignment around ``value`` with a fix flipping the literal boolean."""
+    flipped = "False" if value.type == "true" else "True"
+    owner = value.parent or value
+    return Hit(owner, fix=ctx.replace(value, flipped, description))
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S001 eval / exec
+# ---------------------------------------------------------------------------------------------
 
 EVAL = Rule(
     id="PY-S001",
@@ -13,7 +89,7 @@ EVAL = Rule(
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     cwe=95,
-    languages=("python",),
+    languages=PY,
     message="`eval`/`exec` runs arbitrary code; never pass it data you do not control.",
     docs=RuleDocs(
         what="Flags calls to the builtins `eval` and `exec`.",
@@ -22,7 +98,940 @@ EVAL = Rule(
         use_instead="import ast\nvalue = ast.literal_eval(request.args['expr'])",
     ),
     query='((call function: (identifier) @fn) @finding (#any-of? @fn "eval" "exec"))',
+    references=(_cwe(95),),
 )
+
+# ---------------------------------------------------------------------------------------------
+# PY-S002 OS command injection
+# ---------------------------------------------------------------------------------------------
+
+_SHELL_SANITIZER = re.compile(r"^quote$")  # shlex.quote, pipes.quote
+_SHELL_TRUE_FUNCS = frozenset(
+    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"}
+)
+_ALWAYS_SHELL_FUNCS = frozenset(
+    {"os.system", "os.popen", "posix.system", "subprocess.getoutput", "subprocess.getstatusoutput"}
+    | {"commands.getoutput", "commands.getstatusoutput", "asyncio.create_subprocess_shell"}
+)
+
+
+def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    if call is None:
+        return
+    name = call_name(call, ctx)
+    if name in _SHELL_TRUE_FUNCS:
+        command = argument(call, 0, "args")
+        if command is not None and unwrap(command).type in ("list", "tuple"):
+            # With shell=True only the first element is the shell command; the rest become $1...
+            elements = [e for e in unwrap(command).named_children if e.type != "comment"]
+            command = elements[0] if elements else None
+    elif name in _ALWAYS_SHELL_FUNCS:
+        command = argument(call, 0, "cmd", "command")
+    else:
+        return
+    if command is None or is_trusted(command, ctx, _SHELL_SANITIZER):
+        return
+    yield Hit(
+        call, message=f"`{name}` runs a non-constant command through a shell; metacharacters in it inject commands."
+    )
+
+
+COMMAND_INJECTION = Rule(
+    id="PY-S002",
+    title="Shell command built from non-constant data",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=78,
+    languages=PY,
+    message="A non-constant command runs through the shell; shell metacharacters in it inject commands.",
+    docs=RuleDocs(
+        what="Flags `subprocess.run/call/check_call/check_output/Popen` with `shell=True`, and `os.system`, "
+        "`os.popen`, `subprocess.getoutput/getstatusoutput` and `asyncio.create_subprocess_shell`, when the "
+        "command is not a constant. Constants are literals, `ALL_CAPS` names, local names only ever "
+        "assigned constants (followed within the function, then the module), numbers (`int(x)`, "
+        '`"kill %d" % pid`) and values passed through `shlex.quote`. Module aliases and `from` imports '
+        "are resolved (`sp.run`, `from os import system`); a function imported under another name is not.",
+        why="The shell interprets `;`, `|`, `$(...)`, backticks and globbing in the whole string. If any "
+        "part of it comes from a user, a file or the network, that source can run arbitrary commands.",
+        example='import subprocess\n\nsubprocess.run(f"convert {filename} out.png", shell=True)\n'
+        'os.system("rm -rf " + path)',
+        use_instead='import subprocess\n\nsubprocess.run(["convert", filename, "out.png"], check=True)\n'
+        'subprocess.run(["rm", "-rf", "--", path], check=True)',
+    ),
+    query="\n".join(
+        (
+            _calls(
+                "run",
+                "call",
+                "check_call",
+                "check_output",
+                "Popen",
+                arguments="(argument_list (keyword_argument name: (identifier) @kw value: (true)))",
+                predicates='(#eq? @kw "shell")',
+            ),
+            _calls("system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell"),
+        )
+    ),
+    check=_check_command_injection,
+    references=(
+        _cwe(78),
+        OWASP_INJECTION,
+        "https://docs.python.org/3/library/subprocess.html#security-considerations",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S003 SQL injection
+# ---------------------------------------------------------------------------------------------
+
+# Literal text must read as SQL: a statement keyword, or a clause keyword for fragments (" AND x = ").
+_SQL_WORDS = re.compile(
+    r"(?i)\b(select|insert|update|delete|replace|merge|upsert|with|exec|execute|call|from|where|values|join|"
+    r"order\s+by|group\s+by|limit|offset|having|into|union|and|or|like|set)\b"
+)
+# Statements that cannot take bind parameters; whatever they interpolate is usually an identifier.
+_NO_PARAMETERS = re.compile(
+    r"(?i)\s*\(?\s*(alter|create|drop|truncate|pragma|set|grant|revoke|vacuum|analyze|comment|savepoint|release|"
+    r"rollback\s+to|listen|notify|unlisten|attach|detach|reindex|cluster|refresh|show|use|lock)\b"
+)
+_SQL_SANITIZER = re.compile(r"(?i)(quote|escape|sanitiz|sanitis)")
+_SQLALCHEMY_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+
+
+def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    tail = function_tail(call)
+    if tail == "text":
+        if call_name(call, ctx) not in _SQLALCHEMY_TEXT:
+            return
+    elif tail not in ("read_sql", "read_sql_query") and function.type != "attribute":
+        return
+    query = argument(call, 0, "sql", "query", "operation", "statement")
+    if not is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS):
+        return
+    if _NO_PARAMETERS.match(bound_text(query, ctx)):
+        return  # DDL, PRAGMA, SET...: parameters are not possible there, identifiers get interpolated
+    yield Hit(call, message=f"SQL passed to `{tail}` is built by string formatting; pass the values as parameters.")
+
+
+SQL_INJECTION = Rule(
+    id="PY-S003",
+    title="SQL built by string formatting",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=89,
+    languages=PY,
+    message="SQL is built by string formatting; pass the values as query parameters.",
+    docs=RuleDocs(
+        what="Flags `.execute()`, `.executemany()`, `.executescript()`, `.raw()`, SQLAlchemy `text()` and "
+        "pandas `read_sql()` when the SQL is built by formatting a non-constant value into it: an "
+        "f-string, `%` formatting, `.format()`, or `+` concatenation with SQL text. A local variable "
+        "holding such a string is followed within its function. Not flagged: parameterised queries, "
+        "constants, numbers (`int(x)`, `%d`), placeholder lists (`', '.join('?' * n)`), values passed "
+        "through a `quote`/`escape` function, composed `psycopg2.sql` objects, text that does not read "
+        "as SQL (e.g. GraphQL `schema.execute`), and statements that cannot take parameters (DDL, "
+        "`PRAGMA`, `SET`), which usually interpolate identifiers.",
+        why="A value formatted into SQL becomes part of the statement: a quote in it ends the string "
+        "literal and the rest runs as SQL, reading or destroying data. Driver parameters are sent "
+        "separately from the statement and are never parsed as SQL.",
+        example="cursor.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n"
+        'cursor.execute("DELETE FROM t WHERE id = %s" % item_id)',
+        use_instead='cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n'
+        'cursor.execute("DELETE FROM t WHERE id = %s", (item_id,))',
+    ),
+    query=_calls("execute", "executemany", "executescript", "raw", "text", "read_sql", "read_sql_query"),
+    check=_check_sql_injection,
+    references=(
+        _cwe(89),
+        OWASP_INJECTION,
+        "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S004 pickle-family deserialisation
+# ---------------------------------------------------------------------------------------------
+
+_PICKLE_MODULES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
+_UNSAFE_DESERIALISERS = frozenset(
+    {f"{module}.{func}" for module in _PICKLE_MODULES for func in ("load", "loads", "Unpickler")}
+    | {"marshal.load", "marshal.loads", "shelve.open", "jsonpickle.decode", "jsonpickle.loads"}
+    | {"pandas.read_pickle"}
+)
+
+
+def _check_deserialisation(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    if call is None:
+        return
+    name = call_name(call, ctx)
+    if name not in _UNSAFE_DESERIALISERS:
+        return
+    data = argument(call, 0, "data", "file", "filename")
+    if data is not None:
+        data = unwrap(data)
+        if string_value(data) is not None or (data.type == "call" and function_tail(data) == "dumps"):
+            return  # a literal, or a round trip of data the process just serialised itself
+    yield Hit(call, message=f"`{name}` can run arbitrary code while loading; never use it on untrusted data.")
+
+
+UNSAFE_DESERIALISATION = Rule(
+    id="PY-S004",
+    title="Unsafe deserialisation with pickle, marshal, shelve or jsonpickle",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=502,
+    languages=PY,
+    message="This deserialiser can run arbitrary code while loading; never use it on untrusted data.",
+    docs=RuleDocs(
+        what="Flags `pickle`/`cPickle`/`dill`/`cloudpickle` `load`, `loads` and `Unpickler`, `marshal.load(s)`, "
+        "`shelve.open`, `jsonpickle.decode` and `pandas.read_pickle`, resolved through imports and aliases.",
+        why="Unpickling calls whatever constructors the data names (`__reduce__`), so a crafted payload "
+        "runs arbitrary code. Anyone who can write the bytes (an upload, a cache, a queue, a shared "
+        "file) can take over the process.",
+        example="import pickle\n\nsession = pickle.loads(request.cookies['session'])",
+        use_instead="import json\n\nsession = json.loads(request.cookies['session'])\n"
+        "# or sign the data (hmac) and verify the signature before unpickling",
+    ),
+    query="\n".join(
+        (
+            _calls("load", "loads", "Unpickler", "read_pickle"),
+            "((call function: (attribute object: (identifier) @mod attribute: (identifier) @fn)) @call "
+            '(#any-of? @mod "shelve" "jsonpickle") (#any-of? @fn "open" "decode"))',
+        )
+    ),
+    check=_check_deserialisation,
+    references=(
+        _cwe(502),
+        OWASP_INTEGRITY,
+        "https://docs.python.org/3/library/pickle.html",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S005 yaml.load without a safe loader
+# ---------------------------------------------------------------------------------------------
+
+_SAFE_LOADERS = {"Loader": "SafeLoader", "UnsafeLoader": "SafeLoader", "FullLoader": "SafeLoader"} | {
+    "CLoader": "CSafeLoader",
+    "CUnsafeLoader": "CSafeLoader",
+    "CFullLoader": "CSafeLoader",
+}
+
+
+def _check_yaml_load(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx) or ""
+    module, _, func = name.rpartition(".")
+    if module != "yaml":
+        return
+    safe_func = "safe_" + func.removeprefix("unsafe_")
+    method = function.child_by_field_name("attribute") if function.type == "attribute" else None
+    if func in ("unsafe_load", "unsafe_load_all"):
+        fix = None if method is None else ctx.replace(method, safe_func, f"Use yaml.{safe_func}")
+        yield Hit(call, message=f"`yaml.{func}` constructs arbitrary Python objects; use `yaml.{safe_func}`.", fix=fix)
+        return
+    loader = argument(call, 1, "Loader")
+    if loader is None:
+        if has_splat(call):
+            return  # yaml.load(f, **options) may well pass a Loader
+        fix = None if method is None else ctx.replace(method, safe_func, f"Use yaml.{safe_func}")
+        yield Hit(call, message=f"`yaml.{func}` without a safe Loader; use `yaml.{safe_func}`.", fix=fix)
+        return
+    loader = unwrap(loader)
+    loader_name = node_text(loader.child_by_field_name("attribute") if loader.type == "attribute" else loader)
+    if loader_name not in _SAFE_LOADERS:
+        return  # SafeLoader, CSafeLoader, BaseLoader, or a project loader (usually a SafeLoader subclass)
+    fix = None
+    if loader.type == "attribute":
+        attribute = loader.child_by_field_name("attribute")
+        if attribute is not None:
+            fix = ctx.replace(attribute, _SAFE_LOADERS[loader_name], f"Use {_SAFE_LOADERS[loader_name]}")
+    yield Hit(call, message=f"`yaml.{func}` with `{loader_name}` constructs arbitrary Python objects.", fix=fix)
+
+
+YAML_LOAD = Rule(
+    id="PY-S005",
+    title="yaml.load without a safe Loader",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=502,
+    languages=PY,
+    message="`yaml.load` with an unsafe Loader constructs arbitrary Python objects; use `yaml.safe_load`.",
+    docs=RuleDocs(
+        what="Flags PyYAML `yaml.load`/`yaml.load_all` without a `Loader`, or with `Loader`, `UnsafeLoader`, "
+        "`FullLoader` or their C variants, and `yaml.unsafe_load`/`unsafe_load_all`. `SafeLoader`, "
+        "`CSafeLoader`, `BaseLoader` and project-defined loaders are not flagged. The fix switches to "
+        "`yaml.safe_load` or to `SafeLoader`.",
+        why="The unsafe loaders honour tags such as `!!python/object/apply:os.system`, so a YAML document "
+        "can run code while it is being parsed.",
+        example="import yaml\n\nconfig = yaml.load(upload.read())\nconfig = yaml.load(f, Loader=yaml.Loader)",
+        use_instead="import yaml\n\nconfig = yaml.safe_load(upload.read())\n"
+        "config = yaml.load(f, Loader=yaml.SafeLoader)",
+    ),
+    query=_calls("load", "load_all", "unsafe_load", "unsafe_load_all"),
+    check=_check_yaml_load,
+    references=(
+        _cwe(502),
+        OWASP_INTEGRITY,
+        "https://github.com/yaml/pyyaml/wiki/PyYAML-yaml.load(input)-Deprecation",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S006 weak hash
+# ---------------------------------------------------------------------------------------------
+
+_WEAK_HASH_NAMES = frozenset({"md5", "sha1", "md4", "md2", "sha-1", "md-5"})
+_WEAK_HASH_CALLS = frozenset(
+    {"hashlib.md5", "hashlib.sha1"}
+    | {f"{pkg}.Hash.{alg}.new" for pkg in ("Crypto", "Cryptodome") for alg in ("MD5", "SHA1", "MD4", "MD2", "SHA")}
+    | {"cryptography.hazmat.primitives.hashes.MD5", "cryptography.hazmat.primitives.hashes.SHA1"}
+)
+
+
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "secret", "token", "salt", "signature", "credentials"})
+
+
+def _check_weak_hash(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    if call is None:
+        return
+    name = call_name(call, ctx)
+    if name == "hashlib.new":
+        algorithm = string_value(argument(call, 0, "name") or call)
+        if algorithm is None or algorithm.lower() not in _WEAK_HASH_NAMES:
+            return
+        label = algorithm.lower()
+    elif name in _WEAK_HASH_CALLS:
+        label = name
+    else:
+        return
+    used_for_security = keyword_arg(call, "usedforsecurity")
+    if used_for_security is not None and unwrap(used_for_security).type == "false":
+        return
+    hashed = set(name_words(node_text(call.child_by_field_name("arguments"))))
+    if hashed & _SECRET_WORDS:
+        message = f"`{label}` hashes a secret; MD5/SHA-1 are broken, and passwords need a slow KDF (hashlib.scrypt)."
+    else:
+        message = (
+            f"`{label}` is a broken hash; use SHA-256 or better, or pass usedforsecurity=False if not for security."
+        )
+    yield Hit(call, message=message)
+
+
+WEAK_HASH = Rule(
+    id="PY-S006",
+    title="Weak hash algorithm (MD5, SHA-1)",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.LOW,
+    cwe=328,
+    languages=PY,
+    message="MD5 and SHA-1 are broken; use SHA-256 or better, or mark non-security use with usedforsecurity=False.",
+    docs=RuleDocs(
+        what="Flags `hashlib.md5()`, `hashlib.sha1()`, `hashlib.new('md5' | 'sha1' | 'md4')` and the MD5/SHA-1 "
+        "constructors of PyCryptodome and `cryptography`, unless `usedforsecurity=False` is passed. "
+        "References such as `hmac.new(key, msg, hashlib.sha1)` are not calls and are not flagged. "
+        "There is no automatic fix: another algorithm changes every digest already stored or published.",
+        why="Collisions for MD5 and SHA-1 can be computed cheaply, so they cannot protect integrity "
+        "(signatures, certificates, file verification) and are far too fast for passwords.",
+        example="import hashlib\n\ndigest = hashlib.md5(payload).hexdigest()",
+        use_instead="import hashlib\n\ndigest = hashlib.sha256(payload).hexdigest()\n"
+        "# a cache key, not security:\nkey = hashlib.md5(payload, usedforsecurity=False).hexdigest()",
+    ),
+    query=_calls("md5", "sha1", "new", "MD5", "SHA1"),
+    check=_check_weak_hash,
+    references=(_cwe(328), _cwe(327), OWASP_CRYPTO),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S007 weak random for secrets
+# ---------------------------------------------------------------------------------------------
+
+_RANDOM_FUNCS = frozenset(
+    {"random", "randint", "randrange", "choice", "choices", "sample", "getrandbits", "uniform", "randbytes"}
+)
+_NUMPY_RANDOM_FUNCS = frozenset({"randint", "choice", "bytes", "rand", "random", "random_sample", "random_integers"})
+_STOP_TYPES = frozenset(
+    {"block", "module", "lambda", "function_definition", "class_definition", "decorated_definition"}
+)
+
+
+def _random_sink(call: tree_sitter.Node) -> tuple[str, bool] | None:
+    """The name the random value ends up in, and whether the call is that value itself."""
+    child, node = call, call.parent
+    while node is not None:
+        kind = node.type
+        if kind in ("assignment", "keyword_argument", "pair"):
+            value = node.child_by_field_name("right" if kind == "assignment" else "value")
+            if value is None or value != child:
+                return None
+            target = node.child_by_field_name({"assignment": "left", "keyword_argument": "name"}.get(kind, "key"))
+            name = None if target is None else target_name(target)
+            return None if name is None else (name, unwrap(value) == call)
+        if kind == "return_statement":
+            function = enclosing_function(node)
+            if function is None:
+                return None
+            return node_text(function.child_by_field_name("name")), unwrap(child) == call
+        if kind in _STOP_TYPES or kind.endswith("_statement"):
+            return None
+        child, node = node, node.parent
+    return None
+
+
+def _check_weak_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx) or ""
+    module, _, func = name.rpartition(".")
+    numpy = module == "numpy.random" and func in _NUMPY_RANDOM_FUNCS
+    if not numpy and not (module == "random" and func in _RANDOM_FUNCS):
+        return
+    sink = _random_sink(call)
+    if sink is None:
+        return
+    target, direct = sink
+    secret = secret_noun(target, GENERATED_SECRET_NOUNS)
+    if secret is None or (direct and func == "choice"):
+        return  # picking one element (``token = random.choice(tokens)``) is selection, not generation
+    fix = None
+    if module == "random" and function.type == "attribute":
+        receiver = function.child_by_field_name("object")
+        if receiver is not None and unwrap(receiver).type == "identifier":
+            fix = ctx.replace(
+                function,
+                f"{node_text(receiver)}.SystemRandom().{func}",
+                "Use the OS CSPRNG (random.SystemRandom, as the secrets module does)",
+            )
+    yield Hit(
+        call,
+        message=f"`{target}` comes from `{name}`, which is predictable; use the `secrets` module.",
+        fix=fix,
+    )
+
+
+WEAK_RANDOM = Rule(
+    id="PY-S007",
+    title="Predictable random value used as a secret",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=330,
+    languages=PY,
+    message="A secret is generated with the `random` module, which is predictable; use `secrets`.",
+    docs=RuleDocs(
+        what="Flags calls into `random` (or `numpy.random`) whose result is stored in a name whose head noun "
+        "is a secret: `password`, `token`, `secret`, `api_key`, `nonce`, `salt`, `otp`, `pin`, "
+        "`session_id`, `reset_code`... (assignment, keyword argument, dict key, or the return value of "
+        "a function so named). `token_count`, `pad_token` and picking one element with "
+        "`random.choice(tokens)` are not flagged. The fix switches to `random.SystemRandom()`.",
+        why="`random` is a Mersenne Twister: after 624 outputs an observer can predict every future "
+        "value, and seeds are often guessable. Tokens, passwords and nonces made with it can be forged.",
+        example="import random, string\n\n"
+        "token = ''.join(random.choice(string.ascii_letters) for _ in range(32))\n"
+        "otp = random.randint(100000, 999999)",
+        use_instead="import secrets\n\ntoken = secrets.token_urlsafe(32)\notp = secrets.randbelow(900000) + 100000",
+    ),
+    query=_calls(*sorted(_RANDOM_FUNCS | _NUMPY_RANDOM_FUNCS)),
+    check=_check_weak_random,
+    references=(_cwe(330), _cwe(338), "https://docs.python.org/3/library/secrets.html"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S008 TLS verification disabled
+# ---------------------------------------------------------------------------------------------
+
+_HTTP_CALLS = (
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "send",
+    "stream",
+    "urlopen",
+    "Client",
+    "AsyncClient",
+    "client",
+    "resource",
+    "ws_connect",
+    "TCPConnector",
+    "Session",
+    "ClientSession",
+    "PoolManager",
+)
+_CERT_NONE_VALUE = "[(attribute attribute: (identifier) @c) (identifier) @c (string (string_content) @c)] @value"
+_CERT_OPTION = ("cert_reqs", "ssl_cert_reqs", "verify_mode")
+_TLS_QUERY = "\n".join(
+    (
+        # requests / httpx / aiohttp / boto3: verify=False, verify_ssl=False, ssl=False
+        _calls(
+            *_HTTP_CALLS,
+            arguments="(argument_list (keyword_argument name: (identifier) @kw value: (false) @flip))",
+            predicates='(#any-of? @kw "verify" "verify_ssl" "ssl")',
+        ),
+        # session.verify = False
+        "((assignment left: (attribute object: (_) @obj attribute: (identifier) @kw) right: (false) @flip) "
+        '(#eq? @kw "verify") (#match? @obj "(?i)(session|client|http|requests)"))',
+        # ssl._create_unverified_context
+        "((attribute attribute: (identifier) @fn) @unverified "
+        '(#any-of? @fn "_create_unverified_context" "_create_stdlib_context"))',
+        # ctx.verify_mode = ssl.CERT_NONE, cert_reqs=ssl.CERT_NONE, {"cert_reqs": "CERT_NONE"}
+        f"((assignment left: (attribute attribute: (identifier) @opt) right: {_CERT_NONE_VALUE}) "
+        f'(#eq? @opt "verify_mode") (#any-of? @c "CERT_NONE" "NONE"))',
+        f"((keyword_argument name: (identifier) @opt value: {_CERT_NONE_VALUE}) "
+        f'(#any-of? @opt {_names(*_CERT_OPTION)}) (#any-of? @c "CERT_NONE" "NONE"))',
+        f"((pair key: (string (string_content) @opt) value: {_CERT_NONE_VALUE}) "
+        f'(#any-of? @opt {_names(*_CERT_OPTION)}) (#any-of? @c "CERT_NONE" "NONE"))',
+        # ctx.check_hostname = False, assert_hostname=False
+        "((assignment left: (attribute attribute: (identifier) @opt) right: (false)) @finding "
+        '(#eq? @opt "check_hostname"))',
+        "((keyword_argument name: (identifier) @opt value: (false)) @finding "
+        '(#any-of? @opt "check_hostname" "assert_hostname"))',
+    )
+)
+
+
+def _check_tls(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    flip = _first(captures, "flip")
+    if flip is not None:
+        yield _replace_bool(ctx, flip, "Verify TLS certificates")
+        return
+    unverified = _first(captures, "unverified")
+    if unverified is not None:
+        yield from _unverified_context(unverified, ctx)
+        return
+    value, constant = _first(captures, "value"), _first(captures, "c")
+    if value is not None and constant is not None:
+        fixable = value.type == "string" or qualified_name(value, ctx) == "ssl.CERT_NONE"
+        fix = ctx.replace(constant, "CERT_REQUIRED", "Require a valid certificate") if fixable else None
+        yield Hit(value, fix=fix)
+        return
+    finding = _first(captures, "finding")
+    if finding is not None:
+        yield Hit(finding, message="Host name checking is disabled; any valid certificate for any host is accepted.")
+
+
+def _unverified_context(node: tree_sitter.Node, ctx: FileContext) -> Iterator[Hit]:
+    name = qualified_name(node, ctx)
+    if name not in ("ssl._create_unverified_context", "ssl._create_stdlib_context"):
+        return
+    attribute = node.child_by_field_name("attribute")
+    parent = node.parent
+    fix = None
+    if attribute is not None and parent is not None:
+        called_bare = parent.type == "call" and not any(
+            a.type != "comment" for a in (parent.child_by_field_name("arguments") or parent).named_children
+        )
+        assigned = parent.type == "assignment" and parent.child_by_field_name("right") == node
+        if called_bare or assigned:
+            fix = ctx.replace(attribute, "create_default_context", "Use a verifying default context")
+    yield Hit(node, message=f"`{name}` builds an SSL context that verifies nothing.", fix=fix)
+
+
+TLS_VERIFICATION = Rule(
+    id="PY-S008",
+    title="TLS certificate verification disabled",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=295,
+    languages=PY,
+    message="TLS certificate verification is disabled; anyone on the network path can read and alter the traffic.",
+    docs=RuleDocs(
+        what="Flags `verify=False` (and aiohttp `ssl=False` / `verify_ssl=False`) on requests, httpx, aiohttp "
+        "and boto3 calls and clients, `session.verify = False`, `ssl._create_unverified_context`, "
+        "`ssl.CERT_NONE` assigned to `verify_mode` or passed as `cert_reqs`, and `check_hostname = "
+        "False` / `assert_hostname=False`. Comparisons such as `mode == ssl.CERT_NONE` are not flagged. "
+        "Fixes flip `verify=False` to `True` and `CERT_NONE` to `CERT_REQUIRED`.",
+        why="Without certificate and host name checks, a man in the middle presents any certificate and "
+        "reads or rewrites everything, including credentials sent over the connection.",
+        example="import requests, ssl\n\nrequests.get(url, verify=False)\n"
+        "context = ssl.create_default_context()\ncontext.check_hostname = False\n"
+        "context.verify_mode = ssl.CERT_NONE",
+        use_instead="import requests, ssl\n\nrequests.get(url, verify='/etc/ssl/internal-ca.pem')  # or True\n"
+        "context = ssl.create_default_context(cafile='/etc/ssl/internal-ca.pem')",
+    ),
+    query=_TLS_QUERY,
+    check=_check_tls,
+    references=(_cwe(295), OWASP_CRYPTO, "https://docs.python.org/3/library/ssl.html#security-considerations"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S009 hard-coded credentials
+# ---------------------------------------------------------------------------------------------
+
+_CREDENTIAL_NAME_RE = '"(?i)(pass|pw|secret|token|key|cred)"'
+_STRING_VALUE = "[(string) (concatenated_string)] @value"
+_CREDENTIAL_TARGETS = (
+    # NAME = "...", obj.name = "...", d["name"] = "..."
+    "assignment left: [(identifier) @name (attribute attribute: (identifier) @name) "
+    "(subscript subscript: (string (string_content) @name))] right:",
+    "keyword_argument name: (identifier) @name value:",  # f(name="...")
+    "pair key: (string (string_content) @name) value:",  # {"name": "..."}
+    "default_parameter name: (identifier) @name value:",  # def f(name="...")
+    "typed_default_parameter name: (identifier) @name value:",  # def f(name: str = "...")
+)
+_CREDENTIAL_QUERY = "\n".join(
+    f"(({target} {_STRING_VALUE}) @finding (#match? @name {_CREDENTIAL_NAME_RE}))" for target in _CREDENTIAL_TARGETS
+)
+_PLACEHOLDER = re.compile(
+    r"(?i)(change[-_. ]?me|changeit|x+|\*+|\.+|-+|_+|\?+|#+|0+|1234(5678?)?|dummy.*|fake.*|mock.*|example.*|"
+    r"sample.*|placeholder.*|your[-_ ].*|none|null|nil|undefined|todo|tbd|fixme|redacted|hidden|masked|"
+    r"not[-_ ]?set|unset|empty|default|test|testing|string|str|text|required|optional|secret|password)"
+)
+_NOT_A_SECRET_START = ("/", "./", "../", "~/", "$", "%(", "{{", "<", "[", "(", "http:", "https:")
+_HASHED = re.compile(r"(?i)^(pbkdf2|argon2|bcrypt|scrypt|sha\d+|md5)[_$]")
+# A value made only of these words is a label, field name, header or env var name, not a secret.
+_LABEL_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "passphrase", "secret", "token", "key", "api", "apikey", "auth"}
+    | {"authorization", "bearer", "basic", "x", "header", "field", "name", "input", "user", "username", "id"}
+    | {"db", "env", "the", "your", "enter", "new", "confirm", "confirmation", "old", "current", "access"}
+    | {"refresh", "client", "private", "public", "session", "csrf", "xsrf", "hash", "value", "form", "type"}
+    | {"secret", "credentials", "credential", "repeat", "again", "reset", "login", "account", "admin", "app"}
+)
+
+
+_PASSWORD_NOUNS = frozenset({"password", "passwd", "pwd", "pw", "passphrase", "pass"})
+# Letters and separators only (snake_case, kebab-case, camelCase, "ns:name"): a name, not random data.
+_NAME_LIKE = re.compile(r"_*[A-Za-z][A-Za-z_.:-]*")
+_KEY_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def looks_like_secret(value: str, noun: str) -> bool:
+    """Whether a literal assigned to a target named after ``noun`` plausibly is the secret itself.
+
+    Passwords may be dictionary words (``"letmein"``); tokens, keys and secrets are random, so a
+    value that reads as a name (``"next_token"``, ``"relationship"``) is a name."""
+    if len(value) < 3 or any(c.isspace() for c in value) or not any(c.isalnum() for c in value):
+        return False  # empty, tiny, masked ("****"), or prose ("Enter your password")
+    if "example" in value.lower():
+        return False  # documentation keys such as AWS's "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    if _PLACEHOLDER.fullmatch(value) or _HASHED.match(value) or value.startswith(_NOT_A_SECRET_START):
+        return False
+    if "://" in value or "{" in value or "%s" in value:
+        return False  # URLs, templates
+    words = name_words(value)
+    if words and all(w in _LABEL_WORDS for w in words):
+        return False  # a label, header or variable name: "Password", "X-API-Key", "DB_PASSWORD"
+    if _NAME_LIKE.fullmatch(value):
+        # one dictionary word may be a (weak) password; several words are an identifier
+        return noun.split("_")[-1] in _PASSWORD_NOUNS and len(words) == 1
+    return True
+
+
+def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    finding, name, value = _first(captures, "finding"), _first(captures, "name"), _first(captures, "value")
+    if finding is None or name is None or value is None:
+        return
+    if ctx.option(rule, "ignore_tests") and is_test_path(ctx.path):
+        return
+    target = node_text(name)
+    if name.type == "string_content" and not _KEY_LIKE.fullmatch(target):
+        return  # dict keys and subscripts such as "AWS::IAM::AccessKey" are not variable names
+    secret = secret_noun(target)
+    literal = string_value(value)
+    if secret is None or literal is None or not looks_like_secret(literal, secret):
+        return
+    what = secret.replace("_", " ")
+    yield Hit(
+        finding, message=f"Hard-coded {what} in `{node_text(name)}`; load it from the environment or a secret store."
+    )
+
+
+HARDCODED_CREDENTIALS = Rule(
+    id="PY-S009",
+    title="Hard-coded credential",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=798,
+    languages=PY,
+    message="A credential is hard-coded in the source; load it from the environment or a secret store.",
+    docs=RuleDocs(
+        what="Flags a string literal assigned to a name, attribute, subscript, keyword argument, dict key or "
+        "parameter default whose head noun is a credential: `password`, `passwd`, `pwd`, `secret`, "
+        "`token`, `api_key`/`apikey`, `secret_key`, `private_key`, `access_key`, `db_pass`... Not "
+        "flagged: names where the credential word is not the head (`password_field`, `token_url`, "
+        "`token_count`), NLP and pagination tokens (`pad_token`, `next_page_token`), empty strings, "
+        "placeholders (`changeme`, `xxx`, `<token>`, `${TOKEN}`), values that are labels or "
+        "variable names (`'Password'`, `'DB_PASSWORD'`, `'X-API-Key'`), prose, URLs, paths, password "
+        "hashes, comparisons, and test files (`tests/`, `test_*.py`; option `ignore_tests`).",
+        why="Secrets in source end up in every clone, fork, backup, CI log and container image, cannot be "
+        "rotated without a release, and are shared by every environment.",
+        example='DB_PASSWORD = "hunter2"\nclient = Client(api_key="sk-live-4f9a8c")\n'
+        'headers = {"token": "ghp_16C7e42F292c6912E7710c838347Ae178B4a"}',
+        use_instead='import os\n\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n'
+        'client = Client(api_key=os.environ["API_KEY"])',
+    ),
+    query=_CREDENTIAL_QUERY,
+    check=_check_credentials,
+    references=(
+        _cwe(798),
+        OWASP_AUTH,
+        "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
+    ),
+    options={"ignore_tests": True},
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S010 debug mode
+# ---------------------------------------------------------------------------------------------
+
+_DJANGO_MARKERS = frozenset({"INSTALLED_APPS", "MIDDLEWARE", "ROOT_URLCONF", "WSGI_APPLICATION", "ASGI_APPLICATION"})
+_DEV_PATH = re.compile(r"(?i)(^|[/_.-])(dev|devel|develop|development|local|test|tests|testing|debug|ci)([/_.-]|$)")
+_DEBUG_QUERY = "\n".join(
+    (
+        # app.run(debug=True)
+        "((call function: (attribute object: (_) @obj attribute: (identifier) @fn) "
+        "arguments: (argument_list (keyword_argument name: (identifier) @kw value: (true) @flip))) "
+        '(#eq? @fn "run") (#eq? @kw "debug"))',
+        # werkzeug run_simple(..., use_debugger=True)
+        _calls(
+            "run_simple",
+            arguments="(argument_list (keyword_argument name: (identifier) @kw value: (true) @flip))",
+            predicates='(#any-of? @kw "use_debugger" "use_evalex")',
+        ),
+        # app.config["DEBUG"] = True, app.config.update(DEBUG=True)
+        "((assignment left: (subscript value: (attribute attribute: (identifier) @cfg) "
+        'subscript: (string (string_content) @key)) right: (true) @flip) (#eq? @cfg "config") (#eq? @key "DEBUG"))',
+        "((call function: (attribute object: (attribute attribute: (identifier) @cfg) attribute: (identifier) @fn) "
+        "arguments: (argument_list (keyword_argument name: (identifier) @key value: (true) @flip))) "
+        '(#eq? @cfg "config") (#any-of? @fn "update" "from_mapping") (#eq? @key "DEBUG"))',
+        # Django settings: DEBUG = True
+        '((assignment left: (identifier) @django right: (true)) @finding (#eq? @django "DEBUG"))',
+    )
+)
+
+
+def _is_django_settings(ctx: FileContext) -> bool:
+    path = ctx.path.replace("\\", "/")
+    if _DEV_PATH.search(path):
+        return False
+    if "settings" in path.rsplit("/", 2)[-1].lower() or "/settings/" in f"/{path.lower()}":
+        return True
+    for statement in ctx.tree.root_node.named_children:
+        if statement.type == "expression_statement" and statement.named_child_count:
+            assignment = statement.named_children[0]
+            left = assignment.child_by_field_name("left") if assignment.type == "assignment" else None
+            if left is not None and node_text(left) in _DJANGO_MARKERS:
+                return True
+    return False
+
+
+def _check_debug(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    flip = _first(captures, "flip")
+    if flip is not None:
+        receiver = _first(captures, "obj")
+        if receiver is not None and node_text(receiver) in imports(ctx):
+            return  # asyncio.run(main(), debug=True) and other module-level runners are not web apps
+        yield _replace_bool(ctx, flip, "Turn the debugger off")
+        return
+    finding = _first(captures, "finding")
+    if finding is not None and is_module_level(finding) and _is_django_settings(ctx):
+        yield Hit(finding, message="Django `DEBUG = True` in a settings module exposes settings and stack traces.")
+
+
+DEBUG_MODE = Rule(
+    id="PY-S010",
+    title="Debug mode enabled",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=489,
+    languages=PY,
+    message="Debug mode is enabled; the debugger runs arbitrary code and error pages leak internals.",
+    docs=RuleDocs(
+        what="Flags Flask `app.run(debug=True)` (any `.run(debug=True)` on an object, not on a module such as "
+        "`asyncio`), `app.config['DEBUG'] = True` / `app.config.update(DEBUG=True)`, werkzeug "
+        "`run_simple(use_debugger=True)`, and a module-level `DEBUG = True` in a Django settings module: "
+        "a file named `*settings*.py` or in a `settings/` package, or one that defines "
+        "`INSTALLED_APPS`/`MIDDLEWARE`/`ROOT_URLCONF`. Settings whose path says they are for "
+        "development, local use, tests or CI (`settings/dev.py`, `local_settings.py`) are not flagged, "
+        "nor is `DEBUG = True` under an `if`.",
+        why="The Werkzeug debugger gives anyone who can reach an error page a Python console; Django's "
+        "debug pages print settings, SQL and source. Debug configuration leaks into production.",
+        example='app.run(host="0.0.0.0", debug=True)\n\n# settings.py\nDEBUG = True',
+        use_instead='app.run(host="0.0.0.0", debug=os.environ.get("FLASK_DEBUG") == "1")\n\n'
+        '# settings.py\nDEBUG = os.environ.get("DJANGO_DEBUG") == "1"',
+    ),
+    query=_DEBUG_QUERY,
+    check=_check_debug,
+    references=(
+        _cwe(489),
+        OWASP_MISCONFIG,
+        "https://flask.palletsprojects.com/en/latest/debugging/",
+        "https://docs.djangoproject.com/en/stable/ref/settings/#debug",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S011 tempfile.mktemp
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_mktemp(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = _first(captures, "call")
+    if call is not None and call_name(call, ctx) == "tempfile.mktemp":
+        yield Hit(call)
+
+
+INSECURE_TEMPFILE = Rule(
+    id="PY-S011",
+    title="Insecure temporary file name (tempfile.mktemp)",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=377,
+    languages=PY,
+    message="`tempfile.mktemp` returns a name another process can create first; use `mkstemp` or `NamedTemporaryFile`.",
+    docs=RuleDocs(
+        what="Flags calls to `tempfile.mktemp`, resolved through imports.",
+        why="Between `mktemp` choosing a name and the program creating the file, another user can create "
+        "that path (or a symlink at it) and have the program write into a file they control.",
+        example="import tempfile\n\npath = tempfile.mktemp(suffix='.csv')\nwith open(path, 'w') as out:\n    ...",
+        use_instead="import tempfile\n\nwith tempfile.NamedTemporaryFile('w', suffix='.csv', delete=False) as out:\n"
+        "    path = out.name\n    ...",
+    ),
+    query=_calls("mktemp"),
+    check=_check_mktemp,
+    references=(_cwe(377), "https://docs.python.org/3/library/tempfile.html#tempfile.mktemp"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-Q001 bare except
+# ---------------------------------------------------------------------------------------------
+
+_SWALLOW_TYPES = frozenset({"pass_statement", "continue_statement", "break_statement"})
+
+
+def _except_body(clause: tree_sitter.Node) -> list[tree_sitter.Node]:
+    blocks = [c for c in clause.named_children if c.type == "block"]
+    if not blocks:
+        return []
+    return [s for s in blocks[-1].named_children if s.type != "comment"]
+
+
+def _reraises(statements: Iterable[tree_sitter.Node]) -> bool:
+    return any(s.type == "raise_statement" and s.named_child_count == 0 for s in statements)
+
+
+def _swallows(statements: list[tree_sitter.Node]) -> bool:
+    def empty(statement: tree_sitter.Node) -> bool:
+        if statement.type in _SWALLOW_TYPES:
+            return True
+        return statement.type == "expression_statement" and all(
+            c.type in ("ellipsis", "string") for c in statement.named_children
+        )
+
+    return bool(statements) and all(empty(s) for s in statements)
+
+
+def _check_bare_except(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    clause = _first(captures, "clause")
+    if clause is None or clause.child_count == 0:
+        return
+    keyword = clause.children[0]
+    body = _except_body(clause)
+    if _first(captures, "base") is not None:
+        if _swallows(body):
+            yield Hit(keyword, message="`except BaseException` that does nothing also swallows Ctrl-C and SystemExit.")
+        return
+    if not _reraises(body):
+        yield Hit(keyword)
+
+
+BARE_EXCEPT = Rule(
+    id="PY-Q001",
+    title="Bare except",
+    category=Category.QUALITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=396,
+    languages=PY,
+    message="Bare `except:` catches everything, including KeyboardInterrupt and SystemExit; name the exceptions.",
+    docs=RuleDocs(
+        what="Flags `except:` without an exception type (unless the handler re-raises with a bare `raise`), "
+        "and `except BaseException:` whose body only passes, continues or breaks.",
+        why="A bare handler also catches `KeyboardInterrupt`, `SystemExit` and `GeneratorExit`, so Ctrl-C "
+        "and `sys.exit()` stop working, and it hides programming errors such as `NameError`.",
+        example="try:\n    value = int(text)\nexcept:\n    value = 0",
+        use_instead="try:\n    value = int(text)\nexcept ValueError:\n    value = 0",
+    ),
+    query="\n".join(
+        (
+            "(except_clause !value) @clause",
+            "((except_clause value: [(identifier) @base (as_pattern (identifier) @base)]) @clause "
+            '(#eq? @base "BaseException"))',
+        )
+    ),
+    check=_check_bare_except,
+    references=(_cwe(396), "https://docs.python.org/3/tutorial/errors.html#handling-exceptions"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-Q002 mutable default argument
+# ---------------------------------------------------------------------------------------------
+
+_MUTABLE_LITERALS = "[(list) (dictionary) (set) (list_comprehension) (dictionary_comprehension) (set_comprehension)]"
+_MUTABLE_CALLS = _names("list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "deque", "Counter")
+_MUTABLE_DEFAULT_QUERY = "\n".join(
+    f"({parameter} value: {value} @finding{predicate})"
+    for parameter in ("default_parameter", "typed_default_parameter")
+    for value, predicate in (
+        (_MUTABLE_LITERALS, ""),
+        ("(call function: (identifier) @fn)", f" (#any-of? @fn {_MUTABLE_CALLS})"),
+        (
+            "(call function: (attribute object: (identifier) @mod attribute: (identifier) @fn))",
+            f' (#eq? @mod "collections") (#any-of? @fn {_MUTABLE_CALLS})',
+        ),
+    )
+)
+
+MUTABLE_DEFAULT = Rule(
+    id="PY-Q002",
+    title="Mutable default argument",
+    category=Category.QUALITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=None,
+    languages=PY,
+    message="Mutable default argument: it is created once and shared by every call; default to None.",
+    docs=RuleDocs(
+        what="Flags list, dict and set literals and comprehensions, and calls to `list()`, `dict()`, `set()`, "
+        "`bytearray()` and the `collections` containers, used as parameter defaults of functions, methods "
+        "and lambdas.",
+        why="A default is evaluated once, when the function is defined. Every call that mutates it changes "
+        "the default seen by all later calls, which leaks state between callers.",
+        example="def add_tag(tag, tags=[]):\n    tags.append(tag)\n    return tags",
+        use_instead="def add_tag(tag, tags=None):\n    if tags is None:\n        tags = []\n"
+        "    tags.append(tag)\n    return tags",
+    ),
+    query=_MUTABLE_DEFAULT_QUERY,
+    references=("https://docs.python.org/3/tutorial/controlflow.html#default-argument-values",),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-Q003 complexity
+# ---------------------------------------------------------------------------------------------
 
 COMPLEXITY = complexity_rule(
     "PY-Q003",
@@ -34,4 +1043,19 @@ COMPLEXITY = complexity_rule(
     use_instead="HANDLERS = {1: one, 2: two}\n\ndef route(x):\n    return HANDLERS[x]()",
 )
 
-RULES: tuple[Rule, ...] = (EVAL, COMPLEXITY)
+RULES: tuple[Rule, ...] = (
+    EVAL,
+    COMMAND_INJECTION,
+    SQL_INJECTION,
+    UNSAFE_DESERIALISATION,
+    YAML_LOAD,
+    WEAK_HASH,
+    WEAK_RANDOM,
+    TLS_VERIFICATION,
+    HARDCODED_CREDENTIALS,
+    DEBUG_MODE,
+    INSECURE_TEMPFILE,
+    BARE_EXCEPT,
+    MUTABLE_DEFAULT,
+    COMPLEXITY,
+)
