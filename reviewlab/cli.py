@@ -123,7 +123,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         print_summary(result, out)
         out.print(f"report written to {args.output}")
     elif args.format == "text":
-        print_summary(result, out)
+        # Every finding is listed below the summary, so the summary's top-findings table is left out.
+        print_summary(result, out, top=0)
         text = render(result, "text")
         if text:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
