@@ -84,8 +84,11 @@ def _open_cache(settings: Settings, disabled: bool) -> ResultCache:
     return SqliteResultCache(settings.cache_dir / "results.sqlite3")
 
 
-def _run_with_progress(run: Callable[[Callable[[ProgressEvent], None] | None], ReviewResult]) -> ReviewResult:
-    console = Console(stderr=True)
+def _run_with_progress(
+    run: Callable[[Callable[[ProgressEvent], None] | None], ReviewResult], console: Console | None = None
+) -> ReviewResult:
+    """Run a review with a progress bar on stderr when it is a terminal and the review is long."""
+    console = console if console is not None else Console(stderr=True)
     if not console.is_terminal:
         return run(None)
     with Progress(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -11,8 +12,11 @@ from typing import Any
 
 import jsonschema
 import pytest
+from rich.console import Console
 
-from reviewlab.cli import main
+from reviewlab.cli import _run_with_progress, main
+from reviewlab.engine.model import ReviewResult
+from reviewlab.engine.pipeline import ProgressEvent
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "webshop"
@@ -168,3 +172,41 @@ def test_example_project_findings_match_snapshot(tmp_path: Path) -> None:
     assert actual == SNAPSHOT.read_text()
     assert report["diagnostics"] == []
     assert {f["category"] for f in report["findings"]} == {"security", "quality"}
+
+
+def _fake_review(total: int):
+    def run(progress):
+        if progress is not None:
+            progress(ProgressEvent("discover", total, total))
+            for done in range(1, total + 1):
+                progress(ProgressEvent("analyze", done, total, f"f{done}.py"))
+            progress(ProgressEvent("done", total, total))
+        return ReviewResult(root="/r", rule_pack_version="v", started_at="")
+
+    return run
+
+
+@pytest.mark.parametrize(("total", "shown"), [(120, True), (5, False)])
+def test_progress_bar_on_long_runs_in_a_terminal(total: int, shown: bool) -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    _run_with_progress(_fake_review(total), terminal)
+    output = terminal.file.getvalue()  # type: ignore[attr-defined]
+    assert ("reviewing" in output and f"{total}/{total}" in output) is shown
+
+
+def test_no_progress_bar_when_not_a_terminal() -> None:
+    plain = Console(file=io.StringIO(), force_terminal=False)
+    _run_with_progress(_fake_review(120), plain)
+    assert plain.file.getvalue() == ""  # type: ignore[attr-defined]
+
+
+@pytest.mark.integration
+def test_reviews_are_stored_in_postgresql(
+    project: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    assert main(["review", str(project)]) == 0
+    capsys.readouterr()
+    assert main(["history", "--format", "json"]) == 0
+    sessions = json.loads(capsys.readouterr().out)
+    assert any(s["root"] == str(project) and s["findings_count"] == 1 for s in sessions)

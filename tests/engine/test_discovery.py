@@ -156,10 +156,16 @@ def test_fifo_is_never_opened(tmp_path: Path) -> None:
 
 
 def test_deep_nesting_does_not_recurse(tmp_path: Path) -> None:
-    deep = str(tmp_path)
+    levels = [str(tmp_path)]
     for _ in range(1200):
-        deep += "/d"
-        os.mkdir(deep)
-    write(Path(deep), "leaf.py")
-    files, _ = found(tmp_path)
-    assert len(files) == 1
+        levels.append(levels[-1] + "/d")
+        os.mkdir(levels[-1])
+    leaf = write(Path(levels[-1]), "leaf.py")
+    try:
+        files, _ = found(tmp_path)
+        assert len(files) == 1
+    finally:
+        # Remove the chain bottom-up here: shutil.rmtree (pytest's temp cleanup) recurses and would fail on it.
+        leaf.unlink()
+        for level in reversed(levels[1:]):
+            os.rmdir(level)
