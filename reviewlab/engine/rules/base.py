@@ -20,6 +20,12 @@ from reviewlab.engine.model import Category, Confidence, Fix, Replacement, Sever
 Captures = dict[str, list[tree_sitter.Node]]
 
 
+def first(captures: Captures, name: str) -> tree_sitter.Node | None:
+    """The first node captured under ``name``, or None."""
+    nodes = captures.get(name)
+    return nodes[0] if nodes else None
+
+
 @dataclass(frozen=True, slots=True)
 class RuleDocs:
     """Rule documentation under ruff's headings."""

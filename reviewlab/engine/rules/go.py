@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterable
 
 from reviewlab.engine.model import Category, Confidence, Severity
-from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import (
     CREDENTIAL_HINT,
     GO,
-    Node,
     assigned_name,
     builds_sql,
     is_credential_name,
@@ -26,16 +25,11 @@ LANGS = ("go",)
 _STRING = "[(interpreted_string_literal) (raw_string_literal)]"
 
 
-def _first(captures: Captures, name: str) -> Node | None:
-    nodes = captures.get(name)
-    return nodes[0] if nodes else None
-
-
 # --- GO-S001 command injection -------------------------------------------------------------------
 
 
 def _check_command(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    args, fn = _first(captures, "args"), _first(captures, "fn")
+    args, fn = first(captures, "args"), first(captures, "fn")
     if args is None or fn is None:
         return
     elements = args.named_children
@@ -82,7 +76,7 @@ COMMAND = Rule(
 
 
 def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    args = _first(captures, "args")
+    args = first(captures, "args")
     if args is None:
         return
     for arg in args.named_children[:3]:  # the query follows an optional ctx and (sqlx) destination
@@ -185,7 +179,7 @@ def _math_rand_names(ctx: FileContext) -> frozenset[str]:
 
 
 def _check_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call, pkg = _first(captures, "call"), _first(captures, "pkg")
+    call, pkg = first(captures, "call"), first(captures, "pkg")
     if call is None or pkg is None:
         return
     packages = _math_rand_names(ctx)
@@ -237,7 +231,7 @@ RANDOM = Rule(
 
 
 def _check_tls(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    finding, value = _first(captures, "finding"), _first(captures, "value")
+    finding, value = first(captures, "finding"), first(captures, "value")
     if finding is not None and value is not None:
         yield Hit(finding, fix=ctx.replace(value, "false", "Turn certificate verification back on"))
 
@@ -283,7 +277,7 @@ TLS = Rule(
 
 
 def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    name_node, value = _first(captures, "name"), _first(captures, "value")
+    name_node, value = first(captures, "name"), first(captures, "value")
     if name_node is None or value is None:
         return
     name = ctx.text(name_node)
@@ -345,7 +339,7 @@ CREDENTIALS = Rule(
 
 
 def _check_empty_err(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    finding, body = _first(captures, "finding"), _first(captures, "body")
+    finding, body = first(captures, "finding"), first(captures, "body")
     if finding is not None and body is not None and not statements(body):
         yield Hit(finding)
 

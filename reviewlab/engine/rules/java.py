@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from reviewlab.engine.model import Category, Confidence, Severity
-from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import (
     CREDENTIAL_HINT,
     JAVA,
@@ -28,11 +28,6 @@ from reviewlab.engine.rules.common import (
 from reviewlab.engine.rules.complexity import complexity_rule
 
 LANGS = ("java",)
-
-
-def _first(captures: Captures, name: str) -> Node | None:
-    nodes = captures.get(name)
-    return nodes[0] if nodes else None
 
 
 def _declared_as(ctx: FileContext, name: str, types: str, factory: str) -> bool:
@@ -75,12 +70,12 @@ def _callee(node: Node, ctx: FileContext) -> str:
 
 
 def _check_command(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    args = _first(captures, "args")
+    args = first(captures, "args")
     if args is None or not args.named_children:
         return
-    method = _first(captures, "method")
+    method = first(captures, "method")
     runtime = method is not None and ctx.text(method) == "exec"
-    receiver = _first(captures, "receiver")
+    receiver = first(captures, "receiver")
     if receiver is not None:
         name = ctx.text(receiver)
         if runtime and not _declared_as(ctx, name, "Runtime", r"Runtime\.getRuntime\(\)"):
@@ -152,7 +147,7 @@ COMMAND = Rule(
 
 
 def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    sql = _first(captures, "sql")
+    sql = first(captures, "sql")
     if sql is not None and builds_sql(JAVA, sql, ctx):
         yield Hit(sql)
 
@@ -202,7 +197,7 @@ _SERIALIZATION_HOOKS = frozenset({"readObject", "readExternal", "readResolve", "
 
 
 def _check_deserialization(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call, args = _first(captures, "call"), _first(captures, "args")
+    call, args = first(captures, "call"), first(captures, "args")
     if call is None or args is None or args.named_children:
         return
     source = ctx.source
@@ -359,11 +354,11 @@ def _insecure_receiver(receiver: Node | None, ctx: FileContext) -> bool:
 
 
 def _check_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call, method = _first(captures, "call"), _first(captures, "method")
+    call, method = first(captures, "call"), first(captures, "method")
     if call is None or method is None:
         return
-    cls = _first(captures, "class")
-    if cls is None and not _insecure_receiver(_first(captures, "receiver"), ctx):
+    cls = first(captures, "class")
+    if cls is None and not _insecure_receiver(first(captures, "receiver"), ctx):
         return
     name = assigned_name(JAVA, call, ctx)
     if name is not None and is_security_name(name):
@@ -419,10 +414,10 @@ RANDOM = Rule(
 
 
 def _check_trust(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    finding = _first(captures, "finding")
+    finding = first(captures, "finding")
     if finding is None:
         return
-    body = _first(captures, "body")
+    body = first(captures, "body")
     if body is None:
         yield Hit(finding)
     elif not statements(body):
@@ -492,16 +487,16 @@ TRUST_ALL = Rule(
 
 
 def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    value = _first(captures, "value")
+    value = first(captures, "value")
     if value is None:
         return
-    method = _first(captures, "method")
+    method = first(captures, "method")
     if method is not None and ctx.text(method) != "toCharArray":
         return
     if "class" in captures:  # DriverManager.getConnection(url, user, "password")
         name = "password"
     else:
-        name_node = _first(captures, "name")
+        name_node = first(captures, "name")
         if name_node is None:
             return
         name = ctx.text(name_node)
@@ -572,8 +567,8 @@ _IGNORED_NAMES = re.compile(r"^(?:_|ignored?\w*|expected\w*|unused)$", re.IGNORE
 
 
 def _check_catch(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    clause, body = _first(captures, "finding"), _first(captures, "body")
-    types, name_node = _first(captures, "types"), _first(captures, "name")
+    clause, body = first(captures, "finding"), first(captures, "body")
+    types, name_node = first(captures, "types"), first(captures, "name")
     if clause is None or body is None or types is None or name_node is None:
         return
     name = ctx.text(name_node)
@@ -639,7 +634,7 @@ SWALLOWED = Rule(
 
 
 def _check_string_identity(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    op = _first(captures, "op")
+    op = first(captures, "op")
     finding = op.parent if op is not None else None
     if op is None or finding is None or finding.type != "binary_expression":
         return

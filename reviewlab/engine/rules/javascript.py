@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from reviewlab.engine.model import Category, Confidence, Severity
-from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import (
     CREDENTIAL_HINT,
     JAVASCRIPT,
@@ -32,28 +32,23 @@ LANGS = ("javascript",)
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
 
 
-def _first(captures: Captures, name: str) -> Node | None:
-    nodes = captures.get(name)
-    return nodes[0] if nodes else None
-
-
 # --- JS-S001 code evaluation ---------------------------------------------------------------------
 
 
 def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is None:
         return
-    code = _first(captures, "code")
+    code = first(captures, "code")
     if code is not None:
         if code.type == "binary_expression" and ctx.text(code.child_by_field_name("operator") or code) != "+":
             return
-        timer = _first(captures, "timer")
+        timer = first(captures, "timer")
         name = ctx.text(timer) if timer is not None else "setTimeout"
         yield Hit(call, message=f"`{name}` with a string argument evaluates the string as code; pass a function.")
         return
-    args = _first(captures, "args")
-    fn = _first(captures, "fn")
+    args = first(captures, "args")
+    fn = first(captures, "fn")
     if args is None or fn is None or not args.named_children:
         return
     if ctx.text(fn) == "eval":
@@ -116,7 +111,7 @@ EVAL = Rule(
 
 
 def _check_exec(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    cmd = _first(captures, "cmd")
+    cmd = first(captures, "cmd")
     if cmd is None:
         return
     bare = "obj" not in captures and "req" not in captures
@@ -177,7 +172,7 @@ EXEC = Rule(
 
 
 def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    sql = _first(captures, "sql")
+    sql = first(captures, "sql")
     if sql is not None and builds_sql(JAVASCRIPT, sql, ctx):
         yield Hit(sql)
 
@@ -250,10 +245,10 @@ def _html_safe(node: Node | None, ctx: FileContext, depth: int = 0) -> bool:
 
 
 def _check_html(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    sink, value = _first(captures, "sink"), _first(captures, "value")
+    sink, value = first(captures, "sink"), first(captures, "value")
     if sink is None or value is None or _html_safe(value, ctx):
         return
-    prop = _first(captures, "prop")
+    prop = first(captures, "prop")
     name = ctx.text(prop) if prop is not None else "innerHTML"
     if sink.type == "call_expression" and name in ("write", "writeln"):
         name = f"document.{name}"
@@ -348,7 +343,7 @@ WEAK_HASH = Rule(
 
 
 def _check_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is None:
         return
     name = assigned_name(JAVASCRIPT, call, ctx)
@@ -392,10 +387,10 @@ RANDOM = Rule(
 
 
 def _check_tls(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    finding = _first(captures, "finding")
+    finding = first(captures, "finding")
     if finding is None:
         return
-    false, zero = _first(captures, "false"), _first(captures, "zero")
+    false, zero = first(captures, "false"), first(captures, "zero")
     if false is not None:
         yield Hit(finding, fix=ctx.replace(false, "true", "Turn certificate verification back on"))
     elif zero is not None:
@@ -450,7 +445,7 @@ TLS = Rule(
 
 
 def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    name_node, value = _first(captures, "name"), _first(captures, "value")
+    name_node, value = first(captures, "name"), first(captures, "value")
     if name_node is None or value is None:
         return
     text = literal_text(JAVASCRIPT, value, ctx)
@@ -553,7 +548,7 @@ _NULLISH = frozenset({"null", "undefined"})
 
 
 def _check_equality(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    op = _first(captures, "op")
+    op = first(captures, "op")
     finding = op.parent if op is not None else None
     if op is None or finding is None or finding.type != "binary_expression":
         return

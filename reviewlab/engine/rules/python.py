@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 import tree_sitter
 
 from reviewlab.engine.model import Category, Confidence, Severity
-from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.complexity import complexity_rule
 from reviewlab.engine.rules.pyhelpers import (
     GENERATED_SECRET_NOUNS,
@@ -66,11 +66,6 @@ def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
     )
 
 
-def _first(captures: Captures, name: str) -> tree_sitter.Node | None:
-    nodes = captures.get(name)
-    return nodes[0] if nodes else None
-
-
 def _replace_bool(ctx: FileContext, value: tree_sitter.Node, description: str) -> Hit:
     """A hit on the keyword/assignment around ``value`` with a fix flipping the literal boolean."""
     flipped = "False" if value.type == "true" else "True"
@@ -116,7 +111,7 @@ _ALWAYS_SHELL_FUNCS = frozenset(
 
 
 def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is None:
         return
     name = call_name(call, ctx)
@@ -201,7 +196,7 @@ _SQLALCHEMY_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalch
 
 
 def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     function = call.child_by_field_name("function") if call is not None else None
     if call is None or function is None:
         return
@@ -267,7 +262,7 @@ _UNSAFE_DESERIALISERS = frozenset(
 
 
 def _check_deserialisation(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is None:
         return
     name = call_name(call, ctx)
@@ -327,7 +322,7 @@ _SAFE_LOADERS = {"Loader": "SafeLoader", "UnsafeLoader": "SafeLoader", "FullLoad
 
 
 def _check_yaml_load(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     function = call.child_by_field_name("function") if call is not None else None
     if call is None or function is None:
         return
@@ -405,7 +400,7 @@ _SECRET_WORDS = frozenset({"password", "passwd", "pwd", "secret", "token", "salt
 
 
 def _check_weak_hash(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is None:
         return
     name = call_name(call, ctx)
@@ -493,7 +488,7 @@ def _random_sink(call: tree_sitter.Node) -> tuple[str, bool] | None:
 
 
 def _check_weak_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     function = call.child_by_field_name("function") if call is not None else None
     if call is None or function is None:
         return
@@ -611,21 +606,21 @@ _TLS_QUERY = "\n".join(
 
 
 def _check_tls(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    flip = _first(captures, "flip")
+    flip = first(captures, "flip")
     if flip is not None:
         yield _replace_bool(ctx, flip, "Verify TLS certificates")
         return
-    unverified = _first(captures, "unverified")
+    unverified = first(captures, "unverified")
     if unverified is not None:
         yield from _unverified_context(unverified, ctx)
         return
-    value, constant = _first(captures, "value"), _first(captures, "c")
+    value, constant = first(captures, "value"), first(captures, "c")
     if value is not None and constant is not None:
         fixable = value.type == "string" or qualified_name(value, ctx) == "ssl.CERT_NONE"
         fix = ctx.replace(constant, "CERT_REQUIRED", "Require a valid certificate") if fixable else None
         yield Hit(value, fix=fix)
         return
-    finding = _first(captures, "finding")
+    finding = first(captures, "finding")
     if finding is not None:
         yield Hit(finding, message="Host name checking is disabled; any valid certificate for any host is accepted.")
 
@@ -739,7 +734,7 @@ def looks_like_secret(value: str, noun: str) -> bool:
 
 
 def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    finding, name, value = _first(captures, "finding"), _first(captures, "name"), _first(captures, "value")
+    finding, name, value = first(captures, "finding"), first(captures, "name"), first(captures, "value")
     if finding is None or name is None or value is None:
         return
     if ctx.option(rule, "ignore_tests") and is_test_path(ctx.path):
@@ -838,14 +833,14 @@ def _is_django_settings(ctx: FileContext) -> bool:
 
 
 def _check_debug(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    flip = _first(captures, "flip")
+    flip = first(captures, "flip")
     if flip is not None:
-        receiver = _first(captures, "obj")
+        receiver = first(captures, "obj")
         if receiver is not None and node_text(receiver) in imports(ctx):
             return  # asyncio.run(main(), debug=True) and other module-level runners are not web apps
         yield _replace_bool(ctx, flip, "Turn the debugger off")
         return
-    finding = _first(captures, "finding")
+    finding = first(captures, "finding")
     if finding is not None and is_module_level(finding) and _is_django_settings(ctx):
         yield Hit(finding, message="Django `DEBUG = True` in a settings module exposes settings and stack traces.")
 
@@ -889,7 +884,7 @@ DEBUG_MODE = Rule(
 
 
 def _check_mktemp(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    call = _first(captures, "call")
+    call = first(captures, "call")
     if call is not None and call_name(call, ctx) == "tempfile.mktemp":
         yield Hit(call)
 
@@ -946,12 +941,12 @@ def _swallows(statements: list[tree_sitter.Node]) -> bool:
 
 
 def _check_bare_except(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-    clause = _first(captures, "clause")
+    clause = first(captures, "clause")
     if clause is None or clause.child_count == 0:
         return
     keyword = clause.children[0]
     body = _except_body(clause)
-    if _first(captures, "base") is not None:
+    if first(captures, "base") is not None:
         if _swallows(body):
             yield Hit(keyword, message="`except BaseException` that does nothing also swallows Ctrl-C and SystemExit.")
         return
