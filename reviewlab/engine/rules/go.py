@@ -10,6 +10,8 @@ from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDo
 from reviewlab.engine.rules.common import (
     CREDENTIAL_HINT,
     GO,
+    Node,
+    ancestors,
     assigned_name,
     builds_sql,
     is_credential_name,
@@ -335,6 +337,85 @@ CREDENTIALS = Rule(
 )
 
 
+# --- GO-S007 debug mode / profiling endpoints ----------------------------------------------------
+
+_GIN_DEBUG = "gin debug mode is for development: it logs the route table and debug output; use `gin.ReleaseMode`."
+_DEBUG_CONDITION = re.compile(r"(?i)debug|develop|\bdev\b|isDev|local")
+
+
+def _guarded_by_debug_flag(node: Node, ctx: FileContext) -> bool:
+    """Whether ``node`` runs only under an ``if`` whose condition mentions debug / development."""
+    for parent in ancestors(node, ctx):
+        if parent.type != "if_statement":
+            continue
+        condition = parent.child_by_field_name("condition")
+        if condition is not None and _DEBUG_CONDITION.search(ctx.text(condition)):
+            return True
+    return False
+
+
+def _check_debug(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    finding = first(captures, "finding")
+    if finding is None:
+        return
+    if "mode" not in captures:
+        yield Hit(finding)
+    elif not _guarded_by_debug_flag(finding, ctx):
+        yield Hit(finding, message=_GIN_DEBUG)
+
+
+DEBUG = Rule(
+    id="GO-S007",
+    title="Debug endpoints or debug mode enabled (net/http/pprof, gin)",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=489,
+    languages=LANGS,
+    message='`import _ "net/http/pprof"` serves profiling endpoints under /debug/pprof/ on the default mux.',
+    docs=RuleDocs(
+        what='Flags the blank import `import _ "net/http/pprof"`, whose only purpose is its side effect of '
+        "registering the /debug/pprof/ handlers on `http.DefaultServeMux`, and gin's "
+        '`gin.SetMode(gin.DebugMode)` / `gin.SetMode("debug")` unless it sits under an `if` whose condition '
+        "mentions debug or development (`if *debug {`). Not flagged: `runtime/pprof` (profiles written by the "
+        "program itself), and a named import of net/http/pprof whose handlers (`pprof.Index`, "
+        "`pprof.Profile`, ...) are mounted explicitly, typically on a separate admin mux bound to localhost. "
+        "Any import of net/http/pprof still registers the handlers on `http.DefaultServeMux`, so a program "
+        "that imports it must not serve the default mux publicly (`http.ListenAndServe(addr, nil)`).",
+        why="The pprof endpoints expose the full command line (often with credentials), goroutine stacks, heap "
+        "contents and symbol tables, and let anyone start CPU profiles and traces that slow the service "
+        "down. Gin's debug mode logs the whole route table and internal debug output, and gin itself warns "
+        "that it must not run in production.",
+        example='import (\n\t"net/http"\n\t_ "net/http/pprof"\n)\n\n'
+        'func main() {\n\tgin.SetMode(gin.DebugMode)\n\thttp.ListenAndServe(":8080", nil)\n}',
+        use_instead='import (\n\t"net/http"\n\t"net/http/pprof"\n)\n\n'
+        "func main() {\n\tgin.SetMode(gin.ReleaseMode)\n\tadmin := http.NewServeMux()\n"
+        '\tadmin.HandleFunc("/debug/pprof/", pprof.Index)\n'
+        '\tgo http.ListenAndServe("127.0.0.1:6060", admin)  // profiling on localhost only\n\t// ...\n}',
+    ),
+    query="""
+(import_spec
+  name: (blank_identifier)
+  path: (interpreted_string_literal (interpreted_string_literal_content) @path)
+  (#eq? @path "net/http/pprof")) @finding
+(call_expression
+  function: (selector_expression operand: (identifier) @pkg field: (field_identifier) @fn)
+  arguments: (argument_list
+    . [(selector_expression operand: (identifier) field: (field_identifier) @mode)
+       (interpreted_string_literal (interpreted_string_literal_content) @mode)] .)
+  (#eq? @pkg "gin")
+  (#eq? @fn "SetMode")
+  (#any-of? @mode "DebugMode" "debug")) @finding
+""",
+    check=_check_debug,
+    references=(
+        "https://cwe.mitre.org/data/definitions/489.html",
+        "https://pkg.go.dev/net/http/pprof",
+        "https://gin-gonic.com/en/docs/deployment/",
+    ),
+)
+
+
 # --- GO-Q001 empty error branch ------------------------------------------------------------------
 
 
@@ -428,6 +509,7 @@ RULES: tuple[Rule, ...] = (
     RANDOM,
     TLS,
     CREDENTIALS,
+    DEBUG,
     IGNORED_ERROR,
     DEFER_IN_LOOP,
     COMPLEXITY,

@@ -30,15 +30,34 @@ from reviewlab.engine.rules.complexity import complexity_rule
 LANGS = ("java",)
 
 
-def _declared_as(ctx: FileContext, name: str, types: str, factory: str) -> bool:
-    """Whether the file declares ``name`` with one of ``types`` or assigns it from ``factory``.
+def _declared_as(ctx: FileContext, name: str, types: str, factory: str, within: Node | None = None) -> bool:
+    """Whether the file (or the ``within`` node) declares ``name`` with one of ``types`` or assigns it
+    from ``factory``.
 
     A textual check, enough to tell a ``Random`` from a ``SecureRandom`` (``\\bRandom`` does not
     match inside ``SecureRandom``) without type resolution.
     """
     var = re.escape(name)
     pattern = rf"(?<![\w.])(?:java\.\w+\.)?(?:{types})(?:<[^>]*>)?\s+{var}\b|\b{var}\s*=\s*(?:{factory})"
-    return re.search(pattern.encode(), ctx.source) is not None
+    source = ctx.source if within is None else ctx.source[within.start_byte : within.end_byte]
+    return re.search(pattern.encode(), source) is not None
+
+
+def _top_level_type(node: Node, ctx: FileContext) -> Node | None:
+    """The top-level class, interface, enum or record declaration around ``node``."""
+    for declaration in ctx.tree.root_node.named_children:
+        if declaration.start_byte <= node.start_byte < declaration.end_byte:
+            return declaration if declaration.type.endswith("_declaration") else None
+    return None
+
+
+def _receiver_name(receiver: Node | None, ctx: FileContext) -> str | None:
+    """The variable or field a method is called on: ``engine`` in ``engine.eval`` / ``this.engine.eval``."""
+    if receiver is not None and receiver.type == "field_access":
+        receiver = receiver.child_by_field_name("field")
+    if receiver is None or receiver.type != "identifier":
+        return None
+    return ctx.text(receiver)
 
 
 # --- JAVA-S001 command injection -----------------------------------------------------------------
@@ -558,6 +577,253 @@ CREDENTIALS = Rule(
 )
 
 
+# --- JAVA-S009 script engine code injection ------------------------------------------------------
+
+_ENGINE_TYPES = r"(?:javax\.script\.)?(?:ScriptEngine|Compilable|NashornScriptEngine|GraalJSScriptEngine)"
+_ENGINE_FACTORY = r"(?:new\s+ScriptEngineManager\s*\([^)]*\)|\w+)\s*\.\s*getEngineBy(?:Name|Extension|MimeType)\s*\("
+_ENGINE_GETTERS = frozenset({"getEngineByName", "getEngineByExtension", "getEngineByMimeType"})
+
+
+def _is_script_engine(receiver: Node | None, ctx: FileContext) -> bool:
+    """``new ScriptEngineManager().getEngineByName(...)``, a cast to ``ScriptEngine``, or a variable or
+    field the enclosing top-level class declares as a ``ScriptEngine`` (or assigns from ``getEngineBy*``)."""
+    if receiver is None:
+        return False
+    if receiver.type == "parenthesized_expression" and receiver.named_children:
+        receiver = receiver.named_children[0]
+    if receiver.type == "method_invocation":
+        getter = receiver.child_by_field_name("name")
+        return getter is not None and ctx.text(getter) in _ENGINE_GETTERS
+    if receiver.type == "cast_expression":
+        kind = receiver.child_by_field_name("type")
+        return kind is not None and re.fullmatch(_ENGINE_TYPES, ctx.text(kind)) is not None
+    name = _receiver_name(receiver, ctx)
+    scope = _top_level_type(receiver, ctx)
+    return name is not None and scope is not None and _declared_as(ctx, name, _ENGINE_TYPES, _ENGINE_FACTORY, scope)
+
+
+def _is_reader(node: Node | None, ctx: FileContext, depth: int = 0) -> bool:
+    """A ``Reader`` made here (``new InputStreamReader(...)``), also through a local variable."""
+    if node is None or depth > 2:
+        return False
+    if node.type == "object_creation_expression":
+        kind = node.child_by_field_name("type")
+        return kind is not None and ctx.text(kind).endswith("Reader")
+    if node.type == "identifier":
+        values = local_values(JAVA, node, ctx)
+        return bool(values) and all(_is_reader(value, ctx, depth + 1) for value in values or ())
+    return False
+
+
+def _check_script_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    script = first(captures, "script")
+    if script is None or not _is_script_engine(first(captures, "receiver"), ctx):
+        return
+    if not is_constant(JAVA, script, ctx) and not _is_reader(script, ctx):
+        yield Hit(script)
+
+
+SCRIPT_EVAL = Rule(
+    id="JAVA-S009",
+    title="Script engine evaluates a non-constant script",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=95,
+    languages=LANGS,
+    message="`ScriptEngine.eval` runs a script that is not fixed in the source; whoever shapes it runs code "
+    "in the JVM.",
+    docs=RuleDocs(
+        what="Flags `eval(...)` (and `Compilable.compile(...)`) on a `javax.script` engine whose script is not "
+        "a constant string (also through a local variable). The engine is recognised when the call is made "
+        "on `new ScriptEngineManager().getEngineByName(...)` (or `ByExtension` / `ByMimeType`), on a cast to "
+        "`ScriptEngine`, or on a variable or field that the enclosing top-level class declares as a "
+        "`ScriptEngine` or assigns from `getEngineBy*`. Constant scripts, and scripts read from a `Reader` "
+        "made at the call (a bundled resource), are not flagged.",
+        why="A script engine (Nashorn, GraalJS, Groovy, JRuby, ...) runs the script with the full rights of the "
+        "JVM: it can call `java.lang.Runtime`, read files and open connections. Concatenating request data "
+        "into a script is code injection.",
+        example='ScriptEngine engine = new ScriptEngineManager().getEngineByName("js");\n'
+        'Object total = engine.eval("price * " + request.getParameter("quantity"));',
+        use_instead='ScriptEngine engine = new ScriptEngineManager().getEngineByName("js");\n'
+        "Bindings bindings = engine.createBindings();\n"
+        'bindings.put("price", price);\n'
+        'bindings.put("quantity", Integer.parseInt(request.getParameter("quantity")));\n'
+        'Object total = engine.eval("price * quantity", bindings);  // data as bindings, the script constant',
+    ),
+    query="""
+(method_invocation
+  object: (_) @receiver
+  name: (identifier) @method
+  arguments: (argument_list . (_) @script)
+  (#any-of? @method "eval" "compile"))
+""",
+    check=_check_script_eval,
+    references=(
+        "https://cwe.mitre.org/data/definitions/95.html",
+        "https://docs.oracle.com/en/java/javase/17/docs/api/java.scripting/javax/script/ScriptEngine.html",
+        "https://owasp.org/www-community/attacks/Code_Injection",
+    ),
+)
+
+
+# --- JAVA-S010 Spring Security debug mode --------------------------------------------------------
+
+
+def _check_security_debug(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    finding, value = first(captures, "finding"), first(captures, "value")
+    if finding is None or value is None:
+        return
+    name = _receiver_name(first(captures, "receiver"), ctx)
+    if "receiver" in captures:  # web.debug(true) on a WebSecurity
+        if name is None:
+            return
+        function = enclosing_function(JAVA, finding, ctx)
+        params = function.child_by_field_name("parameters") if function is not None else None
+        in_customizer = (
+            b"WebSecurityCustomizer" in ctx.source
+            and function is not None
+            and function.type == "lambda_expression"
+            and params is not None
+            and re.search(rf"\b{re.escape(name)}\b", ctx.text(params)) is not None
+        )
+        if not in_customizer and not _declared_as(ctx, name, "WebSecurity", "(?!)"):
+            return
+    yield Hit(finding, fix=ctx.replace(value, "false", "Turn Spring Security debugging off"))
+
+
+SECURITY_DEBUG = Rule(
+    id="JAVA-S010",
+    title="Spring Security debug mode enabled",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.HIGH,
+    cwe=489,
+    languages=LANGS,
+    message="Spring Security debug mode logs every request with its headers, session and security filter chain; "
+    "it is meant for development only.",
+    docs=RuleDocs(
+        what="Flags `@EnableWebSecurity(debug = true)` and `WebSecurity.debug(true)` (in a "
+        "`WebSecurityCustomizer` lambda or on a parameter or variable declared as `WebSecurity`). "
+        "`@EnableWebSecurity` without arguments and `debug = false` are not flagged.",
+        why="In debug mode Spring Security's `DebugFilter` logs every request with its headers (cookies and "
+        "`Authorization` included), the session and the whole filter chain, and its own startup banner says "
+        "it must not be used in production: credentials and session ids end up in the logs.",
+        example="@Configuration\n@EnableWebSecurity(debug = true)\npublic class SecurityConfig {\n}",
+        use_instead="@Configuration\n@EnableWebSecurity\npublic class SecurityConfig {\n}\n"
+        "// investigate locally with: logging.level.org.springframework.security=DEBUG",
+    ),
+    query="""
+(annotation
+  name: [(identifier) @name (scoped_identifier name: (identifier) @name)]
+  arguments: (annotation_argument_list (element_value_pair key: (identifier) @key value: (true) @value))
+  (#eq? @name "EnableWebSecurity")
+  (#eq? @key "debug")) @finding
+(method_invocation
+  object: [(identifier) (field_access)] @receiver
+  name: (identifier) @method
+  arguments: (argument_list . (true) @value .)
+  (#eq? @method "debug")) @finding
+""",
+    check=_check_security_debug,
+    references=(
+        "https://cwe.mitre.org/data/definitions/489.html",
+        "https://docs.spring.io/spring-security/reference/api/java/org/springframework/security/config/annotation/web/configuration/EnableWebSecurity.html",
+    ),
+)
+
+
+# --- JAVA-S011 SpEL injection --------------------------------------------------------------------
+
+_SPEL_PARSERS = r"(?:ExpressionParser|SpelExpressionParser|TemplateAwareExpressionParser)"
+_SIMPLE_CONTEXT = r"SimpleEvaluationContext\b"
+_EVALUATIONS = frozenset({"getValue", "setValue", "getValueType", "getValueTypeDescriptor", "isWritable"})
+
+
+def _is_spel_parser(receiver: Node | None, ctx: FileContext) -> bool:
+    if receiver is None:
+        return False
+    if receiver.type == "object_creation_expression":
+        kind = receiver.child_by_field_name("type")
+        return kind is not None and ctx.text(kind) == "SpelExpressionParser"
+    name = _receiver_name(receiver, ctx)
+    scope = _top_level_type(receiver, ctx)
+    return (
+        name is not None
+        and scope is not None
+        and _declared_as(ctx, name, _SPEL_PARSERS, r"new\s+SpelExpressionParser\s*\(", scope)
+    )
+
+
+def _restricted_evaluation(call: Node, ctx: FileContext) -> bool:
+    """Whether the parsed expression is evaluated against a ``SimpleEvaluationContext``: in the same
+    method, or in the ``getValue(context, ...)`` chained to the parse with such a context variable."""
+    function = enclosing_function(JAVA, call, ctx)
+    if function is not None and re.search(_SIMPLE_CONTEXT, ctx.text(function)):
+        return True
+    evaluation = call.parent
+    name = evaluation.child_by_field_name("name") if evaluation is not None else None
+    args = evaluation.child_by_field_name("arguments") if evaluation is not None else None
+    if evaluation is None or name is None or args is None or evaluation.child_by_field_name("object") != call:
+        return False
+    if ctx.text(name) not in _EVALUATIONS:
+        return False
+    return any(
+        arg.type == "identifier" and _declared_as(ctx, ctx.text(arg), "SimpleEvaluationContext", _SIMPLE_CONTEXT)
+        for arg in args.named_children
+    )
+
+
+def _check_spel(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    call, expression = first(captures, "call"), first(captures, "expression")
+    if call is None or expression is None or not _is_spel_parser(first(captures, "receiver"), ctx):
+        return
+    if not is_constant(JAVA, expression, ctx) and not _restricted_evaluation(call, ctx):
+        yield Hit(expression)
+
+
+SPEL = Rule(
+    id="JAVA-S011",
+    title="Spring Expression (SpEL) parsed from non-constant input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=917,
+    languages=LANGS,
+    message="SpEL expression built from a non-constant value; evaluated with the standard context it can call "
+    "any Java method (expression injection).",
+    docs=RuleDocs(
+        what="Flags `parseExpression(...)` / `parseRaw(...)` on a SpEL parser (`new SpelExpressionParser()`, or "
+        "a variable or field the enclosing top-level class declares as an `ExpressionParser` / "
+        "`SpelExpressionParser`) whose expression is not a constant string. Not flagged when the method "
+        "evaluates with a `SimpleEvaluationContext`, or the parse is chained to `getValue(context, ...)` "
+        "with a variable built from `SimpleEvaluationContext`.",
+        why="SpEL evaluated with the default `StandardEvaluationContext` can reference types and call "
+        "constructors and static methods: `T(java.lang.Runtime).getRuntime().exec('...')` in the input "
+        "runs commands on the server.",
+        example="ExpressionParser parser = new SpelExpressionParser();\n"
+        'Object value = parser.parseExpression(request.getParameter("filter")).getValue(order);',
+        use_instead="ExpressionParser parser = new SpelExpressionParser();\n"
+        "EvaluationContext context = SimpleEvaluationContext.forReadOnlyDataBinding().build();\n"
+        'Object value = parser.parseExpression(request.getParameter("filter")).getValue(context, order);\n'
+        "// better still: map the allowed filters to constant expressions",
+    ),
+    query="""
+(method_invocation
+  object: (_) @receiver
+  name: (identifier) @method
+  arguments: (argument_list . (_) @expression)
+  (#any-of? @method "parseExpression" "parseRaw")) @call
+""",
+    check=_check_spel,
+    references=(
+        "https://cwe.mitre.org/data/definitions/917.html",
+        "https://docs.spring.io/spring-framework/reference/core/expressions/evaluation.html#expressions-evaluation-context",
+        "https://owasp.org/www-community/vulnerabilities/Expression_Language_Injection",
+    ),
+)
+
+
 # --- JAVA-Q001 swallowed exception ---------------------------------------------------------------
 
 _BROAD = frozenset(
@@ -703,6 +969,9 @@ RULES: tuple[Rule, ...] = (
     RANDOM,
     TRUST_ALL,
     CREDENTIALS,
+    SCRIPT_EVAL,
+    SECURITY_DEBUG,
+    SPEL,
     SWALLOWED,
     STRING_IDENTITY,
     COMPLEXITY,

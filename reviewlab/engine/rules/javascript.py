@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import tree_sitter
+
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import (
     CREDENTIAL_HINT,
     JAVASCRIPT,
     Node,
+    ancestors,
     assigned_name,
     builds_sql,
+    compiled_query,
     concatenated,
     is_constant,
     is_credential_name,
@@ -499,6 +503,333 @@ CREDENTIALS = Rule(
 )
 
 
+# --- module bindings (JS-S009, JS-S010) ----------------------------------------------------------
+
+_BINDINGS_QUERY = """
+(variable_declarator
+  name: [(identifier) (object_pattern)] @local
+  value: (call_expression
+    function: (identifier) @require
+    arguments: (arguments . (string (string_fragment) @module) .))
+  (#eq? @require "require"))
+(variable_declarator
+  name: (identifier) @local
+  value: (member_expression
+    object: (call_expression
+      function: (identifier) @require
+      arguments: (arguments . (string (string_fragment) @module) .))
+    property: (property_identifier) @member)
+  (#eq? @require "require"))
+(import_statement (import_clause) @clause source: (string (string_fragment) @module))
+"""
+_TS_BINDINGS_QUERY = """
+(import_require_clause (identifier) @local source: (string (string_fragment) @module))
+"""
+
+Binding = tuple[str, str | None]
+"""Where a local name comes from: (module, exported member), member None for the module object itself."""
+
+
+def _clause_bindings(clause: Node, module: str, ctx: FileContext) -> Iterable[tuple[str, Binding]]:
+    """``import a, * as b, { c, d as e } from "m"`` -> a, b: the module; c, e: its members c and d."""
+    for child in clause.named_children:
+        if child.type == "identifier":
+            yield ctx.text(child), (module, None)  # default import: a CommonJS module's exports
+        elif child.type == "namespace_import" and child.named_children:
+            yield ctx.text(child.named_children[-1]), (module, None)
+        elif child.type == "named_imports":
+            for spec in child.named_children:
+                name, alias = spec.child_by_field_name("name"), spec.child_by_field_name("alias")
+                if name is None:
+                    continue
+                member = ctx.text(name).strip("\"'")
+                yield ctx.text(alias or name), (module, None if member == "default" else member)
+
+
+def _pattern_bindings(pattern: Node, module: str, ctx: FileContext) -> Iterable[tuple[str, Binding]]:
+    """``const { a, b: c } = require("m")`` -> a: member a, c: member b."""
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern":
+            yield ctx.text(child), (module, ctx.text(child))
+        elif child.type == "pair_pattern":
+            key, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+            if key is not None and value is not None and value.type == "identifier":
+                yield ctx.text(value), (module, ctx.text(key).strip("\"'"))
+
+
+def module_bindings(ctx: FileContext) -> dict[str, Binding]:
+    """Names the file binds to ``require("m")`` / ``import ... from "m"`` (once per file).
+
+    Module names lose a ``node:`` prefix. File-wide: a name shadowed in an inner scope still counts.
+    """
+    bindings: dict[str, Binding] | None = ctx.state.get("javascript.bindings")
+    if bindings is not None:
+        return bindings
+    bindings = {}
+    source = _BINDINGS_QUERY + (_TS_BINDINGS_QUERY if ctx.language in ("typescript", "tsx") else "")
+    query = compiled_query(ctx.language, source)
+    for _, captures in tree_sitter.QueryCursor(query).matches(ctx.tree.root_node):
+        module_node = first(captures, "module")
+        if module_node is None:
+            continue
+        module = ctx.text(module_node).removeprefix("node:")
+        local, clause, member = first(captures, "local"), first(captures, "clause"), first(captures, "member")
+        if clause is not None:
+            bindings.update(_clause_bindings(clause, module, ctx))
+        elif local is not None and local.type == "object_pattern":
+            bindings.update(_pattern_bindings(local, module, ctx))
+        elif local is not None:
+            bindings[ctx.text(local)] = (module, ctx.text(member) if member is not None else None)
+    ctx.state["javascript.bindings"] = bindings
+    return bindings
+
+
+# --- JS-S009 unsafe deserialisation --------------------------------------------------------------
+
+_DESERIALIZERS = {"node-serialize": "unserialize", "serialize-to-js": "deserialize"}
+"""Packages whose deserialiser evaluates code embedded in the data, and that function's name."""
+_FULL_SCHEMA = "DEFAULT_FULL_SCHEMA"
+
+
+def _deserializer(captures: Captures, ctx: FileContext) -> str | None:
+    """The ``module.function`` a candidate call runs, if it is one of ``_DESERIALIZERS``."""
+    fn, obj, module_node = first(captures, "fn"), first(captures, "obj"), first(captures, "module")
+    if fn is None:
+        return None
+    name = ctx.text(fn)
+    if module_node is not None:  # require("node-serialize").unserialize(...)
+        module: str | None = ctx.text(module_node)
+    else:
+        binding = module_bindings(ctx).get(ctx.text(obj if obj is not None else fn))
+        expected_member = None if obj is not None else name
+        module = binding[0] if binding is not None and binding[1] == expected_member else None
+    if module is None or _DESERIALIZERS.get(module) != name:
+        return None
+    return f"{module}.{name}"
+
+
+_JS_TYPES = "js-yaml-js-types"
+"""The package that gives js-yaml 4 back the ``!!js/function`` tag."""
+
+
+def _extends_with_js_types(node: Node, ctx: FileContext) -> bool:
+    """``yaml.DEFAULT_SCHEMA.extend(require("js-yaml-js-types").all)``, also with the types imported."""
+    function, args = node.child_by_field_name("function"), node.child_by_field_name("arguments")
+    prop = function.child_by_field_name("property") if function is not None else None
+    if prop is None or args is None or ctx.text(prop) != "extend":
+        return False
+    text = ctx.text(args)
+    if _JS_TYPES in text:
+        return True
+    bindings = module_bindings(ctx)
+    return any(bindings.get(name, ("", None))[0] == _JS_TYPES for name in re.findall(r"[A-Za-z_$][\w$]*", text))
+
+
+def _is_full_schema(node: Node | None, ctx: FileContext, depth: int = 0) -> bool:
+    """``yaml.DEFAULT_FULL_SCHEMA`` / ``DEFAULT_FULL_SCHEMA`` (js-yaml 3) or a schema extended with
+    js-yaml-js-types (js-yaml 4), also through a local variable."""
+    if node is None or depth > 3:
+        return False
+    if node.type == "call_expression":
+        return _extends_with_js_types(node, ctx)
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return prop is not None and ctx.text(prop) == _FULL_SCHEMA
+    if node.type in ("identifier", "shorthand_property_identifier"):
+        if ctx.text(node) == _FULL_SCHEMA:
+            return True
+        values = local_values(JAVASCRIPT, node, ctx)
+        return bool(values) and all(_is_full_schema(value, ctx, depth + 1) for value in values or ())
+    return False
+
+
+def _check_deserialization(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    call = first(captures, "call")
+    if call is None:
+        return
+    if "schema" in captures:
+        if _is_full_schema(first(captures, "schema"), ctx):
+            yield Hit(
+                call,
+                message="This js-yaml schema builds JavaScript functions from `!!js/function` tags; untrusted YAML "
+                "runs code.",
+            )
+        return
+    function = _deserializer(captures, ctx)
+    data = first(captures, "data")
+    if function is not None and not is_constant(JAVASCRIPT, data, ctx):
+        yield Hit(call, message=f"`{function}` evaluates functions embedded in the data; untrusted input runs code.")
+
+
+DESERIALIZATION = Rule(
+    id="JS-S009",
+    title="Unsafe deserialisation (node-serialize, js-yaml full schema)",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.HIGH,
+    cwe=502,
+    languages=LANGS,
+    message="This deserialiser evaluates code embedded in the data; untrusted input runs arbitrary code.",
+    docs=RuleDocs(
+        what="Flags `unserialize(...)` of the `node-serialize` package and `deserialize(...)` of "
+        "`serialize-to-js` on data that is not a constant string, when the function or module object is "
+        'bound in the file by `require(...)` or `import` (also `require("node-serialize").unserialize(...)`); '
+        "a method of the same name on anything else is not flagged. Also flags js-yaml `load` / `loadAll` "
+        "(and version 3's `safeLoad` / `safeLoadAll`) given `schema: DEFAULT_FULL_SCHEMA` (js-yaml 3) or a "
+        "schema extended with the `js-yaml-js-types` package (js-yaml 4), also through a local variable. A plain "
+        "`yaml.load(text)` is not flagged: since js-yaml 4 it is safe by default.",
+        why="node-serialize revives values marked `_$$ND_FUNC$$_` with `eval`, and serialize-to-js's "
+        "`deserialize` evaluates its input; js-yaml's full schema turns `!!js/function` tags into live "
+        "functions. Whoever controls the data (a cookie, a request body, an uploaded file) runs code on "
+        "the server.",
+        example='const serialize = require("node-serialize");\n'
+        'const profile = serialize.unserialize(Buffer.from(req.cookies.profile, "base64").toString());\n\n'
+        "const config = yaml.load(req.body, { schema: yaml.DEFAULT_FULL_SCHEMA });",
+        use_instead='const profile = JSON.parse(Buffer.from(req.cookies.profile, "base64").toString());\n\n'
+        "const config = yaml.load(req.body);  // js-yaml 4: the default schema is safe",
+    ),
+    query="""
+(call_expression
+  function: (identifier) @fn
+  arguments: (arguments . (_) @data)
+  (#any-of? @fn "unserialize" "deserialize")) @call
+(call_expression
+  function: (member_expression object: (identifier) @obj property: (property_identifier) @fn)
+  arguments: (arguments . (_) @data)
+  (#any-of? @fn "unserialize" "deserialize")) @call
+(call_expression
+  function: (member_expression
+    object: (call_expression
+      function: (identifier) @req
+      arguments: (arguments . (string (string_fragment) @module)))
+    property: (property_identifier) @fn)
+  arguments: (arguments . (_) @data)
+  (#eq? @req "require")
+  (#any-of? @module "node-serialize" "serialize-to-js")
+  (#any-of? @fn "unserialize" "deserialize")) @call
+(call_expression
+  function: [(identifier) @fn (member_expression property: (property_identifier) @fn)]
+  arguments: (arguments (object (pair key: (property_identifier) @key value: (_) @schema)))
+  (#any-of? @fn "load" "loadAll" "safeLoad" "safeLoadAll")
+  (#eq? @key "schema")) @call
+(call_expression
+  function: [(identifier) @fn (member_expression property: (property_identifier) @fn)]
+  arguments: (arguments (object (shorthand_property_identifier) @schema))
+  (#any-of? @fn "load" "loadAll" "safeLoad" "safeLoadAll")
+  (#eq? @schema "schema")) @call
+""",
+    check=_check_deserialization,
+    references=(
+        "https://cwe.mitre.org/data/definitions/502.html",
+        "https://nvd.nist.gov/vuln/detail/CVE-2017-5941",
+        "https://github.com/nodeca/js-yaml/blob/master/migrate_v3_to_v4.md",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Deserialization_Cheat_Sheet.html",
+    ),
+)
+
+
+# --- JS-S010 debug error handler -----------------------------------------------------------------
+
+_DEV_CONDITION = re.compile(r"(?i)develop|NODE_ENV|\bdev\b|isDev|devMode|\bdebug\b")
+
+
+def _guarded_by_dev_check(node: Node, ctx: FileContext) -> bool:
+    """Whether ``node`` runs only under a condition that mentions development / NODE_ENV."""
+    for parent in ancestors(node, ctx):
+        condition = None
+        if parent.type in ("if_statement", "ternary_expression"):
+            condition = parent.child_by_field_name("condition")
+        elif parent.type == "binary_expression":
+            operator = parent.child_by_field_name("operator")
+            if operator is not None and operator.type == "&&":
+                condition = parent.child_by_field_name("left")
+        if condition is None or condition.start_byte <= node.start_byte < condition.end_byte:
+            continue
+        if _DEV_CONDITION.search(ctx.text(condition)):
+            return True
+    return False
+
+
+def _check_error_handler(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
+    finding = first(captures, "finding")
+    if finding is None:
+        return
+    if "module" not in captures:
+        handler, obj = first(captures, "handler"), first(captures, "obj")
+        if handler is None:
+            return
+        bindings = module_bindings(ctx)
+        if obj is not None:  # Express 3: express.errorHandler()
+            if bindings.get(ctx.text(obj)) != ("express", None):
+                return
+        elif bindings.get(ctx.text(handler)) != ("errorhandler", None):
+            return
+    if _guarded_by_dev_check(finding, ctx):
+        return
+    if "obj" in captures:
+        yield Hit(
+            finding, message="Express's `errorHandler` sends stack traces to the client; use it only in development."
+        )
+    else:
+        yield Hit(finding)
+
+
+DEBUG_ERROR_HANDLER = Rule(
+    id="JS-S010",
+    title="Development error handler enabled outside development",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=489,
+    languages=LANGS,
+    message="`errorhandler` sends stack traces and error details to the client; install it only in development.",
+    docs=RuleDocs(
+        what="Flags Express middleware `app.use(errorhandler())` (any `.use(...)`) where `errorhandler` (a local "
+        'name containing `err`) is bound by `require("errorhandler")` or `import ... from "errorhandler"`, '
+        '`app.use(require("errorhandler")())`, and Express 3\'s `express.errorHandler()`, unless the call '
+        "sits in an `if`, `? :` or `&&` whose condition mentions development or `NODE_ENV` "
+        '(`process.env.NODE_ENV === "development"`, `app.get("env") === "development"`, `isDev`, `debug`).',
+        why="The errorhandler middleware is a development tool: it answers every error with the full stack "
+        "trace, file paths and error messages, which tell an attacker the framework, library versions and "
+        "code layout, and can leak data contained in the error.",
+        example='const errorhandler = require("errorhandler");\n\napp.use(errorhandler());',
+        use_instead='if (process.env.NODE_ENV === "development") {\n  app.use(errorhandler());\n}\n'
+        "app.use((err, req, res, next) => {\n  logger.error(err);\n  res.status(500).json({ error: "
+        '"internal error" });\n});',
+    ),
+    query="""
+(call_expression
+  function: (member_expression property: (property_identifier) @use)
+  arguments: (arguments (call_expression function: (identifier) @handler) @finding)
+  (#eq? @use "use")
+  (#match? @handler "(?i)err"))
+(call_expression
+  function: (member_expression property: (property_identifier) @use)
+  arguments: (arguments
+    (call_expression
+      function: (member_expression object: (identifier) @obj property: (property_identifier) @handler)) @finding)
+  (#eq? @use "use")
+  (#eq? @handler "errorHandler"))
+(call_expression
+  function: (member_expression property: (property_identifier) @use)
+  arguments: (arguments
+    (call_expression
+      function: (call_expression
+        function: (identifier) @req
+        arguments: (arguments . (string (string_fragment) @module)))) @finding)
+  (#eq? @use "use")
+  (#eq? @req "require")
+  (#eq? @module "errorhandler"))
+""",
+    check=_check_error_handler,
+    references=(
+        "https://cwe.mitre.org/data/definitions/489.html",
+        "https://github.com/expressjs/errorhandler#readme",
+        "https://expressjs.com/en/advanced/best-practice-security.html",
+    ),
+)
+
+
 # --- JS-Q001 empty catch -------------------------------------------------------------------------
 
 EMPTY_CATCH = Rule(
@@ -618,6 +949,8 @@ RULES: tuple[Rule, ...] = (
     RANDOM,
     TLS,
     CREDENTIALS,
+    DESERIALIZATION,
+    DEBUG_ERROR_HANDLER,
     EMPTY_CATCH,
     LOOSE_EQUALITY,
     COMPLEXITY,
