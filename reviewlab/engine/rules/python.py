@@ -20,6 +20,7 @@ from reviewlab.engine.rules.complexity import complexity_rule
 from reviewlab.engine.rules.pyhelpers import (
     GENERATED_SECRET_NOUNS,
     argument,
+    bindings,
     bound_text,
     call_name,
     enclosing_function,
@@ -39,6 +40,8 @@ from reviewlab.engine.rules.pyhelpers import (
     target_name,
     unwrap,
 )
+from reviewlab.engine.taint import spec as taint_spec
+from reviewlab.engine.taint.python import Taint, enclosing_flow
 
 PY = ("python",)
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
@@ -1038,6 +1041,224 @@ COMPLEXITY = complexity_rule(
     use_instead="HANDLERS = {1: one, 2: two}\n\ndef route(x):\n    return HANDLERS[x]()",
 )
 
+
+# ---------------------------------------------------------------------------------------------
+# PY-S012 path traversal, PY-S013 SSRF: taint from a user-controlled source to the sink
+# ---------------------------------------------------------------------------------------------
+
+_FILE_SINKS: dict[str, tuple[tuple[int, str], ...]] = {
+    "open": ((0, "file"),),
+    "io.open": ((0, "file"),),
+    "codecs.open": ((0, "filename"),),
+    "os.open": ((0, "path"),),
+    "os.remove": ((0, "path"),),
+    "os.unlink": ((0, "path"),),
+    "os.rmdir": ((0, "path"),),
+    "os.removedirs": ((0, "name"),),
+    "shutil.rmtree": ((0, "path"),),
+    "shutil.copy": ((0, "src"), (1, "dst")),
+    "shutil.copy2": ((0, "src"), (1, "dst")),
+    "shutil.copyfile": ((0, "src"), (1, "dst")),
+    "shutil.copytree": ((0, "src"), (1, "dst")),
+    "shutil.move": ((0, "src"), (1, "dst")),
+    "flask.send_file": ((0, "path_or_file"),),
+}
+_PATH_METHODS = frozenset(
+    {"open", "read_text", "write_text", "read_bytes", "write_bytes", "unlink", "rmdir", "touch", "mkdir"}
+)
+_PATH_CONSTRUCTORS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path"})
+
+
+def _taint_message(sink: str, what: str, taint: Taint) -> str:
+    return f"`{sink}` receives {what} from {taint.source} (line {taint.line})."
+
+
+def _path_receiver(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+    """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope."""
+    receiver = unwrap(receiver)
+    if receiver.type == "call":
+        return call_name(receiver, ctx) in _PATH_CONSTRUCTORS
+    if receiver.type == "identifier":
+        return any(
+            value is not None and value.type == "call" and call_name(value, ctx) in _PATH_CONSTRUCTORS
+            for value in bindings(receiver, ctx)
+        )
+    return False
+
+
+def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx)
+    if name is not None and name.endswith(".send_file"):
+        name = "flask.send_file"
+    candidates: list[tree_sitter.Node] = []
+    if name in _FILE_SINKS:
+        for index, keyword in _FILE_SINKS[name]:
+            arg = argument(call, index, keyword)
+            if arg is not None:
+                candidates.append(arg)
+        display = name
+    elif function.type == "attribute" and function_tail(call) in _PATH_METHODS:
+        receiver = function.child_by_field_name("object")
+        if receiver is None or not _path_receiver(receiver, ctx):
+            return
+        candidates.append(receiver)  # Path(...) carries the taint of every part it joins
+        display = f"Path.{function_tail(call)}"
+    else:
+        return
+    flow = enclosing_flow(call, ctx)
+    for candidate in candidates:
+        taint = flow.taint_of(candidate)
+        if taint is not None and taint.reaches(taint_spec.PATH):
+            yield Hit(call, message=_taint_message(display, "a path", taint))
+            return
+
+
+PATH_TRAVERSAL = Rule(
+    id="PY-S012",
+    title="Path traversal: file path from user input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=22,
+    languages=PY,
+    message="A file path built from user input reaches a file operation; `../` in it escapes the directory.",
+    docs=RuleDocs(
+        what="Follows data from user-controlled sources (Flask/Werkzeug `request.args/form/files/...`, Django "
+        "`request.GET/POST/...`, route handler parameters, `input()`, `sys.argv`, environment variables, "
+        "stdin) through assignments, string building, containers and helper functions of the same file, "
+        "and flags file operations that receive it: `open`, `os.remove/unlink/rmdir`, `shutil.copy*/move/"
+        "rmtree`, `send_file` and `pathlib.Path(...).open/read_text/write_text/...`. `os.path.basename`, "
+        "`secure_filename` and a containment check (`if not path.startswith(BASE): abort(...)`, "
+        "`is_relative_to`) or an allowlist test (`if name not in ALLOWED: return`) stop the flow; "
+        "`send_from_directory` is safe by design.",
+        why="A name such as `../../etc/passwd` or an absolute path makes the program read, overwrite or "
+        "delete files outside the directory it meant to serve.",
+        example="@app.get('/download')\ndef download():\n    name = request.args['name']\n"
+        "    return open(f'/srv/files/{name}').read()",
+        use_instead="@app.get('/download')\ndef download():\n    name = request.args['name']\n"
+        "    return send_from_directory('/srv/files', name)",
+    ),
+    query=_calls(
+        "open",
+        "send_file",
+        "remove",
+        "unlink",
+        "rmdir",
+        "removedirs",
+        "rmtree",
+        "copy",
+        "copy2",
+        "copyfile",
+        "copytree",
+        "move",
+        "read_text",
+        "write_text",
+        "read_bytes",
+        "write_bytes",
+        "touch",
+        "mkdir",
+    ),
+    check=_check_path_traversal,
+    references=(
+        _cwe(22),
+        "https://owasp.org/www-community/attacks/Path_Traversal",
+        "https://flask.palletsprojects.com/en/latest/api/#flask.send_from_directory",
+    ),
+)
+
+_HTTP_VERBS = ("get", "post", "put", "delete", "head", "patch", "options", "request", "stream")
+_URL_SINKS: dict[str, tuple[int, str]] = {
+    **{f"requests.{verb}": (0, "url") for verb in _HTTP_VERBS if verb != "request"},
+    **{f"httpx.{verb}": (0, "url") for verb in _HTTP_VERBS if verb != "request"},
+    "requests.request": (1, "url"),
+    "httpx.request": (1, "url"),
+    "httpx.stream": (1, "url"),
+    "urllib.request.urlopen": (0, "url"),
+    "urllib.request.Request": (0, "url"),
+    "urllib2.urlopen": (0, "url"),
+}
+_POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager"})
+
+
+def _pool_manager(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+    receiver = unwrap(receiver)
+    if receiver.type == "call":
+        return call_name(receiver, ctx) in _POOL_MANAGERS
+    if receiver.type == "identifier":
+        return any(
+            value is not None and value.type == "call" and call_name(value, ctx) in _POOL_MANAGERS
+            for value in bindings(receiver, ctx)
+        )
+    return False
+
+
+def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx)
+    if name in _URL_SINKS:
+        index, keyword = _URL_SINKS[name]
+        display = name
+    elif function.type == "attribute" and function_tail(call) in ("request", "urlopen"):
+        receiver = function.child_by_field_name("object")
+        if receiver is None or not _pool_manager(receiver, ctx):
+            return
+        index, keyword, display = 1, "url", "urllib3.PoolManager.request"
+    else:
+        return
+    url = argument(call, index, keyword)
+    if url is None:
+        return
+    taint = enclosing_flow(call, ctx).taint_of(url)
+    if taint is not None and taint.reaches(taint_spec.URL):
+        yield Hit(call, message=_taint_message(display, "a URL", taint))
+
+
+SSRF = Rule(
+    id="PY-S013",
+    title="Server-side request forgery: URL from user input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=918,
+    languages=PY,
+    message="A URL built from user input reaches an HTTP client; the server can be made to call any host.",
+    docs=RuleDocs(
+        what="Follows data from user-controlled sources (Flask/Werkzeug `request.*`, Django `request.GET/POST`, "
+        "route handler parameters, `input()`, `sys.argv`, environment variables, stdin) through assignments, "
+        "string building, containers and helper functions of the same file, and flags HTTP requests whose "
+        "URL it controls: `requests.get/post/.../request`, `httpx.*`, `urllib.request.urlopen` and "
+        "`urllib3.PoolManager().request`. A URL whose scheme and host are a literal prefix "
+        '(`f"https://api.example.com/{item}"`) is not flagged: the input only picks a path. A host '
+        "allowlist check (`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`) stops the flow.",
+        why="A server that fetches any URL a client names can be pointed at internal services, cloud "
+        "metadata endpoints (`169.254.169.254`) and `file://` resources that the client cannot reach itself.",
+        example="@app.post('/preview')\ndef preview():\n    return requests.get(request.form['url'], timeout=5).text",
+        use_instead="@app.post('/preview')\ndef preview():\n    url = request.form['url']\n"
+        "    if urlparse(url).hostname not in ALLOWED_HOSTS:\n        abort(400)\n"
+        "    return requests.get(url, timeout=5).text",
+    ),
+    query="\n".join(
+        (
+            "((call function: (attribute object: (identifier) @module attribute: (identifier) @fn)) @call "
+            f'(#any-of? @module "requests" "httpx") (#any-of? @fn {_names(*_HTTP_VERBS)}))',
+            _calls("urlopen", "Request", "request"),
+        )
+    ),
+    check=_check_ssrf,
+    references=(
+        _cwe(918),
+        "https://owasp.org/Top10/A10_2021-Server-Side_Request_Forgery_%28SSRF%29/",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html",
+    ),
+)
+
 RULES: tuple[Rule, ...] = (
     EVAL,
     COMMAND_INJECTION,
@@ -1053,4 +1274,6 @@ RULES: tuple[Rule, ...] = (
     BARE_EXCEPT,
     MUTABLE_DEFAULT,
     COMPLEXITY,
+    PATH_TRAVERSAL,
+    SSRF,
 )

@@ -1,0 +1,104 @@
+"""Sources, sanitisers and propagators of the Python taint analysis, as data.
+
+Names are qualified through the file's imports (``pyhelpers.qualified_name``), so ``from os import
+getenv`` and ``import os.path as p`` resolve to the same entries. Sanitisers are modelled per sink
+class: ``os.path.basename`` protects file paths but not a shell command.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Sink classes a sanitiser can protect.
+PATH = "path"
+URL = "url"
+SHELL = "shell"
+HTML = "html"
+ALL: frozenset[str] = frozenset({PATH, URL, SHELL, HTML, "sql", "code"})
+
+# Attributes of a Flask/Werkzeug ``request`` holding client data.
+FLASK_REQUEST_ATTRS = frozenset({"args", "form", "values", "json", "data", "files", "cookies", "headers"})
+FLASK_REQUEST_METHODS = frozenset({"get_json", "get_data"})
+# Attributes of a Django ``HttpRequest`` (only on a parameter named ``request``).
+DJANGO_REQUEST_ATTRS = frozenset({"GET", "POST", "COOKIES", "META", "body", "FILES"})
+# Starlette / FastAPI ``Request`` (only on a parameter named ``request``).
+STARLETTE_REQUEST_ATTRS = frozenset({"query_params", "path_params"})
+# Modules whose ``request`` global is the current client request.
+REQUEST_MODULES = ("flask.", "werkzeug.", "quart.")
+
+# Attribute chains that are sources by themselves.
+SOURCE_ATTRIBUTES: dict[str, str] = {"sys.argv": "sys.argv", "os.environ": "os.environ"}
+# Calls that return untrusted data.
+SOURCE_CALLS: dict[str, str] = {
+    "input": "input()",
+    "os.getenv": "os.getenv()",
+    "os.environ.get": "os.environ",
+    "sys.stdin.read": "sys.stdin",
+    "sys.stdin.readline": "sys.stdin",
+    "sys.stdin.readlines": "sys.stdin",
+}
+
+# Decorators marking a web route handler: ``@app.get(...)``, ``@router.post(...)``, ``@bp.route(...)``.
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "delete", "patch", "head", "options", "route", "api_route", "websocket"}
+)
+# A route parameter with one of these defaults is injected by the framework, not sent by the client.
+INJECTED_DEFAULTS = frozenset({"Depends", "Security"})
+
+# Calls whose result is safe for the listed sink classes, whatever their argument.
+SANITISERS: dict[str, frozenset[str]] = {
+    "int": ALL,
+    "float": ALL,
+    "bool": ALL,
+    "len": ALL,
+    "abs": ALL,
+    "round": ALL,
+    "ord": ALL,
+    "hash": ALL,
+    "uuid.UUID": ALL,
+    "shlex.quote": frozenset({SHELL}),
+    "pipes.quote": frozenset({SHELL}),
+    "html.escape": frozenset({HTML}),
+    "markupsafe.escape": frozenset({HTML}),
+    "flask.escape": frozenset({HTML}),
+    "os.path.basename": frozenset({PATH}),
+    "posixpath.basename": frozenset({PATH}),
+    "werkzeug.utils.secure_filename": frozenset({PATH}),
+    "werkzeug.secure_filename": frozenset({PATH}),
+    "urllib.parse.quote": frozenset({URL}),
+    "urllib.parse.quote_plus": frozenset({URL}),
+}
+# Sanitisers also recognised by their last name alone (imported from anywhere).
+SANITISER_TAILS: dict[str, frozenset[str]] = {"secure_filename": frozenset({PATH})}
+
+# Calls whose result carries the taint of any of their arguments (string and path building).
+PROPAGATORS = frozenset(
+    {"str", "bytes", "repr", "format", "ascii", "list", "tuple", "set", "dict", "sorted", "reversed"}
+    | {"os.path.join", "os.path.abspath", "os.path.realpath", "os.path.normpath", "os.path.expanduser"}
+    | {"os.path.dirname", "os.fspath", "os.fsencode", "os.fsdecode", "posixpath.join"}
+    | {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath", "Path"}
+    | {"urllib.parse.urljoin", "urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.urlunparse"}
+    | {"urllib.parse.urlparse", "urllib.parse.urlsplit", "json.loads", "base64.b64decode", "textwrap.dedent"}
+)
+# Methods that carry the taint of their receiver (or, for ``join``/``format``, of their arguments).
+STR_METHODS = frozenset(
+    {"strip", "lstrip", "rstrip", "lower", "upper", "casefold", "title", "capitalize", "swapcase"}
+    | {"replace", "split", "rsplit", "splitlines", "partition", "rpartition", "encode", "decode"}
+    | {"format", "format_map", "join", "ljust", "rjust", "center", "zfill", "expandtabs", "removeprefix"}
+    | {"removesuffix", "translate", "get", "getlist", "pop", "copy", "items", "values", "keys", "read"}
+    | {"readline", "readlines", "geturl", "resolve", "absolute", "joinpath", "with_name", "with_suffix"}
+    | {"to_dict", "dict", "getone"}
+)
+# Methods that store their arguments' taint into the receiver: ``parts.append(x)``.
+STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
+
+# Calls that end the current path (like ``return``): ``abort(403)``.
+EXIT_CALLS = frozenset({"abort", "flask.abort", "sys.exit", "exit", "quit", "os._exit"})
+# Parsing helpers whose result's ``.hostname``/``.netloc`` a host allowlist check inspects.
+URL_PARSERS = frozenset({"urlparse", "urlsplit"})
+HOST_ATTRIBUTES = frozenset({"hostname", "netloc", "host"})
+# Containment checks: ``resolved.startswith(BASE)`` / ``path.is_relative_to(BASE)``.
+CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
+
+# A literal URL prefix that fixes scheme and host: the rest can only choose path and query.
+FIXED_HOST = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://[^/?#{}\s]+[/?#]")
