@@ -164,6 +164,7 @@ def _to_findings(hits: list[tuple[Rule, Hit]], ctx: FileContext) -> list[Finding
                 message=hit.message or rule.message,
                 fingerprint=fingerprint(rule.id, ctx.path, normalized, nth),
                 fix=hit.fix,
+                flow=hit.flow,
             )
         )
     return findings

@@ -73,8 +73,35 @@ class Fix:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowStep:
+    """One step of the path untrusted data takes to a sink: where it is, and what happens there."""
+
+    span: Span
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start_line": self.span.start_line,
+            "start_column": self.span.start_column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FlowStep:
+        return cls(
+            Span(data["start_line"], data["start_column"], data["end_line"], data["end_column"]), data["message"]
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem found in one file."""
+    """One problem found in one file.
+
+    ``flow`` is the path from a source of untrusted data to the sink (source first, sink last), for
+    the findings of dataflow rules; it is empty for every other finding.
+    """
 
     rule_id: str
     category: Category
@@ -87,6 +114,7 @@ class Finding:
     message: str
     fingerprint: str = ""
     fix: Fix | None = None
+    flow: tuple[FlowStep, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -104,6 +132,7 @@ class Finding:
             "message": self.message,
             "fingerprint": self.fingerprint,
             "fix": None,
+            "flow": [step.to_dict() for step in self.flow],
         }
         if self.fix is not None:
             data["fix"] = {
@@ -147,6 +176,7 @@ class Finding:
             message=data["message"],
             fingerprint=data.get("fingerprint", ""),
             fix=fix,
+            flow=tuple(FlowStep.from_dict(step) for step in data.get("flow") or ()),
         )
 
 

@@ -1,8 +1,9 @@
 """The rule pack version: what cached results are keyed on.
 
-It changes whenever anything that decides a file's findings changes — any rule module, the
-analyzer, the language table, reviewlab's version or a grammar wheel's version — and it is
-computed from the files themselves, so a warm review need not import the rules or tree-sitter.
+It changes whenever anything that decides a file's findings changes — any rule or taint module,
+the analyzer, the finding model, the language table, reviewlab's version or a grammar wheel's
+version — and it is computed from the files themselves, so a warm review need not import the rules
+or tree-sitter.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reviewlab import __version__
 
 _ENGINE = Path(__file__).resolve().parent
 _SOURCES = ("analyzer.py", "languages.py", "model.py")
+_PACKAGES = ("rules", "taint")
 _DISTRIBUTIONS = (
     "tree-sitter",
     "tree-sitter-python",
@@ -26,13 +28,18 @@ _DISTRIBUTIONS = (
 )
 
 
+def hashed_sources() -> list[Path]:
+    """The engine sources the version is computed over: the rule and taint modules, then ``_SOURCES``."""
+    paths = [path for package in _PACKAGES for path in sorted((_ENGINE / package).glob("*.py"))]
+    return paths + [_ENGINE / name for name in _SOURCES]
+
+
 @cache
 def rule_pack_version() -> str:
-    """``<reviewlab version>+<12 hex digits>`` over the rule sources, analyzer and grammar versions."""
+    """``<reviewlab version>+<12 hex digits>`` over the rule and taint sources, analyzer and grammar versions."""
     digest = hashlib.sha256(__version__.encode())
-    paths = sorted((_ENGINE / "rules").glob("*.py")) + [_ENGINE / name for name in _SOURCES]
-    for path in paths:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in hashed_sources():
+        digest.update(path.relative_to(_ENGINE).as_posix().encode() + b"\0" + path.read_bytes())
     for distribution in _DISTRIBUTIONS:
         try:
             digest.update(f"{distribution}=={version(distribution)}".encode())

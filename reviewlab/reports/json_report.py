@@ -14,6 +14,12 @@ Shape (``schema_version`` 1; new keys may be added, existing keys keep their mea
         "cache_hits": int
       },
       "findings": [Finding.to_dict(), ...],        sorted by path, line, column, rule
+        each {"rule_id", "category", "severity", "confidence", "cwe", "path", "start_line",
+              "start_column", "end_line", "end_column", "snippet", "message", "fingerprint",
+              "fix": null | {"description", "replacements": [{start/end line/column, "text"}]},
+              "flow": [{"start_line", "start_column", "end_line", "end_column", "message"}, ...]}
+        ``flow`` is the dataflow path of a taint finding, source first and sink last ("source:
+        flask request.args", "assigned to `path`", ..., "sink: `open`"); empty for other findings.
       "diagnostics": [Diagnostic.to_dict(), ...],  sorted by path, line, kind
       "files": [{"path", "language", "lines", "sha256", "cached"}, ...]  sorted by path
     }

@@ -62,6 +62,13 @@ def _fix(finding: Finding, language: str) -> list[str]:
     return blocks
 
 
+def _flow(finding: Finding) -> list[str]:
+    if not finding.flow:
+        return []
+    steps = [f"{n}. line {step.span.start_line}: {escape_text(step.message)}" for n, step in enumerate(finding.flow, 1)]
+    return ["**Data flow:**", "\n".join(steps)]
+
+
 def _finding(finding: Finding, language: str) -> str:
     span = finding.span
     anchor = f"L{span.start_line}" if span.end_line == span.start_line else f"L{span.start_line}-L{span.end_line}"
@@ -75,6 +82,7 @@ def _finding(finding: Finding, language: str) -> str:
     blocks = [f"#### {' · '.join(parts)}", escape_text(finding.message)]
     if finding.snippet:
         blocks.append(code_block(finding.snippet, language))
+    blocks.extend(_flow(finding))
     blocks.extend(_fix(finding, language))
     return "\n\n".join(blocks)
 

@@ -3,7 +3,8 @@
 ``driver.rules`` holds a descriptor for each rule that has a result in this review (sorted by id),
 so the log stays small and ``ruleIndex`` points into it. A finding whose rule is not in the
 registry gets a minimal descriptor built from the finding. Every result's ``properties`` holds
-``category``, ``severity``, ``confidence`` and ``cwe`` (``"CWE-<n>"`` or null).
+``category``, ``severity``, ``confidence`` and ``cwe`` (``"CWE-<n>"`` or null). A finding of a
+dataflow rule carries its path from source to sink as one ``codeFlows`` entry with one thread flow.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewlab import __version__
-from reviewlab.engine.model import Category, Diagnostic, DiagnosticKind, Finding, Fix, ReviewResult, Severity, Span
+from reviewlab.engine.model import (
+    Category,
+    Diagnostic,
+    DiagnosticKind,
+    Finding,
+    Fix,
+    FlowStep,
+    ReviewResult,
+    Severity,
+    Span,
+)
 from reviewlab.engine.rules import Rule, get_rule
 from reviewlab.reports.ordering import sorted_diagnostics, sorted_findings
 from reviewlab.reports.rule_help import help_markdown, help_text
@@ -118,6 +129,28 @@ def sarif_fix(path: str, fix: Fix) -> dict[str, Any]:
     }
 
 
+def code_flow(path: str, flow: tuple[FlowStep, ...]) -> dict[str, Any]:
+    """A dataflow path as a codeFlow: one threadFlow whose locations run from the source to the sink."""
+    return {
+        "threadFlows": [
+            {
+                "locations": [
+                    {
+                        "location": {
+                            "physicalLocation": {
+                                "artifactLocation": artifact_location(path),
+                                "region": _region(step.span),
+                            },
+                            "message": {"text": step.message},
+                        }
+                    }
+                    for step in flow
+                ]
+            }
+        ]
+    }
+
+
 def sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
     """One finding as a SARIF result pointing at ``driver.rules[rule_index]``."""
     region = _region(finding.span)
@@ -130,6 +163,8 @@ def sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(finding.path), "region": region}}],
     }
+    if finding.flow:
+        result["codeFlows"] = [code_flow(finding.path, finding.flow)]
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     result["properties"] = {

@@ -88,5 +88,6 @@ class CodeReviewResult(Base):
     message: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
     fix: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
+    flow: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type(none_as_null=True))
 
     session: Mapped[AnalysisSession] = relationship(back_populates="results")

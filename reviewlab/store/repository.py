@@ -159,6 +159,7 @@ def _session_row(result: ReviewResult, source_kind: SourceKind) -> AnalysisSessi
 
 def _result_row(finding: Finding) -> CodeReviewResult:
     data = finding.to_dict()
+    data["flow"] = data["flow"] or None  # no dataflow path: NULL, as in rows saved before the column existed
     return CodeReviewResult(**{name: data[name] for name in FINDING_COLUMNS})
 
 

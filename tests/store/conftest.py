@@ -15,6 +15,7 @@ from reviewlab.engine.model import (
     FileRecord,
     Finding,
     Fix,
+    FlowStep,
     Replacement,
     ReviewResult,
     Severity,
@@ -23,9 +24,14 @@ from reviewlab.engine.model import (
 from reviewlab.store import Store
 
 
-def make_finding(rule_id: str, severity: Severity, line: int, *, fix: bool = False) -> Finding:
-    """A finding on ``app/main.py`` at ``line``."""
+def make_finding(rule_id: str, severity: Severity, line: int, *, fix: bool = False, flow: bool = False) -> Finding:
+    """A finding on ``app/main.py`` at ``line``, optionally with a fix and a dataflow path ending there."""
     span = Span(line, 5, line, 17)
+    steps = (
+        FlowStep(Span(line - 2, 12, line - 2, 24), "source: flask request.args"),
+        FlowStep(Span(line - 1, 5, line - 1, 9), "assigned to `cmd` ✓"),
+        FlowStep(span, "sink: `os.system`"),
+    )
     return Finding(
         rule_id=rule_id,
         category=Category.SECURITY if severity.rank >= Severity.HIGH.rank else Category.QUALITY,
@@ -38,11 +44,12 @@ def make_finding(rule_id: str, severity: Severity, line: int, *, fix: bool = Fal
         message=f"{rule_id} at line {line}",
         fingerprint=f"fp-{rule_id}-{line}",
         fix=Fix("use subprocess.run", (Replacement(span, "subprocess.run([cmd])"),)) if fix else None,
+        flow=steps if flow else (),
     )
 
 
 def make_review(root: str = "/src/project", findings: int = 3) -> ReviewResult:
-    """A review of two files with ``findings`` findings (the first critical, with a fix) and one diagnostic."""
+    """A review of two files with ``findings`` findings and one diagnostic; the first is critical, with fix and flow."""
     severities = [Severity.CRITICAL, Severity.LOW, Severity.INFO, Severity.MEDIUM]
     return ReviewResult(
         root=root,
@@ -55,7 +62,8 @@ def make_review(root: str = "/src/project", findings: int = 3) -> ReviewResult:
             FileRecord("app/util.js", "javascript", 30, "b" * 64, cached=True),
         ],
         findings=[
-            make_finding(f"rule-{i}", severities[i % len(severities)], 10 + i, fix=i == 0) for i in range(findings)
+            make_finding(f"rule-{i}", severities[i % len(severities)], 10 + i, fix=i == 0, flow=i == 0)
+            for i in range(findings)
         ],
         diagnostics=[Diagnostic(DiagnosticKind.SKIPPED_BINARY, "assets/logo.png", "binary file", None)],
     )

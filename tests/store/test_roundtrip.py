@@ -124,3 +124,22 @@ def test_deleting_a_session_deletes_its_findings(store: Store) -> None:
 
     assert remaining == [kept]
     assert store.get_session(deleted) is None
+
+
+def test_flows_round_trip_and_no_flow_is_stored_as_null(store: Store) -> None:
+    review = make_review(findings=2)
+    assert review.findings[0].flow
+    assert not review.findings[1].flow
+
+    session_id = store.save_review(review)
+
+    assert [f.flow for f in store.findings(session_id)] == [f.flow for f in review.findings]
+    engine = translated(create_engine(store.url))
+    try:
+        with engine.connect() as connection:
+            query = select(CodeReviewResult.flow).where(CodeReviewResult.session_id == session_id)
+            stored = connection.execute(query.order_by(CodeReviewResult.id)).scalars().all()
+    finally:
+        engine.dispose()
+    assert stored[0] == [step.to_dict() for step in review.findings[0].flow]
+    assert stored[1] is None

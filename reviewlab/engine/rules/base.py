@@ -15,7 +15,7 @@ from typing import Any
 
 import tree_sitter
 
-from reviewlab.engine.model import Category, Confidence, Fix, Replacement, Severity, Span
+from reviewlab.engine.model import Category, Confidence, Fix, FlowStep, Replacement, Severity, Span
 
 Captures = dict[str, list[tree_sitter.Node]]
 
@@ -38,11 +38,12 @@ class RuleDocs:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A rule's report: the node to flag, and optionally a specific message and a fix."""
+    """A rule's report: the node to flag, and optionally a specific message, a fix and a dataflow path."""
 
     node: tree_sitter.Node
     message: str | None = None
     fix: Fix | None = None
+    flow: tuple[FlowStep, ...] = ()
 
 
 class FileContext:

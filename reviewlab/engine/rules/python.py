@@ -42,6 +42,7 @@ from reviewlab.engine.rules.pyhelpers import (
 )
 from reviewlab.engine.taint import spec as taint_spec
 from reviewlab.engine.taint.python import Taint, enclosing_flow
+from reviewlab.engine.taint.steps import flow_steps
 
 PY = ("python",)
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
@@ -1113,7 +1114,11 @@ def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> I
     for candidate in candidates:
         taint = flow.taint_of(candidate)
         if taint is not None and taint.reaches(taint_spec.PATH):
-            yield Hit(call, message=_taint_message(display, "a path", taint))
+            yield Hit(
+                call,
+                message=_taint_message(display, "a path", taint),
+                flow=flow_steps(taint, call, display, ctx),
+            )
             return
 
 
@@ -1217,7 +1222,7 @@ def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hi
         return
     taint = enclosing_flow(call, ctx).taint_of(url)
     if taint is not None and taint.reaches(taint_spec.URL):
-        yield Hit(call, message=_taint_message(display, "a URL", taint))
+        yield Hit(call, message=_taint_message(display, "a URL", taint), flow=flow_steps(taint, call, display, ctx))
 
 
 SSRF = Rule(
