@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from reviewlab.engine import packversion
+from reviewlab.engine.analyzer import RulePack, analyze_source
 from reviewlab.engine.cache import SqliteResultCache
 from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.model import Category, Confidence, Finding, FlowStep, ReviewResult, Severity, Span
 from reviewlab.engine.pipeline import review
+from reviewlab.engine.rules import get_rule
 from reviewlab.reports import json_report, markdown, sarif, terminal
 from tests.reports.test_sarif import validate
 
@@ -272,3 +274,21 @@ def test_the_rule_pack_version_covers_the_taint_engine() -> None:
     names = {path.relative_to(Path(packversion.__file__).parent).as_posix() for path in packversion.hashed_sources()}
 
     assert {"taint/python.py", "taint/steps.py", "taint/spec.py", "rules/python.py", "model.py"} <= names
+
+
+TAINT_RULES = ("PY-S012", "PY-S013", "PY-S014", "PY-S015", "PY-S016", "PY-S017", "PY-S018")
+
+
+@pytest.mark.parametrize("rule_id", TAINT_RULES)
+def test_every_taint_finding_explains_its_flow(rule_id: str) -> None:
+    fixture = Path(__file__).parents[1] / "rules" / "fixtures" / f"{rule_id}.py"
+    rule = get_rule(rule_id)
+    assert rule is not None
+    analysis = analyze_source(fixture.name, "python", fixture.read_bytes(), RulePack([rule]))
+    assert analysis.findings
+    for finding in analysis.findings:
+        assert len(finding.flow) >= 2, finding
+        assert finding.flow[0].message.startswith("source: ")
+        assert finding.flow[-1].message.startswith("sink: ")
+        assert finding.flow[0].span.start_line <= finding.flow[-1].span.start_line
+        assert finding.flow[-1].span.start_line == finding.span.start_line

@@ -1,0 +1,747 @@
+"""Taint-based Python rules: open redirect, reflected XSS, header injection, log injection, session trust.
+
+Like PY-S012/PY-S013, each rule's query only selects candidate sinks by shape and name; the check
+resolves the called name through the file's imports and only then asks the taint engine
+(``reviewlab.engine.taint``) whether the argument carries client data. These rules report only data a
+remote client controls (web request inputs and route parameters): ``os.environ``, ``sys.argv``,
+``input()`` and stdin are chosen by whoever runs the program, and a redirect, page, header, log line
+or session entry built from them attacks no one else. Dead branches (``if False:``) and values passed to a
+validator in the same function (``is_safe_url(url)``, ``is_allowed_origin(origin)``, ``validate_x(x)``) are
+not reported either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import tree_sitter
+
+from reviewlab.engine.model import Category, Confidence, Severity
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
+from reviewlab.engine.rules.pyhelpers import (
+    argument,
+    bindings,
+    call_name,
+    enclosing_function,
+    function_tail,
+    imports,
+    keyword_arg,
+    node_text,
+    qualified_name,
+    string_value,
+    unwrap,
+)
+from reviewlab.engine.taint import spec as taint_spec
+from reviewlab.engine.taint.python import Taint, enclosing_flow
+from reviewlab.engine.taint.steps import flow_steps
+
+Node = tree_sitter.Node
+PY = ("python",)
+OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
+
+# Sink classes of these rules. The engine's universal sanitisers (``int()``, allowlist membership
+# tests...) clean data for every class; the ones below are protected by nothing narrower.
+REDIRECT = taint_spec.URL  # a host allowlist check or a literal ``https://host/`` prefix protects both
+HEADER = "header"
+LOG = "log"
+SESSION = "session"
+
+# Sources the program's operator controls, not a remote client.
+_LOCAL_SOURCES = frozenset({"os.environ", "os.getenv()", "sys.argv", "input()", "sys.stdin"})
+# Text showing CR/LF was removed or escaped on the way: ``.replace("\n", "")``, ``repr()``, ``!r``, ``quote()``.
+_CRLF_NEUTRALISED = re.compile(
+    r"""\.replace\(\s*['"]\\[rn]|\.splitlines\(|\brepr\(|!r\}|\bquote(?:_plus)?\(|\bjson\.dumps\("""
+)
+
+
+# Names of validators: ``url_has_allowed_host_and_scheme``, ``is_safe_url``, ``is_allowed_origin``, ``validate_x``.
+_VALIDATOR = re.compile(
+    r"^(?:url_has_allowed_host_and_scheme$|(?:_?(?:is|has|check)_)?(?:safe|allowed|valid|trusted|permitted)"
+    r"|_?validate)"
+)
+
+
+def _cwe(number: int) -> str:
+    return f"https://cwe.mitre.org/data/definitions/{number}.html"
+
+
+def _names(*names: str) -> str:
+    return " ".join(f'"{name}"' for name in names)
+
+
+def _calls(*names: str) -> str:
+    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
+    return (
+        "((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]) @call "
+        f"(#any-of? @fn {_names(*names)}))"
+    )
+
+
+def _remote(taint: Taint | None, sink_class: str) -> Taint | None:
+    """The taint when a remote client controls it and it is not sanitised for ``sink_class``."""
+    if taint is None or not taint.reaches(sink_class) or taint.source in _LOCAL_SOURCES:
+        return None
+    return taint
+
+
+def _falsy_literal(condition: Node | None) -> bool:
+    if condition is None:
+        return False
+    condition = unwrap(condition)
+    if condition.type in ("false", "none"):
+        return True
+    if condition.type == "integer":
+        return node_text(condition).replace("_", "") in ("0", "0x0", "0o0", "0b0")
+    return condition.type == "string" and string_value(condition) == ""
+
+
+def _dead(node: Node) -> bool:
+    """Whether ``node`` sits in the body of ``if False:``/``while 0:``, which never runs.
+
+    The engine gives a dead branch no facts, but a source read right at the sink (``f(request.args[...])``)
+    needs none; this keeps such sinks quiet too.
+    """
+    child, parent = node, node.parent
+    while parent is not None and parent.type not in ("function_definition", "module"):
+        body = parent.child_by_field_name("consequence" if parent.type == "if_statement" else "body")
+        if (
+            parent.type in ("if_statement", "while_statement")
+            and body is not None
+            and body.id == child.id
+            and _falsy_literal(parent.child_by_field_name("condition"))
+        ):
+            return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _tainted(expr: Node, anchor: Node, ctx: FileContext, sink_class: str) -> Taint | None:
+    """The client data ``expr`` at the sink ``anchor`` carries, unless sanitised for ``sink_class`` or dead code."""
+    if _dead(anchor):
+        return None
+    taint = _remote(enclosing_flow(anchor, ctx).taint_of(expr), sink_class)
+    return None if taint is None or _validated(anchor, expr, ctx) else taint
+
+
+def _message(sink: str, what: str, taint: Taint) -> str:
+    return f"`{sink}` receives {what} from {taint.source} (line {taint.line})."
+
+
+def _crlf_neutralised(expr: Node, taint: Taint) -> bool:
+    """Whether the value went through something that removes or escapes line breaks."""
+    return any(_CRLF_NEUTRALISED.search(node_text(node)) for node in (expr, *taint.path[1:]))
+
+
+def _resolved(call: Node, ctx: FileContext, names: frozenset[str]) -> str | None:
+    """The call's qualified name when it is one of ``names`` (or an unimported bare name among their tails)."""
+    name = call_name(call, ctx)
+    if name is None:
+        return None
+    if name in names:
+        return name
+    if "." not in name and name not in imports(ctx) and any(n.rsplit(".", 1)[-1] == name for n in names):
+        return name
+    return None
+
+
+def _roots(node: Node) -> set[str]:
+    """The local names an expression reads (not descending into nested functions)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "identifier":
+            found.add(node_text(current))
+        elif current.type not in ("lambda", "function_definition"):
+            if current.type == "attribute":
+                obj = current.child_by_field_name("object")
+                if obj is not None:
+                    stack.append(obj)
+                continue
+            if current.type == "keyword_argument":
+                value = current.child_by_field_name("value")
+                if value is not None:
+                    stack.append(value)
+                continue
+            stack.extend(current.named_children)
+    return found
+
+
+def _validated(anchor: Node, value: Node, ctx: FileContext) -> bool:
+    """Whether the function around the sink passes a name ``value`` reads to a validator.
+
+    A validator is a call named like ``url_has_allowed_host_and_scheme``, ``is_safe_url``,
+    ``is_allowed_origin`` or ``validate_role``, taking the name as its first argument. The test does
+    not follow the branches (``if is_safe_url(url): ...``), which is the usual shape of such code.
+    """
+    scope = enclosing_function(anchor) or ctx.tree.root_node
+    names = _roots(value)
+    if not names:
+        return False
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if node.type == "call" and _VALIDATOR.match(function_tail(node)):
+            checked = argument(node, 0, "url", "value")
+            if checked is not None and unwrap(checked).type == "identifier" and node_text(unwrap(checked)) in names:
+                return True
+        if node.type not in ("function_definition", "class_definition", "lambda") or node.id == scope.id:
+            stack.extend(node.named_children)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S014 open redirect
+# ---------------------------------------------------------------------------------------------
+
+_REDIRECTS: dict[str, tuple[int, str]] = {
+    "flask.redirect": (0, "location"),
+    "werkzeug.utils.redirect": (0, "location"),
+    "quart.redirect": (0, "location"),
+    "django.shortcuts.redirect": (0, "to"),
+    "django.http.HttpResponseRedirect": (0, "redirect_to"),
+    "django.http.HttpResponsePermanentRedirect": (0, "redirect_to"),
+    "django.http.response.HttpResponseRedirect": (0, "redirect_to"),
+    "starlette.responses.RedirectResponse": (0, "url"),
+    "fastapi.responses.RedirectResponse": (0, "url"),
+}
+_REDIRECT_NAMES = frozenset(_REDIRECTS)
+# A literal start that pins the target to this site: ``/account/...``, ``?next=...``, ``#top``.
+_SAME_SITE_PREFIX = re.compile(r"^(?:/[^/\\]|[?#])")
+
+
+def _literal_prefix(node: Node) -> str | None:
+    """The literal text a string expression starts with, or None when it starts with a value."""
+    node = unwrap(node)
+    if node.type == "binary_operator":
+        left = node.child_by_field_name("left")
+        return _literal_prefix(left) if left is not None else None
+    if node.type == "call" and function_tail(node) == "format":
+        function = node.child_by_field_name("function")
+        receiver = function.child_by_field_name("object") if function is not None else None
+        return _literal_prefix(receiver) if receiver is not None else None
+    if node.type == "concatenated_string":
+        parts = [c for c in node.named_children if c.type != "comment"]
+        return _literal_prefix(parts[0]) if parts else None
+    if node.type != "string":
+        return None
+    prefix: list[str] = []
+    for child in node.named_children:
+        if child.type == "interpolation":
+            break
+        if child.type in ("string_content", "escape_sequence"):
+            prefix.append(node_text(child))
+    return "".join(prefix)
+
+
+def _same_site(node: Node, ctx: FileContext, depth: int = 0) -> bool:
+    """Whether a URL expression (or every value a local name holds) starts with a same-site literal."""
+    node = unwrap(node)
+    if node.type == "identifier" and depth < 3:
+        values = bindings(node, ctx)
+        return bool(values) and all(
+            value is not None and value.type != "augmented_assignment" and _same_site(value, ctx, depth + 1)
+            for value in values
+        )
+    prefix = _literal_prefix(node)
+    return prefix is not None and bool(_SAME_SITE_PREFIX.match(prefix))
+
+
+def _check_open_redirect(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None:
+        return
+    name = _resolved(call, ctx, _REDIRECT_NAMES)
+    if name is None:
+        return
+    index, keyword = _REDIRECTS.get(name) or next(
+        spec for full, spec in _REDIRECTS.items() if full.endswith("." + name.rsplit(".", 1)[-1])
+    )
+    url = argument(call, index, keyword)
+    if url is None or _same_site(url, ctx):
+        return
+    taint = _tainted(url, call, ctx, REDIRECT)
+    if taint is None:
+        return
+    label = name.rsplit(".", 1)[-1]
+    yield Hit(call, message=_message(label, "a redirect target", taint), flow=flow_steps(taint, call, label, ctx))
+
+
+OPEN_REDIRECT = Rule(
+    id="PY-S014",
+    title="Open redirect: redirect target from user input",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=601,
+    languages=PY,
+    message="A redirect target built from user input lets a link on this site send visitors to any other site.",
+    docs=RuleDocs(
+        what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
+        "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
+        "helper functions of the same file, and flags `redirect(...)` (Flask, Werkzeug, Quart, Django), "
+        "`HttpResponseRedirect`/`HttpResponsePermanentRedirect` and Starlette/FastAPI `RedirectResponse` "
+        "whose target it controls. Not flagged: a constant target, `url_for(...)`, a target starting with a "
+        'literal same-site path (`f"/profile/{name}"`) or a literal `https://host/` prefix, a target checked '
+        "with Django's `url_has_allowed_host_and_scheme`/`is_safe_url`, with a host allowlist "
+        "(`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`) or with a membership test on the "
+        "value itself (`if target in ALLOWED_TARGETS:`). Values from the environment, `sys.argv` or `input()` "
+        "are not reported: whoever runs the program chooses them.",
+        why="A link such as `https://shop.example.com/login?next=https://evil.example` looks trustworthy, but "
+        "sends the visitor to a phishing page after login; it is also a building block for stealing OAuth "
+        "tokens passed along with the redirect.",
+        example="@app.route('/login', methods=['POST'])\ndef login():\n    ...\n"
+        "    return redirect(request.args.get('next', '/'))",
+        use_instead="@app.route('/login', methods=['POST'])\ndef login():\n    ...\n"
+        "    target = request.args.get('next', '/')\n"
+        "    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.host}):\n"
+        "        target = url_for('index')\n"
+        "    return redirect(target)",
+    ),
+    query=_calls("redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect", "RedirectResponse"),
+    check=_check_open_redirect,
+    references=(
+        _cwe(601),
+        "https://cheatsheetseries.owasp.org/cheatsheets/Unvalidated_Redirects_and_Forwards_Cheat_Sheet.html",
+        "https://docs.djangoproject.com/en/stable/ref/utils/#django.utils.http.url_has_allowed_host_and_scheme",
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S015 reflected XSS
+# ---------------------------------------------------------------------------------------------
+
+_HTML_SINKS: dict[str, tuple[int, str]] = {
+    "flask.make_response": (0, ""),
+    "flask.Response": (0, "response"),
+    "flask.wrappers.Response": (0, "response"),
+    "werkzeug.wrappers.Response": (0, "response"),
+    "werkzeug.Response": (0, "response"),
+    "quart.make_response": (0, ""),
+    "quart.Response": (0, "response"),
+    "django.http.HttpResponse": (0, "content"),
+    "django.http.response.HttpResponse": (0, "content"),
+    "starlette.responses.HTMLResponse": (0, "content"),
+    "fastapi.responses.HTMLResponse": (0, "content"),
+    "starlette.responses.Response": (0, "content"),
+    "fastapi.responses.Response": (0, "content"),
+    "fastapi.Response": (0, "content"),
+    "flask.render_template_string": (0, "source"),
+    "quart.render_template_string": (0, "source"),
+    "markupsafe.Markup": (0, "base"),
+    "flask.Markup": (0, "base"),
+    "jinja2.Markup": (0, "base"),
+    "django.utils.safestring.mark_safe": (0, "s"),
+}
+_HTML_SINK_NAMES = frozenset(_HTML_SINKS)
+_CONTENT_TYPE_KEYWORDS = ("mimetype", "content_type", "media_type")
+_WEB_MODULES = ("flask", "quart")
+
+
+def _non_html_type(call: Node) -> bool:
+    """Whether the call declares a literal content type that browsers do not render as HTML."""
+    for keyword in _CONTENT_TYPE_KEYWORDS:
+        value = keyword_arg(call, keyword)
+        if value is not None:
+            text = string_value(value)
+            return text is not None and "html" not in text.lower() and "xml" not in text.lower()
+    return False
+
+
+def _check_xss_call(call: Node, ctx: FileContext) -> Iterator[Hit]:
+    name = _resolved(call, ctx, _HTML_SINK_NAMES)
+    if name is None:
+        return
+    tail = name.rsplit(".", 1)[-1]
+    index, keyword = _HTML_SINKS.get(name) or next(
+        spec for full, spec in _HTML_SINKS.items() if full.endswith("." + tail)
+    )
+    content = argument(call, index, keyword) if keyword else argument(call, index)
+    if content is None or _non_html_type(call):
+        return
+    taint = _tainted(content, call, ctx, taint_spec.HTML)
+    if taint is not None:
+        what = "a template source" if tail == "render_template_string" else "HTML"
+        yield Hit(call, message=_message(tail, what, taint), flow=flow_steps(taint, call, tail, ctx))
+
+
+def _flask_route(function: Node, ctx: FileContext) -> bool:
+    """Whether a function is a Flask/Quart route handler, whose returned string is served as HTML."""
+    parent = function.parent
+    if parent is None or parent.type != "decorated_definition":
+        return False
+    origins = imports(ctx).values()
+    if not any(o.split(".", 1)[0] in _WEB_MODULES for o in origins):
+        return False
+    if any(o.split(".", 1)[0] in ("fastapi", "starlette") for o in origins):
+        return False  # FastAPI serialises a returned string as JSON
+    for decorator in parent.named_children:
+        expression = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+        callee = (
+            expression.child_by_field_name("function") if expression is not None and expression.type == "call" else None
+        )
+        if (
+            callee is not None
+            and callee.type == "attribute"
+            and node_text(callee.child_by_field_name("attribute")) in taint_spec.ROUTE_DECORATORS
+        ):
+            return True
+    return False
+
+
+def _check_xss(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is not None:
+        yield from _check_xss_call(call, ctx)
+        return
+    returned = first(captures, "returned")
+    statement = first(captures, "return")
+    if returned is None or statement is None:
+        return
+    function = enclosing_function(statement)
+    if function is None or not _flask_route(function, ctx):
+        return
+    if returned.type == "binary_operator" and node_text(returned.child_by_field_name("operator")) not in ("+", "%"):
+        return
+    taint = _tainted(returned, statement, ctx, taint_spec.HTML)
+    if taint is not None:
+        yield Hit(
+            returned,
+            message=f"The route handler returns HTML built from {taint.source} (line {taint.line}) without escaping.",
+            flow=flow_steps(taint, statement, "return", ctx),
+        )
+
+
+REFLECTED_XSS = Rule(
+    id="PY-S015",
+    title="Reflected cross-site scripting: user input in an HTML response",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=79,
+    languages=PY,
+    message="User input is written into an HTML response without escaping; a script in it runs in the visitor's "
+    "browser.",
+    docs=RuleDocs(
+        what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
+        "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
+        "helper functions of the same file, and flags it where it becomes HTML unescaped: `make_response(...)`, "
+        "`Response(...)`, Django `HttpResponse(...)`, Starlette/FastAPI `HTMLResponse(...)`, "
+        "`render_template_string(...)` (the template source itself: also template injection), "
+        "`Markup(...)`/`mark_safe(...)`, and an f-string, `+` or `%` string or `.format(...)` returned from a "
+        "Flask/Quart route handler. `html.escape`, `markupsafe.escape` and `render_template('page.html', "
+        "name=name)` (autoescaped) are safe, as is a response declaring a non-HTML `mimetype`/`content_type`/"
+        "`media_type` (`text/plain`, `application/json`). Values from the environment, `sys.argv` or `input()` "
+        "are not reported.",
+        why="A link carrying `<script>` in a parameter makes the page run the attacker's script with the "
+        "visitor's session: it can read the page, act on the user's behalf and steal tokens.",
+        example="@app.route('/hello')\ndef hello():\n    name = request.args.get('name', '')\n"
+        "    return f'<h1>Hello {name}</h1>'",
+        use_instead="@app.route('/hello')\ndef hello():\n    name = request.args.get('name', '')\n"
+        "    return render_template('hello.html', name=name)  # or f'<h1>Hello {escape(name)}</h1>'",
+    ),
+    query="\n".join(
+        (
+            _calls(
+                "make_response",
+                "Response",
+                "HttpResponse",
+                "HTMLResponse",
+                "render_template_string",
+                "Markup",
+                "mark_safe",
+            ),
+            "(return_statement [(string (interpolation)) (binary_operator)] @returned) @return",
+            "((return_statement (call function: (attribute object: (string) attribute: (identifier) @format)) "
+            '@returned) @return (#eq? @format "format"))',
+        )
+    ),
+    check=_check_xss,
+    references=(
+        _cwe(79),
+        "https://cheatsheetseries.owasp.org/cheatsheets/Cross_Site_Scripting_Prevention_Cheat_Sheet.html",
+        "https://flask.palletsprojects.com/en/latest/security/#cross-site-scripting-xss",
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S016 HTTP response header injection
+# ---------------------------------------------------------------------------------------------
+
+_HEADER_METHODS = ("add", "set", "setdefault", "add_header")
+
+
+def _request_object(node: Node) -> bool:
+    """Whether ``node`` is the incoming request (``request`` or ``self.request``): its headers are read, not sent."""
+    node = unwrap(node)
+    if node.type == "attribute":
+        node = node.child_by_field_name("attribute") or node
+    return node_text(node) == "request"
+
+
+def _header_taint(expr: Node, ctx: FileContext, anchor: Node) -> Taint | None:
+    taint = _tainted(expr, anchor, ctx, HEADER)
+    if taint is None or _crlf_neutralised(expr, taint):
+        return None
+    return taint
+
+
+def _check_header_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    headers = first(captures, "headers")
+    if headers is None:
+        return
+    owner = headers.child_by_field_name("object")
+    if owner is None or _request_object(owner):
+        return
+    assign = first(captures, "assign")
+    if assign is not None:
+        target = assign.child_by_field_name("left")
+        key = target.child_by_field_name("subscript") if target is not None else None
+        value = assign.child_by_field_name("right")
+        candidates = [(value, "a header value"), (key, "a header name")]
+        anchor, display = assign, "headers[...]"
+    else:
+        call = first(captures, "call")
+        if call is None:
+            return
+        candidates = [
+            (argument(call, 1, "_value", "value"), "a header value"),
+            (argument(call, 0, "_key", "key"), "a header name"),
+        ]
+        anchor, display = call, f"headers.{function_tail(call)}"
+    for candidate, what in candidates:
+        if candidate is None:
+            continue
+        taint = _header_taint(candidate, ctx, anchor)
+        if taint is not None:
+            yield Hit(anchor, message=_message(display, what, taint), flow=flow_steps(taint, anchor, display, ctx))
+            return
+
+
+HEADER_INJECTION = Rule(
+    id="PY-S016",
+    title="HTTP response header injection: header from user input",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=113,
+    languages=PY,
+    message="A response header is set from user input; a line break in it adds headers or splits the response.",
+    docs=RuleDocs(
+        what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
+        "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
+        "helper functions of the same file, and flags response headers it names or fills: "
+        "`response.headers[name] = value` and `response.headers.add/set/setdefault/add_header(name, value)`. "
+        "Not flagged: numbers (`int(...)`), values checked against an allowlist or passed to a validator in the "
+        "same function (`if is_allowed_origin(origin):`), values whose line breaks are "
+        "removed or escaped on the way (`.replace('\\n', '')`, `repr()`, `urllib.parse.quote`), and the "
+        "request's own `request.headers`. `set_cookie(...)` is left alone: Werkzeug, Django and Starlette "
+        "quote cookie values, so a line break cannot leave the cookie; storing user input in a cookie is a "
+        "different question. Redirect targets are PY-S014's. Values from the environment, `sys.argv` or "
+        "`input()` are not reported.",
+        why="`\\r\\n` in a header value ends the header: the client can add its own headers (`Set-Cookie`), or "
+        "on servers that do not reject it, a whole second response (response splitting, cache poisoning). "
+        "Current Werkzeug and Django refuse such values at runtime, which turns the attack into a server error "
+        "instead; either way, the header's content is the client's choice.",
+        example="@app.route('/download')\ndef download():\n    response = make_response(data())\n"
+        "    response.headers['Content-Disposition'] = f\"attachment; filename={request.args['name']}\"\n"
+        "    return response",
+        use_instead="@app.route('/download')\ndef download():\n    response = make_response(data())\n"
+        "    name = secure_filename(request.args['name'])\n"
+        "    response.headers['Content-Disposition'] = f'attachment; filename={quote(name)}'\n"
+        "    return response",
+    ),
+    query="\n".join(
+        (
+            "((assignment left: (subscript value: (attribute attribute: (identifier) @name) @headers)) @assign "
+            '(#eq? @name "headers"))',
+            "((call function: (attribute object: (attribute attribute: (identifier) @name) @headers "
+            "attribute: (identifier) @method)) @call "
+            f'(#eq? @name "headers") (#any-of? @method {_names(*_HEADER_METHODS)}))',
+        )
+    ),
+    check=_check_header_injection,
+    references=(
+        _cwe(113),
+        "https://owasp.org/www-community/attacks/HTTP_Response_Splitting",
+        OWASP_INJECTION,
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S017 log injection
+# ---------------------------------------------------------------------------------------------
+
+# ``logger``, ``log``, ``_logger``, ``audit_log``, ``access_logger``, ``log_sink``; not ``catalog``, ``dialog``.
+_LOGGER_NAME = re.compile(r"(?:^|_)log(?:ger)?s?$|^_*log(?:ger)?_")
+_LOG_METHODS = ("debug", "info", "warning", "warn", "error", "critical", "exception", "fatal", "log")
+
+
+def _logger(receiver: Node, ctx: FileContext) -> bool:
+    """Whether a method's receiver is the ``logging`` module or a logger (``logger``, ``self.log``, ``getLogger()``)."""
+    receiver = unwrap(receiver)
+    if receiver.type == "call":
+        return function_tail(receiver) in ("getLogger", "get_logger", "getChild")
+    name = qualified_name(receiver, ctx)
+    if name in ("logging", "logging.root"):
+        return True
+    if receiver.type == "attribute":
+        receiver = receiver.child_by_field_name("attribute") or receiver
+    return receiver.type == "identifier" and bool(_LOGGER_NAME.search(node_text(receiver).lower()))
+
+
+def _check_log_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None or function.type != "attribute":
+        return
+    receiver = function.child_by_field_name("object")
+    if receiver is None or not _logger(receiver, ctx):
+        return
+    message = argument(call, 1, "msg") if function_tail(call) == "log" else argument(call, 0, "msg")
+    if message is None:
+        return
+    taint = _tainted(message, call, ctx, LOG)
+    if taint is None or _crlf_neutralised(message, taint):
+        return
+    label = f"{node_text(receiver)}.{function_tail(call)}"
+    yield Hit(call, message=_message(label, "a log message", taint), flow=flow_steps(taint, call, label, ctx))
+
+
+LOG_INJECTION = Rule(
+    id="PY-S017",
+    title="Log injection: log message built from user input",
+    category=Category.SECURITY,
+    severity=Severity.LOW,
+    confidence=Confidence.MEDIUM,
+    cwe=117,
+    languages=PY,
+    message="A log message is built from user input; a line break in it forges log entries.",
+    docs=RuleDocs(
+        what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
+        "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
+        "helper functions of the same file, and flags `logging.*` and logger calls (`debug`, `info`, "
+        "`warning`, `error`, `critical`, `exception`, `log`) whose *message* it is or is formatted into: "
+        "an f-string, `+`, `%` or `.format(...)` building the message, or the value itself as the message. "
+        "Input passed as a lazy argument (`logger.info('user %s', name)`) is not flagged. This is a precision "
+        "choice: the `%s` argument is written just as raw, but it keeps the message template constant, "
+        "which log aggregation, structured handlers and formatters that escape arguments rely on; flagging "
+        "every argument would flag nearly every log call in a web application. Values whose line breaks are "
+        "removed or escaped (`.replace('\\n', '')`, `repr()`, `!r`, `json.dumps`) and numbers are not "
+        "flagged, nor are values from the environment, `sys.argv` or `input()`.",
+        why="A value such as `bob\\nINFO login succeeded user=admin` writes a second, forged line into the "
+        "log, which misleads whoever investigates an incident and can hide an attack; control sequences can "
+        "also attack the terminal or log viewer that displays it.",
+        example="@app.post('/login')\ndef login():\n    user = request.form['user']\n"
+        "    logger.warning(f'failed login for {user}')",
+        use_instead="@app.post('/login')\ndef login():\n    user = request.form['user']\n"
+        "    logger.warning('failed login for %r', user)  # repr escapes line breaks",
+    ),
+    query=(
+        "((call function: (attribute attribute: (identifier) @fn) arguments: (argument_list . (_))) @call "
+        f"(#any-of? @fn {_names(*_LOG_METHODS)}))"
+    ),
+    check=_check_log_injection,
+    references=(
+        _cwe(117),
+        "https://owasp.org/www-community/attacks/Log_Injection",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html",
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S018 trust boundary violation
+# ---------------------------------------------------------------------------------------------
+
+_SESSIONS = frozenset({"flask.session", "quart.session"})
+
+
+def _session_object(node: Node, ctx: FileContext) -> bool:
+    """Flask/Quart ``session`` (imported), or a Django ``request.session`` / ``self.request.session``."""
+    node = unwrap(node)
+    if node.type == "attribute":
+        obj = node.child_by_field_name("object")
+        if obj is not None and _request_object(obj):
+            return True
+    return qualified_name(node, ctx) in _SESSIONS
+
+
+def _check_trust_boundary(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    session = first(captures, "session")
+    if session is None or not _session_object(session, ctx):
+        return
+    assign = first(captures, "assign")
+    if assign is not None:
+        target = assign.child_by_field_name("left")
+        key = target.child_by_field_name("subscript") if target is not None else None
+        candidates = [assign.child_by_field_name("right"), key]
+        anchor, display = assign, "session[...]"
+    else:
+        call = first(captures, "call")
+        if call is None:
+            return
+        args = call.child_by_field_name("arguments")
+        candidates = list(args.named_children) if args is not None else []
+        anchor, display = call, f"session.{function_tail(call)}"
+    for candidate in candidates:
+        if candidate is None or candidate.type == "comment":
+            continue
+        taint = _tainted(candidate, anchor, ctx, SESSION)
+        if taint is not None:
+            yield Hit(
+                anchor,
+                message=_message(display, "unvalidated data", taint),
+                flow=flow_steps(taint, anchor, display, ctx),
+            )
+            return
+
+
+TRUST_BOUNDARY = Rule(
+    id="PY-S018",
+    title="Trust boundary violation: user input stored in the session",
+    category=Category.SECURITY,
+    severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
+    cwe=501,
+    languages=PY,
+    message="Unvalidated user input is stored in the session, where later code trusts it as the server's own data.",
+    docs=RuleDocs(
+        what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
+        "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
+        "helper functions of the same file, and flags it stored unvalidated in the session: Flask/Quart "
+        "`session[key] = value`, `session.update(...)`/`session.setdefault(...)`, and Django "
+        "`request.session[key] = value`. Validated data is not flagged: converted to a number (`int(...)`), "
+        "checked against an allowlist (`if role not in ROLES: abort(400)`), passed to a validator in the same "
+        "function (`validate_role(role)`, `is_valid_name(name)`), or replaced by a constant. "
+        "Values from the environment, `sys.argv` or `input()` are not reported.",
+        why="Code that reads the session assumes the server put the value there after checking it (a user id "
+        "after login, a role, a price). Copying request data in unchecked mixes trusted and untrusted data, so "
+        "a later check on the session can be satisfied by whatever the client sent.",
+        example="@app.post('/prefs')\ndef prefs():\n    session['role'] = request.form['role']\n    return 'ok'",
+        use_instead="@app.post('/prefs')\ndef prefs():\n    role = request.form['role']\n"
+        "    if role not in ALLOWED_ROLES:\n        abort(400)\n    session['role'] = role\n    return 'ok'",
+    ),
+    query="\n".join(
+        (
+            "((assignment left: (subscript value: [(identifier) @name (attribute attribute: (identifier) @name)] "
+            '@session)) @assign (#eq? @name "session"))',
+            "((call function: (attribute object: [(identifier) @name (attribute attribute: (identifier) @name)] "
+            "@session attribute: (identifier) @method)) @call "
+            '(#eq? @name "session") (#any-of? @method "update" "setdefault"))',
+        )
+    ),
+    check=_check_trust_boundary,
+    references=(
+        _cwe(501),
+        "https://owasp.org/Top10/A04_2021-Insecure_Design/",
+        "https://flask.palletsprojects.com/en/latest/api/#sessions",
+    ),
+)
+
+
+RULES: tuple[Rule, ...] = (OPEN_REDIRECT, REFLECTED_XSS, HEADER_INJECTION, LOG_INJECTION, TRUST_BOUNDARY)
