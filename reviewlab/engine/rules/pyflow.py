@@ -27,6 +27,7 @@ from reviewlab.engine.rules.pyhelpers import (
     function_tail,
     imports,
     keyword_arg,
+    literal_prefix,
     node_text,
     qualified_name,
     string_value,
@@ -211,30 +212,6 @@ _REDIRECT_NAMES = frozenset(_REDIRECTS)
 _SAME_SITE_PREFIX = re.compile(r"^(?:/[^/\\]|[?#])")
 
 
-def _literal_prefix(node: Node) -> str | None:
-    """The literal text a string expression starts with, or None when it starts with a value."""
-    node = unwrap(node)
-    if node.type == "binary_operator":
-        left = node.child_by_field_name("left")
-        return _literal_prefix(left) if left is not None else None
-    if node.type == "call" and function_tail(node) == "format":
-        function = node.child_by_field_name("function")
-        receiver = function.child_by_field_name("object") if function is not None else None
-        return _literal_prefix(receiver) if receiver is not None else None
-    if node.type == "concatenated_string":
-        parts = [c for c in node.named_children if c.type != "comment"]
-        return _literal_prefix(parts[0]) if parts else None
-    if node.type != "string":
-        return None
-    prefix: list[str] = []
-    for child in node.named_children:
-        if child.type == "interpolation":
-            break
-        if child.type in ("string_content", "escape_sequence"):
-            prefix.append(node_text(child))
-    return "".join(prefix)
-
-
 def _same_site(node: Node, ctx: FileContext, depth: int = 0) -> bool:
     """Whether a URL expression (or every value a local name holds) starts with a same-site literal."""
     node = unwrap(node)
@@ -244,7 +221,7 @@ def _same_site(node: Node, ctx: FileContext, depth: int = 0) -> bool:
             value is not None and value.type != "augmented_assignment" and _same_site(value, ctx, depth + 1)
             for value in values
         )
-    prefix = _literal_prefix(node)
+    prefix = literal_prefix(node)
     return prefix is not None and bool(_SAME_SITE_PREFIX.match(prefix))
 
 

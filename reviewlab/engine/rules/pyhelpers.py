@@ -727,3 +727,27 @@ _TEST_PATH = re.compile(r"(^|/)(tests?|testing|fixtures?)/|(^|/)(test_[^/]*|[^/]
 
 def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path.replace("\\", "/")))
+
+
+def literal_prefix(node: Node) -> str | None:
+    """The literal text a string expression starts with, or None when it starts with a value."""
+    node = unwrap(node)
+    if node.type == "binary_operator":
+        left = node.child_by_field_name("left")
+        return literal_prefix(left) if left is not None else None
+    if node.type == "call" and function_tail(node) == "format":
+        function = node.child_by_field_name("function")
+        receiver = function.child_by_field_name("object") if function is not None else None
+        return literal_prefix(receiver) if receiver is not None else None
+    if node.type == "concatenated_string":
+        parts = [c for c in node.named_children if c.type != "comment"]
+        return literal_prefix(parts[0]) if parts else None
+    if node.type != "string":
+        return None
+    prefix: list[str] = []
+    for child in node.named_children:
+        if child.type == "interpolation":
+            break
+        if child.type in ("string_content", "escape_sequence"):
+            prefix.append(node_text(child))
+    return "".join(prefix)

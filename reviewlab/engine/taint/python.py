@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 
 from reviewlab.engine.rules.base import FileContext
-from reviewlab.engine.rules.pyhelpers import imports, node_text, qualified_name, string_value, unwrap
+from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, qualified_name, string_value, unwrap
 from reviewlab.engine.taint import spec
 
 Node = tree_sitter.Node
@@ -954,19 +954,5 @@ def _literal_truth(condition: Node | None) -> bool | None:
 
 def _fixes_host(node: Node) -> bool:
     """Whether a string template starts with a literal ``scheme://host/``."""
-    node = unwrap(node)
-    if node.type == "binary_operator":
-        left = node.child_by_field_name("left")
-        return left is not None and _fixes_host(left)
-    if node.type == "concatenated_string":
-        parts = [c for c in node.named_children if c.type != "comment"]
-        return bool(parts) and _fixes_host(parts[0])
-    if node.type != "string":
-        return False
-    prefix: list[str] = []
-    for child in node.named_children:
-        if child.type == "interpolation":
-            break
-        if child.type in ("string_content", "escape_sequence"):
-            prefix.append(node_text(child))
-    return bool(spec.FIXED_HOST.match("".join(prefix)))
+    prefix = literal_prefix(node)
+    return prefix is not None and bool(spec.FIXED_HOST.match(prefix))
