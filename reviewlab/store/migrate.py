@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,12 +14,14 @@ from alembic.config import Config
 from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from reviewlab.store import models  # noqa: F401  (registers every table on the metadata)
 from reviewlab.store.base import SCHEMAS, Base, metadata_for
 from reviewlab.store.connect import BEGIN_MODE_OPTION
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+SQLITE_LOCKED_RETRY_SECONDS = 30.0
 POSTGRES_LOCK_KEY = 0x7265766965776C62
 """``pg_advisory_xact_lock`` key serialising migrations ("reviewlb" in ASCII)."""
 
@@ -52,8 +55,21 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind ``engine`` to ``revision``; a no-op when it is already there."""
-    with migration_connection(engine) as connection:
-        command.upgrade(alembic_config(connection), revision)
+    deadline = time.monotonic() + SQLITE_LOCKED_RETRY_SECONDS
+    delay = 0.02
+    while True:
+        try:
+            with migration_connection(engine) as connection:
+                command.upgrade(alembic_config(connection), revision)
+            return
+        except OperationalError as err:
+            # SQLite answers "database is locked" without waiting in a few cases the busy timeout does not
+            # cover (switching a new file to WAL, WAL recovery) when several processes start on it at once.
+            if engine.dialect.name != "sqlite" or "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            engine.dispose()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def current_revision(engine: Engine) -> str | None:
