@@ -358,3 +358,17 @@ def test_flows_are_cached_per_file() -> None:
     assert module_flows(ctx) is flows
     function = ctx.tree.root_node.named_children[-1]
     assert flow_for(function, ctx) is flow_for(function, ctx)
+
+
+def test_a_source_read_inside_dead_code_is_clean() -> None:
+    code = """
+    def f():
+        if False:
+            sink(request.args["a"])
+        while 0:
+            sink(request.args["b"])
+        sink(request.args["c"])
+        return 1
+        sink(request.args["d"])
+    """
+    assert labels(code) == [None, None, "flask request.args", None]

@@ -131,7 +131,17 @@ class FunctionFlow:
         self.returns = self._walker.returns
 
     def taint_of(self, expr: Node) -> Taint | None:
-        """The taint of an expression of this function where it stands, or None when it is clean."""
+        """The taint of an expression of this function where it stands, or None when it is clean.
+
+        Code that never runs (a branch whose condition folds to false, code after ``return``) is clean
+        even when it reads a source itself.
+        """
+        if self._walker.unreachable:
+            ancestor: Node | None = expr
+            while ancestor is not None and ancestor.id != self.node.id:
+                if ancestor.id in self._walker.unreachable:
+                    return None
+                ancestor = ancestor.parent
         statement: Node | None = expr
         while statement is not None and statement.id not in self._at:
             if statement.id == self.node.id:
@@ -284,6 +294,7 @@ class _Walker:
     ctx: FileContext
     summary_mode: bool
     at: dict[int, Env] = field(default_factory=dict)
+    unreachable: set[int] = field(default_factory=set)  # dead branches and code after return/raise
     returns: Taint | None = None
     parsed: dict[str, str] = field(default_factory=dict)  # ``parts = urlparse(url)``: parts -> url
     request_params: set[str] = field(default_factory=set)
@@ -313,6 +324,7 @@ class _Walker:
         for statement in block.named_children:
             if env is None:
                 self.at[statement.id] = {}  # unreachable after return/raise: nothing flows here
+                self.unreachable.add(statement.id)
                 continue
             env = self.statement(statement, env)
         return env
@@ -321,6 +333,7 @@ class _Walker:
         """Mark a branch that never runs: nothing flows into it."""
         if node is not None:
             self.at[node.id] = {}
+            self.unreachable.add(node.id)
 
     def statement(self, node: Node, env: Env) -> Env | None:
         kind = node.type
