@@ -14,8 +14,8 @@ from reviewlab.engine.taint import Taint, enclosing_flow, flow_for, module_flows
 HEADER = "from flask import request\nimport os, sys, shlex, html\nfrom pathlib import Path\n"
 
 
-def context(code: str) -> FileContext:
-    source = (HEADER + textwrap.dedent(code)).encode()
+def context(code: str, header: str = HEADER) -> FileContext:
+    source = (header + textwrap.dedent(code)).encode()
     tree = parser_for("python").parse(source)
     return FileContext("snippet.py", "python", source, tree, {})
 
@@ -31,9 +31,9 @@ def sinks(ctx: FileContext) -> list[tree_sitter.Node]:
     return sorted(found, key=lambda n: n.start_byte)
 
 
-def taints(code: str) -> list[Taint | None]:
+def taints(code: str, header: str = HEADER) -> list[Taint | None]:
     """The taint of the first argument of every ``sink(...)`` call, in source order."""
-    ctx = context(code)
+    ctx = context(code, header)
     result = []
     for call in sinks(ctx):
         args = call.child_by_field_name("arguments")
@@ -42,8 +42,8 @@ def taints(code: str) -> list[Taint | None]:
     return result
 
 
-def labels(code: str) -> list[str | None]:
-    return [t.source if t is not None else None for t in taints(code)]
+def labels(code: str, header: str = HEADER) -> list[str | None]:
+    return [t.source if t is not None else None for t in taints(code, header)]
 
 
 def test_sources() -> None:
@@ -372,3 +372,135 @@ def test_a_source_read_inside_dead_code_is_clean() -> None:
         sink(request.args["d"])
     """
     assert labels(code) == [None, None, "flask request.args", None]
+
+
+def test_flask_request_through_the_module_import() -> None:
+    code = """
+    import flask
+    import flask as fl
+
+    def f():
+        sink(flask.request.args["a"])
+        sink(fl.request.form.get("b"))
+        sink(flask.request.get_json())
+        sink(fl.request.get_data())
+        sink(flask.request.headers)
+        sink(flask.request.method)
+        sink(notimported.request.args)
+
+    def shadowed(flask):
+        sink(flask.request.args)
+    """
+    assert labels(code) == [
+        "flask request.args",
+        "flask request.form",
+        "flask request.get_json()",
+        "flask request.get_data()",
+        "flask request.headers",
+        None,
+        None,
+        None,
+    ]
+
+
+def test_request_of_a_non_web_library_is_not_a_source() -> None:
+    code = """
+    import urllib.request as request
+    import urllib.request
+
+    def f(url):
+        sink(request.urlopen(url).read())
+        sink(request.data)
+        sink(urllib.request.urlopen(url))
+        sink(urllib.request.args)
+    """
+    assert labels(code, header="") == [None, None, None, None]
+
+
+def test_class_based_views_read_self_request() -> None:
+    code = """
+    from django.views import generic
+    from rest_framework import viewsets, views
+
+    class Search(generic.TemplateView):
+        def get(self, request, *args, **kwargs):
+            sink(self.request.GET["q"])
+            sink(self.request.POST.get("p"))
+            sink(self.request.COOKIES)
+            sink(self.request.META["HTTP_HOST"])
+            sink(self.request.body)
+            sink(self.request.FILES)
+            sink(self.request.user)
+            sink(request.GET["q"])
+
+    class Items(viewsets.ModelViewSet):
+        def list(self, request):
+            sink(self.request.query_params["q"])
+            sink(request.data["name"])
+            sink(request.query_params.get("x"))
+
+    class Base(views.APIView):
+        pass
+
+    class Derived(Base):
+        @property
+        def term(self):
+            return self.request.data.get("term")
+
+        def post(self, request):
+            sink(self.term)
+            sink(self.request.data)
+
+    class Client:
+        def send(self):
+            sink(self.request.GET)
+            sink(self.request.data)
+
+    class Plain(generic.View):
+        def helper(other):
+            sink(other.request.GET)
+
+        def nested(self):
+            def inner(self):
+                sink(self.request.GET)
+    """
+    assert labels(code) == [
+        "django request.GET",
+        "django request.POST",
+        "django request.COOKIES",
+        "django request.META",
+        "django request.body",
+        "django request.FILES",
+        None,
+        "django request.GET",
+        "drf request.query_params",
+        "drf request.data",
+        "drf request.query_params",
+        None,
+        "drf request.data",
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_drf_function_views_and_plain_request_parameters() -> None:
+    code = """
+    from rest_framework.decorators import api_view
+
+    @api_view(["POST"])
+    def create(request):
+        sink(request.data)
+        sink(request.query_params["q"])
+
+    def other(request):
+        sink(request.data)
+        sink(request.query_params)
+    """
+    assert labels(code) == [
+        "drf request.data",
+        "drf request.query_params",
+        "request.data",
+        "starlette request.query_params",
+    ]

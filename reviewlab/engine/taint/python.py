@@ -35,6 +35,7 @@ Env = Mapping[str, "Taint"]
 _STATE_FLOWS = "taint.python.flows"
 _STATE_SUMMARIES = "taint.python.summaries"
 _STATE_DEFS = "taint.python.defs"
+_STATE_CLASSES = "taint.python.classes"
 _MAX_DEPTH = 40  # expression nesting beyond this is taken as clean rather than recursed into
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension"})
 _COMPREHENSIONS_AND_GENERATORS = _COMPREHENSIONS | {"generator_expression"}
@@ -267,6 +268,62 @@ def _is_route(function: Node) -> bool:
     return False
 
 
+def _decorator_names(function: Node) -> Iterator[str]:
+    """The last name of each decorator of a function: ``api_view`` for ``@decorators.api_view(["GET"])``."""
+    parent = function.parent
+    if parent is None or parent.type != "decorated_definition":
+        return
+    for decorator in parent.named_children:
+        expression = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None
+        if expression is not None and expression.type == "call":
+            expression = expression.child_by_field_name("function")
+        if expression is not None and expression.type == "attribute":
+            expression = expression.child_by_field_name("attribute")
+        if expression is not None and expression.type == "identifier":
+            yield node_text(expression)
+
+
+def _enclosing_class(function: Node) -> Node | None:
+    """The class a function is a method of (directly in its body), or None."""
+    parent = function.parent
+    if parent is not None and parent.type == "decorated_definition":
+        parent = parent.parent
+    if parent is None or parent.type != "block":
+        return None
+    owner = parent.parent
+    return owner if owner is not None and owner.type == "class_definition" else None
+
+
+def _classes(ctx: FileContext) -> dict[str, list[Node]]:
+    classes: dict[str, list[Node]] | None = ctx.state.get(_STATE_CLASSES)
+    if classes is None:
+        classes = {}
+        stack = [ctx.tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "class_definition":
+                classes.setdefault(node_text(node.child_by_field_name("name")), []).append(node)
+            stack.extend(node.named_children)
+        ctx.state[_STATE_CLASSES] = classes
+    return classes
+
+
+def _is_view_class(cls: Node, ctx: FileContext, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a class has a base named like a view (``spec.VIEW_BASE_SUFFIXES``), or a same-file base that is one."""
+    bases = cls.child_by_field_name("superclasses")
+    for base in bases.named_children if bases is not None else ():
+        if base.type == "attribute":
+            base = base.child_by_field_name("attribute") or base
+        if base.type != "identifier":
+            continue  # ``metaclass=...`` and other keyword arguments
+        name = node_text(base)
+        if name.endswith(spec.VIEW_BASE_SUFFIXES):
+            return True
+        if name not in seen and any(_is_view_class(c, ctx, seen | {name}) for c in _classes(ctx).get(name, ())):
+            return True
+    return False
+
+
 def _injected(default: Node | None) -> bool:
     if default is None or default.type != "call":
         return False
@@ -298,11 +355,21 @@ class _Walker:
     returns: Taint | None = None
     parsed: dict[str, str] = field(default_factory=dict)  # ``parts = urlparse(url)``: parts -> url
     request_params: set[str] = field(default_factory=set)
+    view_self: str | None = None  # the ``self`` of a method of a class-based view
+    drf: bool = False  # a DRF view (class-based or ``@api_view``): ``request.data`` is labelled ``drf``
 
     def __post_init__(self) -> None:
         env: dict[str, Taint] = {}
         if self.function.type == "function_definition":
             route = _is_route(self.function)
+            owner = _enclosing_class(self.function)
+            if owner is not None and _is_view_class(owner, self.ctx):
+                self.drf = True
+                first = next(_parameters(self.function), None)
+                if first is not None and first[0] == "self":
+                    self.view_self = "self"
+            elif any(name in spec.DRF_FUNCTION_DECORATORS for name in _decorator_names(self.function)):
+                self.drf = True
             for name, node, default in _parameters(self.function):
                 if name == "request":
                     self.request_params.add(name)
@@ -790,10 +857,14 @@ class _Walker:
     def _request_source(self, obj: Node, attribute: str) -> str | None:
         """The label of ``request.<attribute>`` when ``request`` is the client request here."""
         obj = unwrap(obj)
+        if obj.type == "attribute":
+            return self._request_attribute_source(obj, attribute)
         if obj.type != "identifier":
             return None
         name = node_text(obj)
         if name in self.request_params:
+            if self.drf and attribute in spec.DRF_REQUEST_ATTRS:
+                return f"drf request.{attribute}"
             if attribute in spec.DJANGO_REQUEST_ATTRS:
                 return f"django request.{attribute}"
             if attribute in spec.STARLETTE_REQUEST_ATTRS:
@@ -807,6 +878,34 @@ class _Walker:
             and origin.startswith(spec.REQUEST_MODULES)
             and (attribute in spec.FLASK_REQUEST_ATTRS or attribute in spec.FLASK_REQUEST_METHODS)
         ):
+            return f"{origin.split('.', 1)[0]} request.{attribute}"
+        return None
+
+    def _request_attribute_source(self, obj: Node, attribute: str) -> str | None:
+        """The label of ``self.request.<attribute>`` in a view method, or ``flask.request.<attribute>``
+        (``fl.request...`` after ``import flask as fl``): the root of ``obj`` must be imported."""
+        owner = obj.child_by_field_name("object")
+        if owner is None or node_text(obj.child_by_field_name("attribute")) != "request":
+            return None
+        owner = unwrap(owner)
+        if self.view_self is not None and owner.type == "identifier" and node_text(owner) == self.view_self:
+            if attribute in spec.DRF_REQUEST_ATTRS:
+                return f"drf request.{attribute}"
+            if attribute in spec.DJANGO_REQUEST_ATTRS:
+                return f"django request.{attribute}"
+            return None
+        if attribute not in spec.FLASK_REQUEST_ATTRS and attribute not in spec.FLASK_REQUEST_METHODS:
+            return None
+        root = owner
+        while root.type == "attribute":
+            inner = root.child_by_field_name("object")
+            if inner is None:
+                return None
+            root = unwrap(inner)
+        if root.type != "identifier" or node_text(root) not in imports(self.ctx):
+            return None
+        origin = qualified_name(obj, self.ctx) or ""
+        if origin.startswith(spec.REQUEST_MODULES):
             return f"{origin.split('.', 1)[0]} request.{attribute}"
         return None
 

@@ -23,8 +23,18 @@ FLASK_REQUEST_METHODS = frozenset({"get_json", "get_data"})
 DJANGO_REQUEST_ATTRS = frozenset({"GET", "POST", "COOKIES", "META", "body", "FILES"})
 # Starlette / FastAPI ``Request`` (only on a parameter named ``request``).
 STARLETTE_REQUEST_ATTRS = frozenset({"query_params", "path_params"})
-# Modules whose ``request`` global is the current client request.
+# Modules whose ``request`` global is the current client request: ``from flask import request``, and
+# ``flask.request.args`` after ``import flask`` / ``import flask as fl`` (the root must be imported).
 REQUEST_MODULES = ("flask.", "werkzeug.", "quart.")
+# Django REST framework ``Request`` attributes; labelled ``drf request.<attr>`` inside a view class or a
+# function decorated with ``@api_view``.
+DRF_REQUEST_ATTRS = frozenset({"data", "query_params"})
+DRF_FUNCTION_DECORATORS = frozenset({"api_view"})
+# Class-based views. ``self.request.<attr>`` (Django/DRF attributes above) is a source only in a method
+# whose class lists a base whose last name ends with one of these (``View``, ``generic.TemplateView``,
+# ``APIView``, ``viewsets.ModelViewSet``), directly or through a class of the same file. Any other class's
+# ``self.request`` (an HTTP client wrapper, a test case) is not: precision over recall.
+VIEW_BASE_SUFFIXES = ("View", "ViewSet")
 
 # Attribute chains that are sources by themselves.
 SOURCE_ATTRIBUTES: dict[str, str] = {"sys.argv": "sys.argv", "os.environ": "os.environ"}
