@@ -751,3 +751,16 @@ def literal_prefix(node: Node) -> str | None:
         if child.type in ("string_content", "escape_sequence"):
             prefix.append(node_text(child))
     return "".join(prefix)
+
+
+def built_by(receiver: Node, ctx: FileContext, constructors: frozenset[str]) -> bool:
+    """Whether ``receiver`` is a call to one of ``constructors``, or a name bound to one in scope."""
+    receiver = unwrap(receiver)
+    if receiver.type == "call":
+        return call_name(receiver, ctx) in constructors
+    if receiver.type == "identifier":
+        return any(
+            value is not None and value.type == "call" and call_name(value, ctx) in constructors
+            for value in bindings(receiver, ctx)
+        )
+    return False

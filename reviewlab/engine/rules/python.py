@@ -20,8 +20,8 @@ from reviewlab.engine.rules.complexity import complexity_rule
 from reviewlab.engine.rules.pyhelpers import (
     GENERATED_SECRET_NOUNS,
     argument,
-    bindings,
     bound_text,
+    built_by,
     call_name,
     enclosing_function,
     function_tail,
@@ -1076,15 +1076,7 @@ def _taint_message(sink: str, what: str, taint: Taint) -> str:
 
 def _path_receiver(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
     """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope."""
-    receiver = unwrap(receiver)
-    if receiver.type == "call":
-        return call_name(receiver, ctx) in _PATH_CONSTRUCTORS
-    if receiver.type == "identifier":
-        return any(
-            value is not None and value.type == "call" and call_name(value, ctx) in _PATH_CONSTRUCTORS
-            for value in bindings(receiver, ctx)
-        )
-    return False
+    return built_by(receiver, ctx, _PATH_CONSTRUCTORS)
 
 
 def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
@@ -1190,15 +1182,7 @@ _POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.ProxyManager", "urll
 
 
 def _pool_manager(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
-    receiver = unwrap(receiver)
-    if receiver.type == "call":
-        return call_name(receiver, ctx) in _POOL_MANAGERS
-    if receiver.type == "identifier":
-        return any(
-            value is not None and value.type == "call" and call_name(value, ctx) in _POOL_MANAGERS
-            for value in bindings(receiver, ctx)
-        )
-    return False
+    return built_by(receiver, ctx, _POOL_MANAGERS)
 
 
 def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
