@@ -12,7 +12,6 @@ from reviewlab.engine.rules.common import (
     JAVA,
     Node,
     assigned_name,
-    builds_sql,
     enclosing_function,
     function_name,
     has_comment,
@@ -22,6 +21,7 @@ from reviewlab.engine.rules.common import (
     literal_text,
     local_values,
     looks_like_secret,
+    sql_check,
     statements,
     unsafe_command_element,
 )
@@ -165,12 +165,6 @@ COMMAND = Rule(
 # --- JAVA-S002 SQL injection ---------------------------------------------------------------------
 
 
-def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    sql = first(captures, "sql")
-    if sql is not None and builds_sql(JAVA, sql, ctx):
-        yield Hit(sql)
-
-
 SQL = Rule(
     id="JAVA-S002",
     title="SQL query built by string concatenation",
@@ -201,7 +195,7 @@ SQL = Rule(
     "prepareCall" "createQuery" "createNativeQuery" "createSQLQuery" "query" "queryForObject"
     "queryForList" "queryForMap" "queryForRowSet" "queryForStream" "update" "batchUpdate"))
 """,
-    check=_check_sql,
+    check=sql_check(JAVA),
     references=(
         "https://cwe.mitre.org/data/definitions/89.html",
         "https://cheatsheetseries.owasp.org/cheatsheets/SQL_Injection_Prevention_Cheat_Sheet.html",

@@ -20,7 +20,6 @@ from reviewlab.engine.rules.common import (
     Node,
     ancestors,
     assigned_name,
-    builds_sql,
     compiled_query,
     concatenated,
     is_constant,
@@ -29,6 +28,7 @@ from reviewlab.engine.rules.common import (
     literal_text,
     local_values,
     looks_like_secret,
+    sql_check,
 )
 from reviewlab.engine.rules.complexity import complexity_rule
 
@@ -175,12 +175,6 @@ EXEC = Rule(
 # --- JS-S003 SQL injection -----------------------------------------------------------------------
 
 
-def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    sql = first(captures, "sql")
-    if sql is not None and builds_sql(JAVASCRIPT, sql, ctx):
-        yield Hit(sql)
-
-
 SQL = Rule(
     id="JS-S003",
     title="SQL query built by string interpolation",
@@ -209,7 +203,7 @@ SQL = Rule(
     "query" "execute" "raw" "whereRaw" "havingRaw" "orderByRaw" "groupByRaw" "joinRaw"
     "$queryRawUnsafe" "$executeRawUnsafe" "unsafe"))
 """,
-    check=_check_sql,
+    check=sql_check(JAVASCRIPT),
     references=(
         "https://cwe.mitre.org/data/definitions/89.html",
         "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
