@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import cache
 
 from reviewlab.engine.packversion import rule_pack_version
-from reviewlab.engine.rules import go, java, javascript, pycookies, pyflow, python
+from reviewlab.engine.rules import go, java, javascript, pycookies, pyflow, pyinject, python
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
 
 __all__ = ["Captures", "FileContext", "Hit", "Rule", "RuleDocs", "all_rules", "get_rule", "rule_pack_version"]
 
-_PACKS = (python, pyflow, pycookies, javascript, java, go)
+_PACKS = (pyinject, python, pyflow, pycookies, javascript, java, go)
 
 
 @cache

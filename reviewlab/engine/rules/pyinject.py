@@ -1,0 +1,498 @@
+"""Python injection rules driven by the taint engine: code, command and SQL injection, unsafe
+deserialisation, path traversal and SSRF.
+
+Each rule's query selects candidate sinks by shape and name; the check resolves the called name
+through the file's imports, then asks the taint engine (``reviewlab.engine.taint``) what reaches the
+sink. A finding carries the flow from the source to the sink.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import tree_sitter
+
+from reviewlab.engine.model import Category, Confidence, Severity
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
+from reviewlab.engine.rules.pyhelpers import (
+    argument,
+    bound_text,
+    built_by,
+    call_name,
+    function_tail,
+    is_formatted,
+    is_trusted,
+    string_value,
+    unwrap,
+)
+from reviewlab.engine.taint import spec as taint_spec
+from reviewlab.engine.taint.python import Taint, enclosing_flow
+from reviewlab.engine.taint.steps import flow_steps
+
+PY = ("python",)
+OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
+OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
+
+
+def _cwe(number: int) -> str:
+    return f"https://cwe.mitre.org/data/definitions/{number}.html"
+
+
+def _names(*names: str) -> str:
+    return " ".join(f'"{name}"' for name in names)
+
+
+def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
+    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
+    args = f" arguments: {arguments}" if arguments else ""
+    extra = f" {predicates}" if predicates else ""
+    return (
+        f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
+        f"(#any-of? @fn {_names(*names)}){extra})"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# PY-S001 eval / exec
+# ---------------------------------------------------------------------------------------------
+
+EVAL = Rule(
+    id="PY-S001",
+    title="Use of eval or exec",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=95,
+    languages=PY,
+    message="`eval`/`exec` runs arbitrary code; never pass it data you do not control.",
+    docs=RuleDocs(
+        what="Flags calls to the builtins `eval` and `exec`.",
+        why="Evaluating a string as code lets whoever controls the string run anything in the process.",
+        example="value = eval(request.args['expr'])",
+        use_instead="import ast\nvalue = ast.literal_eval(request.args['expr'])",
+    ),
+    query='((call function: (identifier) @fn) @finding (#any-of? @fn "eval" "exec"))',
+    references=(_cwe(95),),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S002 OS command injection
+# ---------------------------------------------------------------------------------------------
+
+_SHELL_SANITIZER = re.compile(r"^quote$")  # shlex.quote, pipes.quote
+_SHELL_TRUE_FUNCS = frozenset(
+    {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"}
+)
+_ALWAYS_SHELL_FUNCS = frozenset(
+    {"os.system", "os.popen", "posix.system", "subprocess.getoutput", "subprocess.getstatusoutput"}
+    | {"commands.getoutput", "commands.getstatusoutput", "asyncio.create_subprocess_shell"}
+)
+
+
+def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None:
+        return
+    name = call_name(call, ctx)
+    if name in _SHELL_TRUE_FUNCS:
+        command = argument(call, 0, "args")
+        if command is not None and unwrap(command).type in ("list", "tuple"):
+            # With shell=True only the first element is the shell command; the rest become $1...
+            elements = [e for e in unwrap(command).named_children if e.type != "comment"]
+            command = elements[0] if elements else None
+    elif name in _ALWAYS_SHELL_FUNCS:
+        command = argument(call, 0, "cmd", "command")
+    else:
+        return
+    if command is None or is_trusted(command, ctx, _SHELL_SANITIZER):
+        return
+    yield Hit(
+        call, message=f"`{name}` runs a non-constant command through a shell; metacharacters in it inject commands."
+    )
+
+
+COMMAND_INJECTION = Rule(
+    id="PY-S002",
+    title="Shell command built from non-constant data",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=78,
+    languages=PY,
+    message="A non-constant command runs through the shell; shell metacharacters in it inject commands.",
+    docs=RuleDocs(
+        what="Flags `subprocess.run/call/check_call/check_output/Popen` with `shell=True`, and `os.system`, "
+        "`os.popen`, `subprocess.getoutput/getstatusoutput` and `asyncio.create_subprocess_shell`, when the "
+        "command is not a constant. Constants are literals, `ALL_CAPS` names, local names only ever "
+        "assigned constants (followed within the function, then the module), numbers (`int(x)`, "
+        '`"kill %d" % pid`) and values passed through `shlex.quote`. Module aliases and `from` imports '
+        "are resolved (`sp.run`, `from os import system`); a function imported under another name is not.",
+        why="The shell interprets `;`, `|`, `$(...)`, backticks and globbing in the whole string. If any "
+        "part of it comes from a user, a file or the network, that source can run arbitrary commands.",
+        example='import subprocess\n\nsubprocess.run(f"convert {filename} out.png", shell=True)\n'
+        'os.system("rm -rf " + path)',
+        use_instead='import subprocess\n\nsubprocess.run(["convert", filename, "out.png"], check=True)\n'
+        'subprocess.run(["rm", "-rf", "--", path], check=True)',
+    ),
+    query="\n".join(
+        (
+            _calls(
+                "run",
+                "call",
+                "check_call",
+                "check_output",
+                "Popen",
+                arguments="(argument_list (keyword_argument name: (identifier) @kw value: (true)))",
+                predicates='(#eq? @kw "shell")',
+            ),
+            _calls("system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell"),
+        )
+    ),
+    check=_check_command_injection,
+    references=(
+        _cwe(78),
+        OWASP_INJECTION,
+        "https://docs.python.org/3/library/subprocess.html#security-considerations",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S003 SQL injection
+# ---------------------------------------------------------------------------------------------
+
+# Literal text must read as SQL: a statement keyword, or a clause keyword for fragments (" AND x = ").
+_SQL_WORDS = re.compile(
+    r"(?i)\b(select|insert|update|delete|replace|merge|upsert|with|exec|execute|call|from|where|values|join|"
+    r"order\s+by|group\s+by|limit|offset|having|into|union|and|or|like|set)\b"
+)
+# Statements that cannot take bind parameters; whatever they interpolate is usually an identifier.
+_NO_PARAMETERS = re.compile(
+    r"(?i)\s*\(?\s*(alter|create|drop|truncate|pragma|set|grant|revoke|vacuum|analyze|comment|savepoint|release|"
+    r"rollback\s+to|listen|notify|unlisten|attach|detach|reindex|cluster|refresh|show|use|lock)\b"
+)
+_SQL_SANITIZER = re.compile(r"(?i)(quote|escape|sanitiz|sanitis)")
+_SQLALCHEMY_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+
+
+def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    tail = function_tail(call)
+    if tail == "text":
+        if call_name(call, ctx) not in _SQLALCHEMY_TEXT:
+            return
+    elif tail not in ("read_sql", "read_sql_query") and function.type != "attribute":
+        return
+    query = argument(call, 0, "sql", "query", "operation", "statement")
+    if not is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS):
+        return
+    if _NO_PARAMETERS.match(bound_text(query, ctx)):
+        return  # DDL, PRAGMA, SET...: parameters are not possible there, identifiers get interpolated
+    yield Hit(call, message=f"SQL passed to `{tail}` is built by string formatting; pass the values as parameters.")
+
+
+SQL_INJECTION = Rule(
+    id="PY-S003",
+    title="SQL built by string formatting",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=89,
+    languages=PY,
+    message="SQL is built by string formatting; pass the values as query parameters.",
+    docs=RuleDocs(
+        what="Flags `.execute()`, `.executemany()`, `.executescript()`, `.raw()`, SQLAlchemy `text()` and "
+        "pandas `read_sql()` when the SQL is built by formatting a non-constant value into it: an "
+        "f-string, `%` formatting, `.format()`, or `+` concatenation with SQL text. A local variable "
+        "holding such a string is followed within its function. Not flagged: parameterised queries, "
+        "constants, numbers (`int(x)`, `%d`), placeholder lists (`', '.join('?' * n)`), values passed "
+        "through a `quote`/`escape` function, composed `psycopg2.sql` objects, text that does not read "
+        "as SQL (e.g. GraphQL `schema.execute`), and statements that cannot take parameters (DDL, "
+        "`PRAGMA`, `SET`), which usually interpolate identifiers.",
+        why="A value formatted into SQL becomes part of the statement: a quote in it ends the string "
+        "literal and the rest runs as SQL, reading or destroying data. Driver parameters are sent "
+        "separately from the statement and are never parsed as SQL.",
+        example="cursor.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n"
+        'cursor.execute("DELETE FROM t WHERE id = %s" % item_id)',
+        use_instead='cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n'
+        'cursor.execute("DELETE FROM t WHERE id = %s", (item_id,))',
+    ),
+    query=_calls("execute", "executemany", "executescript", "raw", "text", "read_sql", "read_sql_query"),
+    check=_check_sql_injection,
+    references=(
+        _cwe(89),
+        OWASP_INJECTION,
+        "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S004 pickle-family deserialisation
+# ---------------------------------------------------------------------------------------------
+
+_PICKLE_MODULES = ("pickle", "cPickle", "_pickle", "dill", "cloudpickle")
+_UNSAFE_DESERIALISERS = frozenset(
+    {f"{module}.{func}" for module in _PICKLE_MODULES for func in ("load", "loads", "Unpickler")}
+    | {"marshal.load", "marshal.loads", "shelve.open", "jsonpickle.decode", "jsonpickle.loads"}
+    | {"pandas.read_pickle"}
+)
+
+
+def _check_deserialisation(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None:
+        return
+    name = call_name(call, ctx)
+    if name not in _UNSAFE_DESERIALISERS:
+        return
+    data = argument(call, 0, "data", "file", "filename")
+    if data is not None:
+        data = unwrap(data)
+        if string_value(data) is not None or (data.type == "call" and function_tail(data) == "dumps"):
+            return  # a literal, or a round trip of data the process just serialised itself
+    yield Hit(call, message=f"`{name}` can run arbitrary code while loading; never use it on untrusted data.")
+
+
+UNSAFE_DESERIALISATION = Rule(
+    id="PY-S004",
+    title="Unsafe deserialisation with pickle, marshal, shelve or jsonpickle",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=502,
+    languages=PY,
+    message="This deserialiser can run arbitrary code while loading; never use it on untrusted data.",
+    docs=RuleDocs(
+        what="Flags `pickle`/`cPickle`/`dill`/`cloudpickle` `load`, `loads` and `Unpickler`, `marshal.load(s)`, "
+        "`shelve.open`, `jsonpickle.decode` and `pandas.read_pickle`, resolved through imports and aliases.",
+        why="Unpickling calls whatever constructors the data names (`__reduce__`), so a crafted payload "
+        "runs arbitrary code. Anyone who can write the bytes (an upload, a cache, a queue, a shared "
+        "file) can take over the process.",
+        example="import pickle\n\nsession = pickle.loads(request.cookies['session'])",
+        use_instead="import json\n\nsession = json.loads(request.cookies['session'])\n"
+        "# or sign the data (hmac) and verify the signature before unpickling",
+    ),
+    query="\n".join(
+        (
+            _calls("load", "loads", "Unpickler", "read_pickle"),
+            "((call function: (attribute object: (identifier) @mod attribute: (identifier) @fn)) @call "
+            '(#any-of? @mod "shelve" "jsonpickle") (#any-of? @fn "open" "decode"))',
+        )
+    ),
+    check=_check_deserialisation,
+    references=(
+        _cwe(502),
+        OWASP_INTEGRITY,
+        "https://docs.python.org/3/library/pickle.html",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S012 path traversal, PY-S013 SSRF: taint from a user-controlled source to the sink
+# ---------------------------------------------------------------------------------------------
+
+_FILE_SINKS: dict[str, tuple[tuple[int, str], ...]] = {
+    "open": ((0, "file"),),
+    "io.open": ((0, "file"),),
+    "codecs.open": ((0, "filename"),),
+    "os.open": ((0, "path"),),
+    "os.remove": ((0, "path"),),
+    "os.unlink": ((0, "path"),),
+    "os.rmdir": ((0, "path"),),
+    "os.removedirs": ((0, "name"),),
+    "shutil.rmtree": ((0, "path"),),
+    "shutil.copy": ((0, "src"), (1, "dst")),
+    "shutil.copy2": ((0, "src"), (1, "dst")),
+    "shutil.copyfile": ((0, "src"), (1, "dst")),
+    "shutil.copytree": ((0, "src"), (1, "dst")),
+    "shutil.move": ((0, "src"), (1, "dst")),
+    "flask.send_file": ((0, "path_or_file"),),
+}
+_PATH_METHODS = frozenset(
+    {"open", "read_text", "write_text", "read_bytes", "write_bytes", "unlink", "rmdir", "touch", "mkdir"}
+)
+_PATH_CONSTRUCTORS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path"})
+
+
+def _taint_message(sink: str, what: str, taint: Taint) -> str:
+    return f"`{sink}` receives {what} from {taint.source} (line {taint.line})."
+
+
+def _path_receiver(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+    """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope."""
+    return built_by(receiver, ctx, _PATH_CONSTRUCTORS)
+
+
+def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx)
+    if name is not None and name.endswith(".send_file"):
+        name = "flask.send_file"
+    candidates: list[tree_sitter.Node] = []
+    if name in _FILE_SINKS:
+        for index, keyword in _FILE_SINKS[name]:
+            arg = argument(call, index, keyword)
+            if arg is not None:
+                candidates.append(arg)
+        display = name
+    elif function.type == "attribute" and function_tail(call) in _PATH_METHODS:
+        receiver = function.child_by_field_name("object")
+        if receiver is None or not _path_receiver(receiver, ctx):
+            return
+        candidates.append(receiver)  # Path(...) carries the taint of every part it joins
+        display = f"Path.{function_tail(call)}"
+    else:
+        return
+    flow = enclosing_flow(call, ctx)
+    for candidate in candidates:
+        taint = flow.taint_of(candidate)
+        if taint is not None and taint.reaches(taint_spec.PATH):
+            yield Hit(
+                call,
+                message=_taint_message(display, "a path", taint),
+                flow=flow_steps(taint, call, display, ctx),
+            )
+            return
+
+
+PATH_TRAVERSAL = Rule(
+    id="PY-S012",
+    title="Path traversal: file path from user input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=22,
+    languages=PY,
+    message="A file path built from user input reaches a file operation; `../` in it escapes the directory.",
+    docs=RuleDocs(
+        what="Follows data from user-controlled sources (Flask/Werkzeug `request.args/form/files/...`, Django "
+        "`request.GET/POST/...`, route handler parameters, `input()`, `sys.argv`, environment variables, "
+        "stdin) through assignments, string building, containers and helper functions of the same file, "
+        "and flags file operations that receive it: `open`, `os.remove/unlink/rmdir`, `shutil.copy*/move/"
+        "rmtree`, `send_file` and `pathlib.Path(...).open/read_text/write_text/...`. `os.path.basename`, "
+        "`secure_filename` and a containment check (`if not path.startswith(BASE): abort(...)`, "
+        "`is_relative_to`) or an allowlist test (`if name not in ALLOWED: return`) stop the flow; "
+        "`send_from_directory` is safe by design.",
+        why="A name such as `../../etc/passwd` or an absolute path makes the program read, overwrite or "
+        "delete files outside the directory it meant to serve.",
+        example="@app.get('/download')\ndef download():\n    name = request.args['name']\n"
+        "    return open(f'/srv/files/{name}').read()",
+        use_instead="@app.get('/download')\ndef download():\n    name = request.args['name']\n"
+        "    return send_from_directory('/srv/files', name)",
+    ),
+    query=_calls(
+        "open",
+        "send_file",
+        "remove",
+        "unlink",
+        "rmdir",
+        "removedirs",
+        "rmtree",
+        "copy",
+        "copy2",
+        "copyfile",
+        "copytree",
+        "move",
+        "read_text",
+        "write_text",
+        "read_bytes",
+        "write_bytes",
+        "touch",
+        "mkdir",
+    ),
+    check=_check_path_traversal,
+    references=(
+        _cwe(22),
+        "https://owasp.org/www-community/attacks/Path_Traversal",
+        "https://flask.palletsprojects.com/en/latest/api/#flask.send_from_directory",
+    ),
+)
+
+_HTTP_VERBS = ("get", "post", "put", "delete", "head", "patch", "options", "request", "stream")
+_URL_SINKS: dict[str, tuple[int, str]] = {
+    **{f"requests.{verb}": (0, "url") for verb in _HTTP_VERBS if verb != "request"},
+    **{f"httpx.{verb}": (0, "url") for verb in _HTTP_VERBS if verb != "request"},
+    "requests.request": (1, "url"),
+    "httpx.request": (1, "url"),
+    "httpx.stream": (1, "url"),
+    "urllib.request.urlopen": (0, "url"),
+    "urllib.request.Request": (0, "url"),
+    "urllib2.urlopen": (0, "url"),
+}
+_POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager"})
+
+
+def _pool_manager(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+    return built_by(receiver, ctx, _POOL_MANAGERS)
+
+
+def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx)
+    if name in _URL_SINKS:
+        index, keyword = _URL_SINKS[name]
+        display = name
+    elif function.type == "attribute" and function_tail(call) in ("request", "urlopen"):
+        receiver = function.child_by_field_name("object")
+        if receiver is None or not _pool_manager(receiver, ctx):
+            return
+        index, keyword, display = 1, "url", "urllib3.PoolManager.request"
+    else:
+        return
+    url = argument(call, index, keyword)
+    if url is None:
+        return
+    taint = enclosing_flow(call, ctx).taint_of(url)
+    if taint is not None and taint.reaches(taint_spec.URL):
+        yield Hit(call, message=_taint_message(display, "a URL", taint), flow=flow_steps(taint, call, display, ctx))
+
+
+SSRF = Rule(
+    id="PY-S013",
+    title="Server-side request forgery: URL from user input",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=918,
+    languages=PY,
+    message="A URL built from user input reaches an HTTP client; the server can be made to call any host.",
+    docs=RuleDocs(
+        what="Follows data from user-controlled sources (Flask/Werkzeug `request.*`, Django `request.GET/POST`, "
+        "route handler parameters, `input()`, `sys.argv`, environment variables, stdin) through assignments, "
+        "string building, containers and helper functions of the same file, and flags HTTP requests whose "
+        "URL it controls: `requests.get/post/.../request`, `httpx.*`, `urllib.request.urlopen` and "
+        "`urllib3.PoolManager().request`. A URL whose scheme and host are a literal prefix "
+        '(`f"https://api.example.com/{item}"`) is not flagged: the input only picks a path. A host '
+        "allowlist check (`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`) stops the flow.",
+        why="A server that fetches any URL a client names can be pointed at internal services, cloud "
+        "metadata endpoints (`169.254.169.254`) and `file://` resources that the client cannot reach itself.",
+        example="@app.post('/preview')\ndef preview():\n    return requests.get(request.form['url'], timeout=5).text",
+        use_instead="@app.post('/preview')\ndef preview():\n    url = request.form['url']\n"
+        "    if urlparse(url).hostname not in ALLOWED_HOSTS:\n        abort(400)\n"
+        "    return requests.get(url, timeout=5).text",
+    ),
+    query="\n".join(
+        (
+            "((call function: (attribute object: (identifier) @module attribute: (identifier) @fn)) @call "
+            f'(#any-of? @module "requests" "httpx") (#any-of? @fn {_names(*_HTTP_VERBS)}))',
+            _calls("urlopen", "Request", "request"),
+        )
+    ),
+    check=_check_ssrf,
+    references=(
+        _cwe(918),
+        "https://owasp.org/Top10/A10_2021-Server-Side_Request_Forgery_%28SSRF%29/",
+        "https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html",
+    ),
+)
+
+RULES: tuple[Rule, ...] = (EVAL, COMMAND_INJECTION, SQL_INJECTION, UNSAFE_DESERIALISATION, PATH_TRAVERSAL, SSRF)
