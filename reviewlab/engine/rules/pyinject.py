@@ -27,7 +27,8 @@ from reviewlab.engine.rules.pyhelpers import (
     unwrap,
 )
 from reviewlab.engine.taint import spec as taint_spec
-from reviewlab.engine.taint.python import Taint, enclosing_flow
+from reviewlab.engine.taint.core import Taint
+from reviewlab.engine.taint.python import enclosing_flow
 from reviewlab.engine.taint.steps import flow_steps
 
 PY = ("python",)

@@ -28,6 +28,7 @@ import tree_sitter
 from reviewlab.engine.rules.base import FileContext
 from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, qualified_name, string_value, unwrap
 from reviewlab.engine.taint import spec
+from reviewlab.engine.taint.core import Taint, union
 
 Node = tree_sitter.Node
 Env = Mapping[str, "Taint"]
@@ -44,48 +45,6 @@ _TERMINATORS = frozenset({"return_statement", "raise_statement", "continue_state
 _NESTED_SCOPES = frozenset({"function_definition", "class_definition", "decorated_definition"})
 _FALSY_LITERALS = frozenset({"false", "none"})
 _LOOP_PASSES = 4  # a loop body is walked until its facts are stable, at most this many times
-
-
-@dataclass(frozen=True, slots=True)
-class Taint:
-    """Untrusted data: where it came from and the nodes it flowed through (source first).
-
-    ``sanitised`` lists the sink classes (``spec.PATH``...) it has been made safe for; ``params``
-    names the parameters it came from when a function is analysed for its summary.
-    """
-
-    source: str
-    path: tuple[Node, ...]
-    sanitised: frozenset[str] = frozenset()
-    params: frozenset[str] = frozenset()
-
-    @property
-    def line(self) -> int:
-        """The 1-based line of the source."""
-        return self.path[0].start_point.row + 1 if self.path else 0
-
-    def reaches(self, sink_class: str) -> bool:
-        """Whether the data is still dangerous for a sink of ``sink_class``."""
-        return bool(self.source) and sink_class not in self.sanitised
-
-    def through(self, node: Node) -> Taint:
-        return replace(self, path=(*self.path, node))
-
-
-def union(a: Taint | None, b: Taint | None) -> Taint | None:
-    """The taint of a value built from both: the less sanitised, with real sources winning."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a.source and not b.source:
-        chosen = a
-    elif b.source and not a.source:
-        chosen = b
-    else:
-        chosen = a if a.sanitised <= b.sanitised else b
-    sanitised = a.sanitised & b.sanitised if a.source and b.source else chosen.sanitised
-    return Taint(chosen.source, chosen.path, sanitised, a.params | b.params)
 
 
 def _merge(a: Env | None, b: Env | None) -> Env | None:

@@ -13,7 +13,7 @@ from reviewlab.engine.model import FlowStep
 from reviewlab.engine.rules.base import FileContext
 from reviewlab.engine.rules.pyhelpers import node_text, unwrap
 from reviewlab.engine.taint import spec
-from reviewlab.engine.taint.python import Taint
+from reviewlab.engine.taint.core import Taint
 
 Node = tree_sitter.Node
 
