@@ -504,3 +504,254 @@ def test_drf_function_views_and_plain_request_parameters() -> None:
         "request.data",
         "starlette request.query_params",
     ]
+
+
+# -- constants, folded branches and containers -------------------------------------------------
+
+ARGS = "flask request.args"
+
+
+def test_branch_on_a_folded_condition_is_dead() -> None:
+    code = """
+    def f():
+        param = request.args["p"]
+        num = 86
+        if (7 * 42) - num > 200:
+            bar = "This_should_always_happen"
+        else:
+            bar = param
+        sink(bar)
+        num = 106
+        bar2 = "never" if (7 * 18) + num > 300 else param
+        sink(bar2)
+        bar3 = param if (7 * 42) - 86 > 200 else "safe"
+        sink(bar3)
+    """
+    assert labels(code) == [None, ARGS, ARGS]
+
+
+def test_folding_follows_strings_comparisons_and_module_constants() -> None:
+    code = """
+    MODE = "prod"
+    DEBUG = MODE == "dev"
+
+    def f():
+        param = request.args["p"]
+        bar = param
+        if DEBUG or "abc".upper() != "ABC":
+            bar = "safe"
+        sink(bar)
+        if not DEBUG and len("xyz") == 3:
+            bar = "safe"
+        sink(bar)
+        guess = "ABC"[1]
+        if guess in ("B", "C"):
+            bar = param
+        sink(bar)
+    """
+    assert labels(code) == [ARGS, None, ARGS]
+
+
+def test_a_module_constant_rebound_with_global_is_not_folded() -> None:
+    code = """
+    ENABLED = False
+
+    def enable():
+        global ENABLED
+        ENABLED = True
+
+    def f():
+        bar = "safe"
+        if ENABLED:
+            bar = request.args["p"]
+        sink(bar)
+    """
+    assert labels(code) == [ARGS]
+
+
+def test_parameters_shadow_module_constants() -> None:
+    code = """
+    DEBUG = False
+
+    @app.route("/x")
+    def f(DEBUG):
+        bar = "safe"
+        if DEBUG:
+            bar = request.args["p"]
+        sink(bar)
+    """
+    assert labels(code) == [ARGS]
+
+
+def test_match_on_a_constant_runs_only_the_matching_case() -> None:
+    code = """
+    def f():
+        param = request.args["p"]
+        guess = "ABC"[1]
+        match guess:
+            case "A":
+                bar = param
+            case "B" | "b":
+                bar = "bob"
+            case _:
+                bar = param
+        sink(bar)
+        match guess:
+            case "B":
+                other = param
+            case _:
+                other = "x"
+        sink(other)
+        match param:
+            case "A":
+                third = "a"
+            case _:
+                third = param
+        sink(third)
+    """
+    assert labels(code) == [None, ARGS, ARGS]
+
+
+def test_dict_read_at_a_constant_key() -> None:
+    code = """
+    def f():
+        param = request.args["p"]
+        values = {}
+        values["keyA"] = "a-Value"
+        values["keyB"] = param
+        values["keyC"] = "another-Value"
+        sink(values["keyA"])
+        sink(values["keyB"])
+        sink(values.get("keyC"))
+        sink(values.get("missing", param))
+        literal = {"a": param, "b": "safe"}
+        sink(literal["b"])
+        sink(literal["a"])
+        sink(literal)
+        literal[request.args["k"]] = "x"
+        sink(literal["b"])
+        dynamic = {}
+        dynamic[param] = param
+        sink(dynamic["b"])
+    """
+    assert labels(code) == [
+        None,
+        ARGS,
+        None,
+        ARGS,
+        None,
+        ARGS,
+        ARGS,
+        None,
+        ARGS,
+    ]
+
+
+def test_list_positions_after_append_pop_remove_and_insert() -> None:
+    code = """
+    def f():
+        param = request.args["p"]
+        values = []
+        values.append("safe")
+        values.append(param)
+        values.append("moresafe")
+        values.pop(0)
+        sink(values[1])
+        sink(values[0])
+        other = ["safe", param, "moresafe"]
+        other.remove(other[0])
+        sink(other[0])
+        third = ["a", "b"]
+        third.insert(0, param)
+        sink(third[1])
+        sink(third[0])
+        first = third.pop(0)
+        sink(first)
+        sink(third)
+        fourth = ["safe"]
+        fourth.remove("safe")
+        fourth.extend([param, "x"])
+        sink(fourth[-1])
+        sink(fourth[0])
+    """
+    assert labels(code) == [
+        None,
+        ARGS,
+        ARGS,
+        None,
+        ARGS,
+        ARGS,
+        None,
+        None,
+        ARGS,
+    ]
+
+
+def test_list_shape_lost_after_unknown_operations_keeps_the_taint() -> None:
+    code = """
+    def f(items):
+        param = request.args["p"]
+        values = ["safe", param]
+        values.sort()
+        sink(values[0])
+        more = ["safe"]
+        for item in items:
+            more.append(param)
+        sink(more[0])
+        sink(more)
+    """
+    assert labels(code) == [ARGS, ARGS, ARGS]
+
+
+def test_configparser_get_of_a_constant_key() -> None:
+    code = """
+    import configparser
+
+    def f():
+        param = request.args["p"]
+        conf = configparser.ConfigParser()
+        conf.add_section("section")
+        conf.set("section", "keyA", "a_Value")
+        conf.set("section", "keyB", param)
+        sink(conf.get("section", "keyA"))
+        sink(conf.get("section", "keyB"))
+        sink(conf.get("section", "other", fallback=param))
+    """
+    assert labels(code) == [None, ARGS, ARGS]
+
+
+def test_augmented_assignment_of_constants_folds() -> None:
+    code = """
+    def f():
+        param = request.args["p"]
+        n = 40
+        n += 2
+        bar = param
+        if n != 42:
+            bar = param
+        else:
+            bar = "safe"
+        sink(bar)
+        text = "<p>"
+        text += param
+        sink(text)
+    """
+    assert labels(code) == [None, ARGS]
+
+
+def test_folding_refuses_huge_values() -> None:
+    code = """
+    def f():
+        big = "x" * 10 ** 9
+        power = 2 ** 10 ** 6
+        wide = "%999999999d" % 1
+        bar = request.args["p"]
+        if big == "":
+            bar = "safe"
+        if power == 0:
+            bar = "safe"
+        if wide == "":
+            bar = "safe"
+        sink(bar)
+    """
+    assert labels(code) == [ARGS]

@@ -1,20 +1,26 @@
 """Intra-procedural taint analysis of Python functions over the tree-sitter tree.
 
 One forward walk per function body (or the module's top level) keeps a map from local names (and
-``obj.attr`` stores) to :class:`Taint`, recording the map in force before every statement. A rule
-then asks :meth:`FunctionFlow.taint_of` about the argument of a sink it found; the answer carries
-the source's label and the nodes the value went through, in source -> sink order.
+``obj.attr`` stores) to a fact (``values``: a :class:`Taint`, a constant, or a list/dict tracked
+element by element), recording the map in force before every statement. A rule then asks
+:meth:`FunctionFlow.taint_of` about the argument of a sink it found; the answer carries the
+source's label and the nodes the value went through, in source -> sink order.
 
+* Constants are propagated and folded (``folding``): ``num = 86`` then ``if (7 * 42) - num > 200:``
+  runs only one arm, a ternary or ``match`` on a constant picks one branch, and a name the module binds
+  to a constant (``DEBUG = False``) is known inside its functions unless some function rebinds it.
+* Lists and dicts (and ``configparser`` parsers) filled at constant keys are tracked per element, so
+  ``values.pop(0); values[1]`` or ``conf.get("s", "keyA")`` read the element that is really there.
 * Branches are walked both ways and merged; an arm ending in ``return``/``raise``/``abort()``/
   ``continue``/``break`` does not reach the code after it, so ``if x not in ALLOWED: return`` leaves
-  ``x`` clean. A condition that is a falsy (truthy) literal skips the ``if`` (``else``) arm.
+  ``x`` clean.
 * Loop bodies are walked until the facts at the loop head are stable (usually twice, at most four times).
 * Calls to functions defined in the same file apply a summary: which parameters reach the return
   value, and any source the function reads itself. Summaries are computed on demand, once per file.
 * Unknown calls return clean data, except the string/path building in ``spec.PROPAGATORS``.
 
 What it does not do: aliasing through mutable objects beyond ``obj.attr`` stores on a name,
-``break`` edges out of loops, closures, ``global`` state, and calls into other modules.
+``break`` edges out of loops, closures, and ``global`` state.
 """
 
 from __future__ import annotations
@@ -26,17 +32,38 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 
 from reviewlab.engine.rules.base import FileContext
-from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, qualified_name, string_value, unwrap
+from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, qualified_name, unwrap
 from reviewlab.engine.taint import spec
 from reviewlab.engine.taint.core import Taint, union
+from reviewlab.engine.taint.folding import (
+    FOLDABLE_BUILTINS,
+    FOLDABLE_STR_METHODS,
+    LITERAL_TYPES,
+    MAX_FOLDED,
+    MAX_FOLDED_TEXT,
+    NOT_STRUCTURED,
+    TABLE_READS,
+    UNKNOWN,
+    apply,
+    binary,
+    compare,
+    hashable,
+    index_in,
+    literal,
+    unary,
+)
+from reviewlab.engine.taint.values import Const, Fact, Seq, Table, bounded, summary_key
+from reviewlab.engine.taint.values import merge as merge_facts
+from reviewlab.engine.taint.values import taint_of as fact_taint
 
 Node = tree_sitter.Node
-Env = Mapping[str, "Taint"]
+Env = Mapping[str, Fact]
 
 _STATE_FLOWS = "taint.python.flows"
 _STATE_SUMMARIES = "taint.python.summaries"
 _STATE_DEFS = "taint.python.defs"
 _STATE_CLASSES = "taint.python.classes"
+_STATE_CONSTANTS = "taint.python.constants"
 _MAX_DEPTH = 40  # expression nesting beyond this is taken as clean rather than recursed into
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension"})
 _COMPREHENSIONS_AND_GENERATORS = _COMPREHENSIONS | {"generator_expression"}
@@ -52,15 +79,17 @@ def _merge(a: Env | None, b: Env | None) -> Env | None:
         return b
     if b is None or a is b:
         return a
-    merged = dict(a)
-    for name, taint in b.items():
-        merged[name] = union(merged.get(name), taint) or taint
+    merged: dict[str, Fact] = {}
+    for name in a.keys() | b.keys():
+        fact = merge_facts(a.get(name), b.get(name))
+        if fact is not None:
+            merged[name] = fact
     return merged
 
 
-def _facts(env: Env) -> dict[str, tuple[bool, frozenset[str], frozenset[str]]]:
-    """What a loop's fixpoint compares: per name, a real source or not, the sanitised sinks, the params."""
-    return {name: (bool(t.source), t.sanitised, t.params) for name, t in env.items()}
+def _facts(env: Env) -> dict[str, object]:
+    """What a loop's fixpoint compares: a summary of every name's fact."""
+    return {name: summary_key(fact) for name, fact in env.items()}
 
 
 def _sanitise(taint: Taint | None, classes: frozenset[str]) -> Taint | None:
@@ -81,7 +110,7 @@ class Summary:
 class FunctionFlow:
     """The taint facts of one function (or the module's top level)."""
 
-    __slots__ = ("_at", "_ctx", "_walker", "node", "returns")
+    __slots__ = ("_at", "_ctx", "_walker", "final", "node", "returns")
 
     def __init__(self, node: Node, ctx: FileContext, summary_mode: bool = False) -> None:
         self.node = node
@@ -89,6 +118,7 @@ class FunctionFlow:
         self._walker = _Walker(node, ctx, summary_mode)
         self._at = self._walker.at
         self.returns = self._walker.returns
+        self.final = self._walker.final
 
     def taint_of(self, expr: Node) -> Taint | None:
         """The taint of an expression of this function where it stands, or None when it is clean.
@@ -316,10 +346,12 @@ class _Walker:
     request_params: set[str] = field(default_factory=set)
     view_self: str | None = None  # the ``self`` of a method of a class-based view
     drf: bool = False  # a DRF view (class-based or ``@api_view``): ``request.data`` is labelled ``drf``
+    final: Env | None = None  # the facts at the end of the body (None when it always returns)
 
     def __post_init__(self) -> None:
-        env: dict[str, Taint] = {}
+        env: dict[str, Fact] = {}
         if self.function.type == "function_definition":
+            env.update(_module_constants(self.ctx))
             route = _is_route(self.function)
             owner = _enclosing_class(self.function)
             if owner is not None and _is_view_class(owner, self.ctx):
@@ -342,7 +374,7 @@ class _Walker:
             body = self.function
         if body is not None:
             with contextlib.suppress(RecursionError):  # absurdly deep nesting: keep what was found
-                self.block(body, env)
+                self.final = self.block(body, env)
 
     # -- statements ----------------------------------------------------------------------------
 
@@ -389,7 +421,61 @@ class _Walker:
             return self.try_statement(node, env)
         if kind == "delete_statement":
             return self.delete(node, env)
+        if kind == "match_statement":
+            return self.match(node, env)
         return self.generic(node, env)
+
+    def match(self, node: Node, env: Env) -> Env | None:
+        """``match``: with a subject that folds to a constant, only the first case it matches runs."""
+        subject = node.child_by_field_name("subject")
+        value = self.fold(subject, env) if subject is not None else UNKNOWN
+        body = node.child_by_field_name("body")
+        clauses = [c for c in body.named_children if c.type == "case_clause"] if body is not None else []
+        if value is UNKNOWN or not clauses:
+            return self.generic(node, env)
+        result: Env | None = None
+        chosen = False
+        for clause in clauses:
+            consequence = clause.child_by_field_name("consequence")
+            if chosen:
+                self.dead(consequence)
+                continue
+            matches = self._case_matches(clause, value, env)
+            if matches is False:
+                self.dead(consequence)
+                continue
+            out = self.block(consequence, env) if consequence is not None else env
+            result = _merge(result, out) if result is not None or out is None else out
+            if matches is True:
+                chosen = True
+        if not chosen:
+            result = _merge(result, env)  # no case matched: the statement does nothing
+        return result
+
+    def _case_matches(self, clause: Node, value: object, env: Env) -> bool | None:
+        """True/False when a case's pattern is a literal (or ``_``) that does or does not match ``value``."""
+        if clause.child_by_field_name("guard") is not None:
+            return None if self._case_matches_pattern(clause, value, env) is not False else False
+        return self._case_matches_pattern(clause, value, env)
+
+    def _case_matches_pattern(self, clause: Node, value: object, env: Env) -> bool | None:
+        patterns = [c for c in clause.named_children if c.type == "case_pattern"]
+        if len(patterns) != 1:
+            return None
+        pattern = patterns[0]
+        if node_text(pattern).strip() == "_":
+            return True
+        inner = pattern.named_children[0] if pattern.named_children else None
+        if inner is None:
+            return None
+        alternatives = inner.named_children if inner.type == "union_pattern" else [inner]
+        for alternative in alternatives:
+            literal = self.fold(alternative, env) if alternative.type != "identifier" else UNKNOWN
+            if literal is UNKNOWN:
+                return None
+            if literal == value and type(literal) is type(value):
+                return True
+        return False
 
     def generic(self, node: Node, env: Env) -> Env | None:
         """Unknown compound statements (``match``...): every block may run, from the same state."""
@@ -416,27 +502,160 @@ class _Walker:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             if left is None or right is None:
                 return env
+            folded = self._fold_augmented(node, left, right, env)
+            if folded is not UNKNOWN:
+                return self.bind(left, Const(folded), env, node)
             taint = union(self.eval(left, env), self.eval(right, env))
             return self.bind(left, taint.through(node) if taint is not None else None, env, node)
         if node.type == "call":
-            return self.store_call(node, env)
+            return self.mutate(node, env)
         return env
 
-    def store_call(self, call: Node, env: Env) -> Env:
-        """``parts.append(x)`` taints ``parts``."""
+    def _fold_augmented(self, node: Node, left: Node, right: Node, env: Env) -> object:
+        operator = next((c.type for c in node.children if not c.is_named), "")
+        if not operator.endswith("="):
+            return UNKNOWN
+        a, b = self.fold(left, env), self.fold(right, env)
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        return binary(operator[:-1], a, b)
+
+    def mutate(self, call: Node, env: Env) -> Env:
+        """What a method call does to its receiver: ``values.append(x)``, ``conf.set("s", "k", v)``, ``d.pop("k")``."""
         callee = call.child_by_field_name("function")
         if callee is None or callee.type != "attribute":
             return env
-        if node_text(callee.child_by_field_name("attribute")) not in spec.STORE_METHODS:
-            return env
+        method = node_text(callee.child_by_field_name("attribute"))
         receiver = callee.child_by_field_name("object")
         key = self._key(receiver) if receiver is not None else None
         if key is None:
             return env
+        container = env.get(key)
+        args = _positional(call)
+        if isinstance(container, Seq):
+            items = self._seq_mutation(container, method, args, call, env)
+            if items is not None:
+                return {**env, key: bounded(Seq(items)) or Seq(())}
+        elif isinstance(container, Table):
+            table = self._table_mutation(container, method, args, call, env)
+            if table is not None:
+                return {**env, key: bounded(table) or Table()}
+        elif method not in spec.STORE_METHODS:
+            return env
         taint = self._args_taint(call, env)
+        if isinstance(container, Seq):  # the list's shape is no longer known: keep what it carries
+            collapsed = union(fact_taint(container), taint.through(call) if taint is not None else None)
+            rest = {k: v for k, v in env.items() if k != key}
+            return {**rest, key: collapsed} if collapsed is not None else rest
         if taint is None:
             return env
-        return {**env, key: union(env.get(key), taint.through(call)) or taint}
+        if isinstance(container, Table):
+            return {**env, key: container.with_other(taint.through(call))}
+        return {**env, key: union(fact_taint(container), taint.through(call)) or taint}
+
+    def _seq_mutation(
+        self, seq: Seq, method: str, args: list[Node], call: Node, env: Env
+    ) -> tuple[Fact | None, ...] | None:
+        """The elements after ``method``, or None when the list's shape is no longer known."""
+        items = list(seq.items)
+        if method == "append" and len(args) == 1:
+            items.append(self._element_fact(args[0], call, env))
+        elif method == "insert" and len(args) == 2:
+            index = self.fold(args[0], env)
+            if not isinstance(index, int) or isinstance(index, bool):
+                return None
+            items.insert(index, self._element_fact(args[1], call, env))
+        elif method == "extend" and len(args) == 1:
+            added = self.value(args[0], env)
+            if isinstance(added, Seq):
+                items.extend(added.items)
+            elif isinstance(added, Const) and isinstance(added.value, tuple | str):
+                items.extend(Const(v) for v in added.value)
+            else:
+                return None
+        elif method == "pop" and len(args) <= 1:
+            index = self.fold(args[0], env) if args else -1
+            if not index_in(index, len(items)):
+                return None
+            items.pop(index)
+        elif method == "remove" and len(args) == 1:
+            position = self._removed(seq, args[0], call, env)
+            if position is None:
+                return None
+            items.pop(position)
+        elif method == "clear" and not args:
+            items = []
+        elif method == "reverse" and not args:
+            items.reverse()
+        elif method in ("sort", "__setitem__", "__delitem__"):
+            return None
+        else:
+            return tuple(items) if method not in spec.STORE_METHODS else None
+        return tuple(items)
+
+    def _removed(self, seq: Seq, arg: Node, call: Node, env: Env) -> int | None:
+        """The index ``values.remove(arg)`` removes: the first element equal to a constant, or ``values[i]``."""
+        value = self.fold(arg, env)
+        if value is not UNKNOWN:
+            for position, item in enumerate(seq.items):
+                if isinstance(item, Const) and item.value == value:
+                    return position
+            return None
+        arg = unwrap(arg)
+        callee = call.child_by_field_name("function")
+        receiver = callee.child_by_field_name("object") if callee is not None else None
+        if arg.type == "subscript" and receiver is not None:
+            container = arg.child_by_field_name("value")
+            index = arg.child_by_field_name("subscript")
+            if container is not None and index is not None and node_text(container) == node_text(receiver):
+                folded = self.fold(index, env)
+                if index_in(folded, len(seq.items)):
+                    return folded % len(seq.items)
+        return None
+
+    def _table_mutation(self, table: Table, method: str, args: list[Node], call: Node, env: Env) -> Table | None:
+        """The table after ``method``, or None when the method is not one that stores or removes."""
+        if method == "set" and len(args) == 3:  # configparser: set(section, option, value)
+            section, option = self.fold(args[0], env), self.fold(args[1], env)
+            if section is UNKNOWN or option is UNKNOWN:
+                return None
+            return table.put((section, option), self._element_fact(args[2], call, env))
+        if method == "update":
+            updated = table
+            for arg in _arguments(call):
+                if arg.type == "keyword_argument":
+                    name = arg.child_by_field_name("name")
+                    value = arg.child_by_field_name("value")
+                    if name is not None and value is not None:
+                        updated = updated.put(node_text(name), self._element_fact(value, call, env))
+                    continue
+                added = self.value(arg, env)
+                if isinstance(added, Table):
+                    for stored, fact in added.entries:
+                        updated = updated.put(stored, fact)
+                    updated = updated.with_other(added.other)
+                elif (taint := fact_taint(added)) is not None:
+                    updated = updated.with_other(taint.through(call))
+            return updated
+        if method in ("pop", "setdefault") and args:
+            stored = self.fold(args[0], env)
+            if stored is UNKNOWN:
+                return None
+            if method == "pop":
+                return table.drop(stored)
+            if table.has(stored) or len(args) < 2:
+                return table
+            return table.put(stored, self._element_fact(args[1], call, env))
+        if method == "clear" and not args:
+            return Table(sections=table.sections)
+        if method in ("remove_option",) and len(args) == 2:
+            section, option = self.fold(args[0], env), self.fold(args[1], env)
+            return None if section is UNKNOWN or option is UNKNOWN else table.drop((section, option))
+        return table if method not in spec.STORE_METHODS else None
+
+    def _element_fact(self, node: Node, call: Node, env: Env) -> Fact | None:
+        fact = self.value(node, env)
+        return fact.through(call) if isinstance(fact, Taint) else fact
 
     def assignment(self, node: Node, env: Env) -> Env:
         right = node.child_by_field_name("right")
@@ -460,12 +679,14 @@ class _Walker:
             targets = [t for t in target.named_children if t.type != "comment"]
             values = [v for v in value.named_children if v.type != "comment"]
             if len(targets) == len(values) and not any(t.type == "list_splat_pattern" for t in targets):
-                for one_target, one_value in zip(targets, values, strict=True):
-                    taint = self.eval(one_value, env)
-                    env = self.bind(one_target, taint.through(node) if taint is not None else None, env, node)
+                facts = [self._element_fact(one_value, node, env) for one_value in values]
+                for one_target, fact in zip(targets, facts, strict=True):
+                    env = self.bind(one_target, fact, env, node)
                 return env
-        taint = self.eval(right, env)
-        return self.bind(left, taint.through(node) if taint is not None else None, env, node)
+        fact = self._element_fact(right, node, env)
+        if value.type == "call":
+            env = self.mutate(value, env)  # ``x = values.pop(0)`` also removes the element
+        return self.bind(left, fact, env, node)
 
     def _note_parse(self, left: Node, right: Node) -> None:
         left, right = unwrap(left), unwrap(right)
@@ -479,29 +700,50 @@ class _Walker:
         if node_text(callee) in spec.URL_PARSERS and first_arg is not None and first_arg.type == "identifier":
             self.parsed[node_text(left)] = node_text(first_arg)
 
-    def bind(self, target: Node, taint: Taint | None, env: Env, node: Node) -> Env:
+    def bind(self, target: Node, fact: Fact | None, env: Env, node: Node) -> Env:
         target = unwrap(target)
         kind = target.type
         if kind in ("identifier", "attribute"):
             key = self._key(target)
             if key is None:
                 return env
-            if taint is None:
+            if fact is None:
                 if key not in env and not any(k.startswith(key + ".") for k in env):
                     return env
                 return {k: v for k, v in env.items() if k != key and not k.startswith(key + ".")}
-            return {**env, key: taint}
+            stored = bounded(fact)
+            rest = {k: v for k, v in env.items() if not k.startswith(key + ".")}
+            return {**rest, key: stored} if stored is not None else {k: v for k, v in rest.items() if k != key}
         if kind == "subscript":  # d[k] = tainted taints d; a clean store keeps what d had
-            value = target.child_by_field_name("value")
-            key = self._key(value) if value is not None else None
-            if key is None or taint is None:
-                return env
-            return {**env, key: union(env.get(key), taint) or taint}
+            return self._bind_item(target, fact, env)
+        taint = fact_taint(fact)
         if kind in ("pattern_list", "tuple_pattern", "list_pattern", "tuple", "list", "list_splat_pattern"):
             for child in target.named_children:
                 env = self.bind(child, taint, env, node)
             return env
         return env
+
+    def _bind_item(self, target: Node, fact: Fact | None, env: Env) -> Env:
+        """``d[k] = value``: a table or list at a constant key stores the fact there; else the container is tainted."""
+        value = target.child_by_field_name("value")
+        key = self._key(value) if value is not None else None
+        if key is None:
+            return env
+        container = env.get(key)
+        index = target.child_by_field_name("subscript")
+        stored = self.fold(index, env) if index is not None and isinstance(container, Seq | Table) else UNKNOWN
+        if isinstance(container, Table) and stored is not UNKNOWN:
+            return {**env, key: bounded(container.put(stored, fact)) or Table()}
+        if isinstance(container, Seq) and index_in(stored, len(container.items)):
+            items = list(container.items)
+            items[stored] = fact
+            return {**env, key: Seq(tuple(items))}
+        taint = fact_taint(fact)
+        if taint is None:
+            return env
+        if isinstance(container, Table):
+            return {**env, key: container.with_other(taint)}
+        return {**env, key: union(fact_taint(container), taint) or taint}
 
     def _key(self, node: Node) -> str | None:
         """The env key of a name or an ``obj.attr`` chain on a name."""
@@ -546,7 +788,7 @@ class _Walker:
         return self._branch(condition, consequence, alternatives, env)
 
     def _branch(self, condition: Node | None, consequence: Node | None, rest: list[Node], env: Env) -> Env | None:
-        truth = _literal_truth(condition)
+        truth = self.truth(condition, env)
         if condition is not None:
             env = self._walrus(condition, env)
         guard = self._guard(condition) if condition is not None else None
@@ -555,7 +797,7 @@ class _Walker:
         if guard is not None:
             sanitised = {**env}
             if guard.name in sanitised:
-                taint = _sanitise(sanitised[guard.name], guard.classes)
+                taint = _sanitise(fact_taint(sanitised[guard.name]), guard.classes)
                 if taint is None:
                     del sanitised[guard.name]
                 else:
@@ -643,7 +885,7 @@ class _Walker:
         body = node.child_by_field_name("body")
         if node.type == "while_statement":
             condition = node.child_by_field_name("condition")
-            if _literal_truth(condition) is False:
+            if self.truth(condition, env) is False:
                 self.dead(body)
                 alternative = node.child_by_field_name("alternative")
                 return self._else_body(alternative, env)
@@ -717,6 +959,295 @@ class _Walker:
 
     # -- expressions ---------------------------------------------------------------------------
 
+    def truth(self, condition: Node | None, env: Env) -> bool | None:
+        """True/False when a condition folds to a constant (``if (7 * 42) - num > 200:``), else None."""
+        if condition is None:
+            return None
+        value = self.fold(condition, env)
+        if value is UNKNOWN:
+            return None
+        return bool(value)
+
+    def fold(self, node: Node, env: Env, depth: int = 0) -> object:
+        """The value of an expression made of literals and names bound to constants, else ``UNKNOWN``."""
+        if depth > _MAX_DEPTH:
+            return UNKNOWN
+        node = unwrap(node)
+        kind = node.type
+        deeper = depth + 1
+        if kind in LITERAL_TYPES:
+            return literal(node)
+        if kind in ("string", "concatenated_string"):
+            return self._fold_string(node, env, deeper)
+        if kind in ("identifier", "attribute"):
+            key = self._key(node)
+            fact = env.get(key) if key is not None else None
+            return fact.value if isinstance(fact, Const) else UNKNOWN
+        if kind == "unary_operator":
+            operand = node.child_by_field_name("argument")
+            value = self.fold(operand, env, deeper) if operand is not None else UNKNOWN
+            operator = next((c.type for c in node.children if not c.is_named), "")
+            return unary(operator, value)
+        if kind == "not_operator":
+            operand = node.child_by_field_name("argument")
+            value = self.fold(operand, env, deeper) if operand is not None else UNKNOWN
+            return UNKNOWN if value is UNKNOWN else not value
+        if kind == "boolean_operator":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            value = self.fold(left, env, deeper) if left is not None else UNKNOWN
+            if value is UNKNOWN or right is None:
+                return UNKNOWN
+            operator = node_text(node.child_by_field_name("operator"))
+            if (operator == "and") == bool(value):
+                return self.fold(right, env, deeper)
+            return value
+        if kind == "binary_operator":
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            a = self.fold(left, env, deeper) if left is not None else UNKNOWN
+            b = self.fold(right, env, deeper) if right is not None and a is not UNKNOWN else UNKNOWN
+            if b is UNKNOWN:
+                return UNKNOWN
+            return binary(node_text(node.child_by_field_name("operator")), a, b)
+        if kind == "comparison_operator":
+            return self._fold_comparison(node, env, deeper)
+        if kind == "conditional_expression":
+            parts = [c for c in node.named_children if c.type != "comment"]
+            if len(parts) != 3:
+                return UNKNOWN
+            value = self.fold(parts[1], env, deeper)
+            if value is UNKNOWN:
+                return UNKNOWN
+            return self.fold(parts[0] if value else parts[2], env, deeper)
+        if kind in ("tuple", "list", "expression_list"):
+            items = [self.fold(c, env, deeper) for c in node.named_children if c.type != "comment"]
+            return UNKNOWN if any(item is UNKNOWN for item in items) or len(items) > MAX_FOLDED else tuple(items)
+        if kind in ("subscript", "call"):
+            element = self.structured(node, env)
+            if element is not NOT_STRUCTURED:
+                return element.value if isinstance(element, Const) else UNKNOWN
+            if kind == "subscript":
+                return self._fold_subscript(node, env, deeper)
+            return self._fold_call(node, env, deeper)
+        return UNKNOWN
+
+    def _fold_string(self, node: Node, env: Env, depth: int) -> object:
+        if node.type == "concatenated_string":
+            parts = [self._fold_string(c, env, depth) for c in node.named_children if c.type != "comment"]
+            if any(not isinstance(part, str) for part in parts):
+                return UNKNOWN
+            return "".join(part for part in parts if isinstance(part, str))
+        pieces: list[str] = []
+        for child in node.named_children:
+            if child.type in ("string_content", "escape_sequence"):
+                pieces.append(node_text(child))
+            elif child.type == "interpolation":
+                if any(c.type in ("format_specifier", "type_conversion") for c in child.named_children):
+                    return UNKNOWN
+                expression = child.child_by_field_name("expression")
+                value = self.fold(expression, env, depth) if expression is not None else UNKNOWN
+                if value is UNKNOWN or not isinstance(value, str | int | float | bool | None):
+                    return UNKNOWN
+                pieces.append(str(value))
+        text = "".join(pieces)
+        return text if len(text) <= MAX_FOLDED_TEXT else UNKNOWN
+
+    def _fold_comparison(self, node: Node, env: Env, depth: int) -> object:
+        operands: list[Node] = []
+        operators: list[str] = []
+        pending: list[str] = []
+        for child in node.children:
+            if child.is_named and child.type != "comment":
+                if operands:
+                    operators.append(" ".join(pending))
+                operands.append(child)
+                pending = []
+            elif not child.is_named:
+                pending.append(child.type)
+        if not operands or len(operators) != len(operands) - 1:
+            return UNKNOWN
+        left = self.fold(operands[0], env, depth)
+        for comparison, operand in zip(operators, operands[1:], strict=True):
+            right = self.fold(operand, env, depth)
+            outcome = compare(comparison, left, right)
+            if outcome is UNKNOWN or not outcome:
+                return outcome
+            left = right
+        return True
+
+    def _fold_subscript(self, node: Node, env: Env, depth: int) -> object:
+        value_node = node.child_by_field_name("value")
+        index = node.child_by_field_name("subscript")
+        if value_node is None or index is None:
+            return UNKNOWN
+        value = self.fold(value_node, env, depth)
+        if not isinstance(value, str | bytes | tuple):
+            return UNKNOWN
+        if index.type == "slice":
+            folded = [None if part is None else self.fold(part, env, depth) for part in slice_parts(index)]
+            if any(part is not None and (not isinstance(part, int) or isinstance(part, bool)) for part in folded):
+                return UNKNOWN
+            start, stop, step = (part if isinstance(part, int) else None for part in folded)
+            if step == 0:
+                return UNKNOWN
+            return value[start:stop:step]
+        key = self.fold(index, env, depth)
+        if not isinstance(key, int) or isinstance(key, bool) or not -len(value) <= key < len(value):
+            return UNKNOWN
+        return value[key]
+
+    def _fold_call(self, call: Node, env: Env, depth: int) -> object:
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return UNKNOWN
+        callee = unwrap(callee)
+        args = _arguments(call)
+        if any(a.type in ("keyword_argument", "list_splat", "dictionary_splat") for a in args) or len(args) > 3:
+            return UNKNOWN
+        values = [self.fold(a, env, depth) for a in args]
+        if any(v is UNKNOWN for v in values):
+            return UNKNOWN
+        if callee.type == "identifier":
+            builtin = FOLDABLE_BUILTINS.get(node_text(callee))
+            if builtin is None or node_text(callee) in env:
+                return UNKNOWN
+            return apply(builtin, values)
+        if callee.type != "attribute":
+            return UNKNOWN
+        method = node_text(callee.child_by_field_name("attribute"))
+        receiver_node = callee.child_by_field_name("object")
+        receiver = self.fold(receiver_node, env, depth) if receiver_node is not None else UNKNOWN
+        if not isinstance(receiver, str) or method not in FOLDABLE_STR_METHODS:
+            return UNKNOWN
+        if (
+            method == "replace"
+            and len(values) >= 2
+            and isinstance(values[1], str)
+            and len(receiver) * max(1, len(values[1])) > MAX_FOLDED_TEXT
+        ):
+            return UNKNOWN
+        return apply(getattr(receiver, method), values)
+
+    def value(self, node: Node, env: Env) -> Fact | None:
+        """The fact an expression gives a name it is assigned to: a constant, a container's parts, or its taint."""
+        node = unwrap(node)
+        kind = node.type
+        if kind not in ("list", "dictionary"):  # a list literal is a ``Seq`` even when its items are constants
+            folded = self.fold(node, env)
+            if folded is not UNKNOWN:
+                return Const(folded)
+        if kind == "identifier":
+            return env.get(node_text(node))
+        if kind == "attribute":
+            key = self._key(node)
+            if key is not None and key in env:
+                return env[key]
+        elif kind == "list":
+            items = [c for c in node.named_children if c.type != "comment"]
+            if not any(c.type == "list_splat" for c in items):
+                return bounded(Seq(tuple(self.value(c, env) for c in items)))
+        elif kind == "dictionary":
+            return self._table_literal(node, env)
+        elif kind in ("subscript", "call"):
+            element = self.structured(node, env)
+            if element is not NOT_STRUCTURED:
+                return element  # type: ignore[return-value]
+            if kind == "call":
+                made = self._constructed(node, env)
+                if made is not None:
+                    return made
+        return self.eval(node, env)
+
+    def _table_literal(self, node: Node, env: Env) -> Fact | None:
+        table = Table()
+        for child in node.named_children:
+            if child.type == "pair":
+                key_node, value_node = child.child_by_field_name("key"), child.child_by_field_name("value")
+                if key_node is None or value_node is None:
+                    continue
+                stored = self.fold(key_node, env)
+                if stored is UNKNOWN or not hashable(stored):
+                    table = table.with_other(fact_taint(self.value(value_node, env)))
+                else:
+                    table = table.put(stored, self.value(value_node, env))
+            elif child.type != "comment":
+                table = table.with_other(self.eval(child, env))
+        return bounded(table)
+
+    def _constructed(self, call: Node, env: Env) -> Fact | None:
+        """An empty (or copied) container made by a constructor call: ``[]``-like ``list()``, ``dict()``, parsers."""
+        callee = call.child_by_field_name("function")
+        if callee is None or unwrap(callee).type not in ("identifier", "attribute"):
+            return None
+        name = qualified_name(unwrap(callee), self.ctx)
+        args = _arguments(call)
+        if name in spec.CONFIG_PARSERS:
+            return Table(sections=True)
+        if name in ("list", "tuple") and len(args) <= 1:
+            if not args:
+                return Seq(())
+            copied = self.value(args[0], env)
+            return copied if isinstance(copied, Seq) else None
+        if name in ("dict", "collections.OrderedDict") and all(a.type == "keyword_argument" for a in args):
+            table = Table()
+            for arg in args:
+                key, value = arg.child_by_field_name("name"), arg.child_by_field_name("value")
+                if key is not None and value is not None:
+                    table = table.put(node_text(key), self.value(value, env))
+            return table
+        return None
+
+    def structured(self, node: Node, env: Env) -> Fact | object | None:
+        """What reading a tracked container gives (``values[1]``, ``d.get("k")``, ``conf.get("s", "k")``,
+        ``values.pop(0)``), or ``NOT_STRUCTURED`` when the expression is not such a read."""
+        node = unwrap(node)
+        if node.type == "subscript":
+            value_node, index = node.child_by_field_name("value"), node.child_by_field_name("subscript")
+            container = self._container(value_node, env) if value_node is not None else None
+            if container is None or index is None or index.type == "slice":
+                return NOT_STRUCTURED
+            subscript = self.fold(index, env)
+            if subscript is UNKNOWN or not hashable(subscript):
+                return NOT_STRUCTURED
+            return _lookup(container, subscript)
+        if node.type != "call":
+            return NOT_STRUCTURED
+        callee = node.child_by_field_name("function")
+        if callee is None or callee.type != "attribute":
+            return NOT_STRUCTURED
+        receiver = callee.child_by_field_name("object")
+        container = self._container(receiver, env) if receiver is not None else None
+        if container is None:
+            return NOT_STRUCTURED
+        method = node_text(callee.child_by_field_name("attribute"))
+        args = _positional(node)
+        if method == "copy" and not args:
+            return container
+        if isinstance(container, Seq):
+            if method != "pop" or len(args) > 1:
+                return NOT_STRUCTURED
+            position = self.fold(args[0], env) if args else -1
+            return _lookup(container, position) if position is not UNKNOWN else NOT_STRUCTURED
+        if method not in TABLE_READS or not args:
+            return NOT_STRUCTURED
+        if container.sections:
+            if len(args) < 2:
+                return NOT_STRUCTURED
+            key: object = (self.fold(args[0], env), self.fold(args[1], env))
+            default = _keyword(node, "fallback")
+        else:
+            key = self.fold(args[0], env)
+            default = args[1] if len(args) > 1 else None
+        if key is UNKNOWN or (isinstance(key, tuple) and UNKNOWN in key) or not hashable(key):
+            return NOT_STRUCTURED
+        if container.has(key) or default is None:
+            return _lookup(container, key)
+        return merge_facts(container.other, self.value(default, env)) if container.other else self.value(default, env)
+
+    def _container(self, node: Node, env: Env) -> Seq | Table | None:
+        key = self._key(node)
+        fact = env.get(key) if key is not None else None
+        return fact if isinstance(fact, Seq | Table) else None
+
     def comprehension_env(self, expr: Node, statement: Node | None, env: Env) -> Env:
         """Bind the loop variables of the comprehensions around ``expr`` (outermost first)."""
         around: list[Node] = []
@@ -748,7 +1279,7 @@ class _Walker:
         kind = node.type
         deeper = depth + 1
         if kind == "identifier":
-            return env.get(node_text(node))
+            return fact_taint(env.get(node_text(node)))
         if kind == "attribute":
             return self._attribute(node, env, deeper)
         if kind == "call":
@@ -766,6 +1297,9 @@ class _Walker:
                 result = _sanitise(result, frozenset({spec.URL}))
             return result
         if kind == "subscript":
+            element = self.structured(node, env)
+            if element is not NOT_STRUCTURED:
+                return fact_taint(element)  # type: ignore[arg-type]
             value = node.child_by_field_name("value")
             return self.eval(value, env, deeper) if value is not None else None
         if kind in ("dictionary",):
@@ -782,7 +1316,7 @@ class _Walker:
         if kind == "conditional_expression":
             branches = [c for c in node.named_children if c.type != "comment"]
             if len(branches) == 3:
-                truth = _literal_truth(branches[1])
+                truth = self.truth(branches[1], env)
                 if truth is True:
                     return self.eval(branches[0], env, deeper)
                 if truth is False:
@@ -871,7 +1405,7 @@ class _Walker:
     def _attribute(self, node: Node, env: Env, depth: int) -> Taint | None:
         key = self._key(node)
         if key is not None and key in env:
-            return env[key]
+            return fact_taint(env[key])
         obj = node.child_by_field_name("object")
         attribute = node_text(node.child_by_field_name("attribute"))
         if obj is None:
@@ -916,6 +1450,9 @@ class _Walker:
         method = node_text(callee.child_by_field_name("attribute"))
         if obj is None:
             return None
+        element = self.structured(call, env)
+        if element is not NOT_STRUCTURED:
+            return fact_taint(element)  # type: ignore[arg-type]
         label = self._request_source(obj, method)
         if label is not None and method in spec.FLASK_REQUEST_METHODS:
             return Taint(f"{label}()", (call,))
@@ -997,30 +1534,67 @@ def _root_name(node: Node) -> str | None:
     return None
 
 
-def _literal_truth(condition: Node | None) -> bool | None:
-    """True/False when a condition is a literal constant, else None."""
-    if condition is None:
-        return None
-    condition = unwrap(condition)
-    kind = condition.type
-    if kind in _FALSY_LITERALS:
-        return False
-    if kind == "true":
-        return True
-    if kind == "integer":
-        text = node_text(condition).replace("_", "")
-        try:
-            return int(text, 0) != 0
-        except ValueError:
-            return None
-    if kind == "string":
-        value = string_value(condition)
-        return None if value is None else bool(value)
-    if kind == "not_operator":
-        argument = condition.child_by_field_name("argument")
-        truth = _literal_truth(argument)
-        return None if truth is None else not truth
+def _lookup(container: Seq | Table, key: object) -> Fact | object | None:
+    if isinstance(container, Table):
+        return container.lookup(key)
+    if not isinstance(key, int) or isinstance(key, bool):
+        return NOT_STRUCTURED
+    if not index_in(key, len(container.items)):
+        return None  # IndexError at run time: nothing flows
+    return container.items[key]
+
+
+def slice_parts(node: Node) -> tuple[Node | None, Node | None, Node | None]:
+    """The start, stop and step expressions of a slice (None where omitted)."""
+    parts: list[Node | None] = [None, None, None]
+    position = 0
+    for child in node.children:
+        if child.type == ":":
+            position += 1
+        elif child.is_named and child.type != "comment" and position < 3:
+            parts[position] = child
+    return parts[0], parts[1], parts[2]
+
+
+def _arguments(call: Node) -> list[Node]:
+    args = call.child_by_field_name("arguments")
+    if args is None or args.type != "argument_list":
+        return []
+    return [a for a in args.named_children if a.type != "comment"]
+
+
+def _positional(call: Node) -> list[Node]:
+    """The positional arguments, or none at all once a ``*splat`` hides their positions."""
+    args = _arguments(call)
+    if any(a.type == "list_splat" for a in args):
+        return []
+    return [a for a in args if a.type not in ("keyword_argument", "dictionary_splat")]
+
+
+def _keyword(call: Node, name: str) -> Node | None:
+    for arg in _arguments(call):
+        if arg.type == "keyword_argument" and node_text(arg.child_by_field_name("name")) == name:
+            return arg.child_by_field_name("value")
     return None
+
+
+def _module_constants(ctx: FileContext) -> dict[str, Fact]:
+    """Names the module binds to a constant (``DEBUG = False``) that no function rebinds with ``global``."""
+    constants: dict[str, Fact] | None = ctx.state.get(_STATE_CONSTANTS)
+    if constants is not None:
+        return constants
+    ctx.state[_STATE_CONSTANTS] = {}  # while the module itself is analysed, functions see none
+    final = flow_for(ctx.tree.root_node, ctx).final or {}
+    rebound: set[str] = set()
+    stack = [ctx.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "global_statement":
+            rebound.update(node_text(c) for c in node.named_children if c.type == "identifier")
+        stack.extend(node.named_children)
+    constants = {name: fact for name, fact in final.items() if isinstance(fact, Const) and name not in rebound}
+    ctx.state[_STATE_CONSTANTS] = constants
+    return constants
 
 
 def _fixes_host(node: Node) -> bool:

@@ -112,3 +112,8 @@ CONTAINMENT_METHODS = frozenset({"startswith", "is_relative_to"})
 
 # A literal URL prefix that fixes scheme and host: the rest can only choose path and query.
 FIXED_HOST = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://[^/?#{}\s]+[/?#]")
+
+# Constructors of ``configparser`` parsers: ``set(section, option, value)`` / ``get(section, option)``.
+CONFIG_PARSERS = frozenset(
+    {"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser", "ConfigParser"}
+)
