@@ -22,7 +22,6 @@ from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDo
 from reviewlab.engine.rules.pyhelpers import (
     argument,
     bindings,
-    call_name,
     enclosing_function,
     function_tail,
     imports,
@@ -33,14 +32,22 @@ from reviewlab.engine.rules.pyhelpers import (
     string_value,
     unwrap,
 )
+from reviewlab.engine.rules.pytaint import (
+    OWASP_INJECTION,
+    any_of,
+    calls_named,
+    crlf_neutralised,
+    cwe_url,
+    resolved_call,
+    taint_message,
+    tainted,
+)
 from reviewlab.engine.taint import spec as taint_spec
 from reviewlab.engine.taint.core import Taint
-from reviewlab.engine.taint.python import enclosing_flow
 from reviewlab.engine.taint.steps import flow_steps
 
 Node = tree_sitter.Node
 PY = ("python",)
-OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
 
 # Sink classes of these rules. The engine's universal sanitisers (``int()``, allowlist membership
 # tests...) clean data for every class; the ones below are protected by nothing narrower.
@@ -48,150 +55,6 @@ REDIRECT = taint_spec.URL  # a host allowlist check or a literal ``https://host/
 HEADER = "header"
 LOG = "log"
 SESSION = "session"
-
-# Sources the program's operator controls, not a remote client.
-_LOCAL_SOURCES = frozenset({"os.environ", "os.getenv()", "sys.argv", "input()", "sys.stdin"})
-# Text showing CR/LF was removed or escaped on the way: ``.replace("\n", "")``, ``repr()``, ``!r``, ``quote()``.
-_CRLF_NEUTRALISED = re.compile(
-    r"""\.replace\(\s*['"]\\[rn]|\.splitlines\(|\brepr\(|!r\}|\bquote(?:_plus)?\(|\bjson\.dumps\("""
-)
-
-
-# Names of validators: ``url_has_allowed_host_and_scheme``, ``is_safe_url``, ``is_allowed_origin``, ``validate_x``.
-_VALIDATOR = re.compile(
-    r"^(?:url_has_allowed_host_and_scheme$|(?:_?(?:is|has|check)_)?(?:safe|allowed|valid|trusted|permitted)"
-    r"|_?validate)"
-)
-
-
-def _cwe(number: int) -> str:
-    return f"https://cwe.mitre.org/data/definitions/{number}.html"
-
-
-def _names(*names: str) -> str:
-    return " ".join(f'"{name}"' for name in names)
-
-
-def _calls(*names: str) -> str:
-    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
-    return (
-        "((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]) @call "
-        f"(#any-of? @fn {_names(*names)}))"
-    )
-
-
-def _remote(taint: Taint | None, sink_class: str) -> Taint | None:
-    """The taint when a remote client controls it and it is not sanitised for ``sink_class``."""
-    if taint is None or not taint.reaches(sink_class) or taint.source in _LOCAL_SOURCES:
-        return None
-    return taint
-
-
-def _falsy_literal(condition: Node | None) -> bool:
-    if condition is None:
-        return False
-    condition = unwrap(condition)
-    if condition.type in ("false", "none"):
-        return True
-    if condition.type == "integer":
-        return node_text(condition).replace("_", "") in ("0", "0x0", "0o0", "0b0")
-    return condition.type == "string" and string_value(condition) == ""
-
-
-def _dead(node: Node) -> bool:
-    """Whether ``node`` sits in the body of ``if False:``/``while 0:``, which never runs.
-
-    The engine gives a dead branch no facts, but a source read right at the sink (``f(request.args[...])``)
-    needs none; this keeps such sinks quiet too.
-    """
-    child, parent = node, node.parent
-    while parent is not None and parent.type not in ("function_definition", "module"):
-        body = parent.child_by_field_name("consequence" if parent.type == "if_statement" else "body")
-        if (
-            parent.type in ("if_statement", "while_statement")
-            and body is not None
-            and body.id == child.id
-            and _falsy_literal(parent.child_by_field_name("condition"))
-        ):
-            return True
-        child, parent = parent, parent.parent
-    return False
-
-
-def _tainted(expr: Node, anchor: Node, ctx: FileContext, sink_class: str) -> Taint | None:
-    """The client data ``expr`` at the sink ``anchor`` carries, unless sanitised for ``sink_class`` or dead code."""
-    if _dead(anchor):
-        return None
-    taint = _remote(enclosing_flow(anchor, ctx).taint_of(expr), sink_class)
-    return None if taint is None or _validated(anchor, expr, ctx) else taint
-
-
-def _message(sink: str, what: str, taint: Taint) -> str:
-    return f"`{sink}` receives {what} from {taint.source} (line {taint.line})."
-
-
-def _crlf_neutralised(expr: Node, taint: Taint) -> bool:
-    """Whether the value went through something that removes or escapes line breaks."""
-    return any(_CRLF_NEUTRALISED.search(node_text(node)) for node in (expr, *taint.path[1:]))
-
-
-def _resolved(call: Node, ctx: FileContext, names: frozenset[str]) -> str | None:
-    """The call's qualified name when it is one of ``names`` (or an unimported bare name among their tails)."""
-    name = call_name(call, ctx)
-    if name is None:
-        return None
-    if name in names:
-        return name
-    if "." not in name and name not in imports(ctx) and any(n.rsplit(".", 1)[-1] == name for n in names):
-        return name
-    return None
-
-
-def _roots(node: Node) -> set[str]:
-    """The local names an expression reads (not descending into nested functions)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.add(node_text(current))
-        elif current.type not in ("lambda", "function_definition"):
-            if current.type == "attribute":
-                obj = current.child_by_field_name("object")
-                if obj is not None:
-                    stack.append(obj)
-                continue
-            if current.type == "keyword_argument":
-                value = current.child_by_field_name("value")
-                if value is not None:
-                    stack.append(value)
-                continue
-            stack.extend(current.named_children)
-    return found
-
-
-def _validated(anchor: Node, value: Node, ctx: FileContext) -> bool:
-    """Whether the function around the sink passes a name ``value`` reads to a validator.
-
-    A validator is a call named like ``url_has_allowed_host_and_scheme``, ``is_safe_url``,
-    ``is_allowed_origin`` or ``validate_role``, taking the name as its first argument. The test does
-    not follow the branches (``if is_safe_url(url): ...``), which is the usual shape of such code.
-    """
-    scope = enclosing_function(anchor) or ctx.tree.root_node
-    names = _roots(value)
-    if not names:
-        return False
-    stack = [scope]
-    while stack:
-        node = stack.pop()
-        if node.type == "call" and _VALIDATOR.match(function_tail(node)):
-            checked = argument(node, 0, "url", "value")
-            if checked is not None and unwrap(checked).type == "identifier" and node_text(unwrap(checked)) in names:
-                return True
-        if node.type not in ("function_definition", "class_definition", "lambda") or node.id == scope.id:
-            stack.extend(node.named_children)
-    return False
-
 
 # ---------------------------------------------------------------------------------------------
 # PY-S014 open redirect
@@ -230,7 +93,7 @@ def _check_open_redirect(rule: Rule, captures: Captures, ctx: FileContext) -> It
     call = first(captures, "call")
     if call is None:
         return
-    name = _resolved(call, ctx, _REDIRECT_NAMES)
+    name = resolved_call(call, ctx, _REDIRECT_NAMES)
     if name is None:
         return
     index, keyword = _REDIRECTS.get(name) or next(
@@ -239,11 +102,11 @@ def _check_open_redirect(rule: Rule, captures: Captures, ctx: FileContext) -> It
     url = argument(call, index, keyword)
     if url is None or _same_site(url, ctx):
         return
-    taint = _tainted(url, call, ctx, REDIRECT)
+    taint = tainted(url, call, ctx, REDIRECT)
     if taint is None:
         return
     label = name.rsplit(".", 1)[-1]
-    yield Hit(call, message=_message(label, "a redirect target", taint), flow=flow_steps(taint, call, label, ctx))
+    yield Hit(call, message=taint_message(label, "a redirect target", taint), flow=flow_steps(taint, call, label, ctx))
 
 
 OPEN_REDIRECT = Rule(
@@ -277,10 +140,10 @@ OPEN_REDIRECT = Rule(
         "        target = url_for('index')\n"
         "    return redirect(target)",
     ),
-    query=_calls("redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect", "RedirectResponse"),
+    query=calls_named("redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect", "RedirectResponse"),
     check=_check_open_redirect,
     references=(
-        _cwe(601),
+        cwe_url(601),
         "https://cheatsheetseries.owasp.org/cheatsheets/Unvalidated_Redirects_and_Forwards_Cheat_Sheet.html",
         "https://docs.djangoproject.com/en/stable/ref/utils/#django.utils.http.url_has_allowed_host_and_scheme",
     ),
@@ -329,7 +192,7 @@ def _non_html_type(call: Node) -> bool:
 
 
 def _check_xss_call(call: Node, ctx: FileContext) -> Iterator[Hit]:
-    name = _resolved(call, ctx, _HTML_SINK_NAMES)
+    name = resolved_call(call, ctx, _HTML_SINK_NAMES)
     if name is None:
         return
     tail = name.rsplit(".", 1)[-1]
@@ -339,10 +202,10 @@ def _check_xss_call(call: Node, ctx: FileContext) -> Iterator[Hit]:
     content = argument(call, index, keyword) if keyword else argument(call, index)
     if content is None or _non_html_type(call):
         return
-    taint = _tainted(content, call, ctx, taint_spec.HTML)
+    taint = tainted(content, call, ctx, taint_spec.HTML)
     if taint is not None:
         what = "a template source" if tail == "render_template_string" else "HTML"
-        yield Hit(call, message=_message(tail, what, taint), flow=flow_steps(taint, call, tail, ctx))
+        yield Hit(call, message=taint_message(tail, what, taint), flow=flow_steps(taint, call, tail, ctx))
 
 
 def _flask_route(function: Node, ctx: FileContext) -> bool:
@@ -383,7 +246,7 @@ def _check_xss(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit
         return
     if returned.type == "binary_operator" and node_text(returned.child_by_field_name("operator")) not in ("+", "%"):
         return
-    taint = _tainted(returned, statement, ctx, taint_spec.HTML)
+    taint = tainted(returned, statement, ctx, taint_spec.HTML)
     if taint is not None:
         yield Hit(
             returned,
@@ -422,7 +285,7 @@ REFLECTED_XSS = Rule(
     ),
     query="\n".join(
         (
-            _calls(
+            calls_named(
                 "make_response",
                 "Response",
                 "HttpResponse",
@@ -438,7 +301,7 @@ REFLECTED_XSS = Rule(
     ),
     check=_check_xss,
     references=(
-        _cwe(79),
+        cwe_url(79),
         "https://cheatsheetseries.owasp.org/cheatsheets/Cross_Site_Scripting_Prevention_Cheat_Sheet.html",
         "https://flask.palletsprojects.com/en/latest/security/#cross-site-scripting-xss",
     ),
@@ -461,8 +324,8 @@ def _request_object(node: Node) -> bool:
 
 
 def _header_taint(expr: Node, ctx: FileContext, anchor: Node) -> Taint | None:
-    taint = _tainted(expr, anchor, ctx, HEADER)
-    if taint is None or _crlf_neutralised(expr, taint):
+    taint = tainted(expr, anchor, ctx, HEADER)
+    if taint is None or crlf_neutralised(expr, taint):
         return None
     return taint
 
@@ -495,7 +358,7 @@ def _check_header_injection(rule: Rule, captures: Captures, ctx: FileContext) ->
             continue
         taint = _header_taint(candidate, ctx, anchor)
         if taint is not None:
-            yield Hit(anchor, message=_message(display, what, taint), flow=flow_steps(taint, anchor, display, ctx))
+            yield Hit(anchor, message=taint_message(display, what, taint), flow=flow_steps(taint, anchor, display, ctx))
             return
 
 
@@ -538,12 +401,12 @@ HEADER_INJECTION = Rule(
             '(#eq? @name "headers"))',
             "((call function: (attribute object: (attribute attribute: (identifier) @name) @headers "
             "attribute: (identifier) @method)) @call "
-            f'(#eq? @name "headers") (#any-of? @method {_names(*_HEADER_METHODS)}))',
+            f'(#eq? @name "headers") (#any-of? @method {any_of(*_HEADER_METHODS)}))',
         )
     ),
     check=_check_header_injection,
     references=(
-        _cwe(113),
+        cwe_url(113),
         "https://owasp.org/www-community/attacks/HTTP_Response_Splitting",
         OWASP_INJECTION,
     ),
@@ -583,11 +446,11 @@ def _check_log_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     message = argument(call, 1, "msg") if function_tail(call) == "log" else argument(call, 0, "msg")
     if message is None:
         return
-    taint = _tainted(message, call, ctx, LOG)
-    if taint is None or _crlf_neutralised(message, taint):
+    taint = tainted(message, call, ctx, LOG)
+    if taint is None or crlf_neutralised(message, taint):
         return
     label = f"{node_text(receiver)}.{function_tail(call)}"
-    yield Hit(call, message=_message(label, "a log message", taint), flow=flow_steps(taint, call, label, ctx))
+    yield Hit(call, message=taint_message(label, "a log message", taint), flow=flow_steps(taint, call, label, ctx))
 
 
 LOG_INJECTION = Rule(
@@ -621,11 +484,11 @@ LOG_INJECTION = Rule(
     ),
     query=(
         "((call function: (attribute attribute: (identifier) @fn) arguments: (argument_list . (_))) @call "
-        f"(#any-of? @fn {_names(*_LOG_METHODS)}))"
+        f"(#any-of? @fn {any_of(*_LOG_METHODS)}))"
     ),
     check=_check_log_injection,
     references=(
-        _cwe(117),
+        cwe_url(117),
         "https://owasp.org/www-community/attacks/Log_Injection",
         "https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html",
     ),
@@ -669,11 +532,11 @@ def _check_trust_boundary(rule: Rule, captures: Captures, ctx: FileContext) -> I
     for candidate in candidates:
         if candidate is None or candidate.type == "comment":
             continue
-        taint = _tainted(candidate, anchor, ctx, SESSION)
+        taint = tainted(candidate, anchor, ctx, SESSION)
         if taint is not None:
             yield Hit(
                 anchor,
-                message=_message(display, "unvalidated data", taint),
+                message=taint_message(display, "unvalidated data", taint),
                 flow=flow_steps(taint, anchor, display, ctx),
             )
             return
@@ -715,7 +578,7 @@ TRUST_BOUNDARY = Rule(
     ),
     check=_check_trust_boundary,
     references=(
-        _cwe(501),
+        cwe_url(501),
         "https://owasp.org/Top10/A04_2021-Insecure_Design/",
         "https://flask.palletsprojects.com/en/latest/api/#sessions",
     ),

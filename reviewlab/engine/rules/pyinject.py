@@ -1,9 +1,12 @@
-"""Python injection rules driven by the taint engine: code, command and SQL injection, unsafe
-deserialisation, path traversal and SSRF.
+"""Python injection rules driven by the taint engine: code, command, SQL, LDAP and XPath injection,
+unsafe deserialisation, XML external entities, path traversal and SSRF.
 
 Each rule's query selects candidate sinks by shape and name; the check resolves the called name
-through the file's imports, then asks the taint engine (``reviewlab.engine.taint``) what reaches the
-sink. A finding carries the flow from the source to the sink.
+through the file's imports, then asks the taint engine what reaches the sink
+(:func:`~reviewlab.engine.rules.pytaint.sink_taint`): data from a source in the same function, data a
+caller in the same file passes into a helper's parameter, or — for a helper nobody in the file calls —
+its parameter. Constants, folded-away branches, sanitised and validated values are not reported. A
+finding carries the flow from the source to the sink.
 """
 
 from __future__ import annotations
@@ -21,27 +24,31 @@ from reviewlab.engine.rules.pyhelpers import (
     built_by,
     call_name,
     function_tail,
+    imports,
     is_formatted,
     is_trusted,
+    keyword_arg,
+    literal_prefix,
     string_value,
     unwrap,
+)
+from reviewlab.engine.rules.pytaint import (
+    OWASP_INJECTION,
+    any_of,
+    cwe_url,
+    parameter_message,
+    sink_taint,
+    taint_message,
 )
 from reviewlab.engine.taint import spec as taint_spec
 from reviewlab.engine.taint.core import Taint
 from reviewlab.engine.taint.python import enclosing_flow
 from reviewlab.engine.taint.steps import flow_steps
+from reviewlab.engine.taint.values import Const, Seq
 
+Node = tree_sitter.Node
 PY = ("python",)
-OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
 OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
-
-
-def _cwe(number: int) -> str:
-    return f"https://cwe.mitre.org/data/definitions/{number}.html"
-
-
-def _names(*names: str) -> str:
-    return " ".join(f'"{name}"' for name in names)
 
 
 def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
@@ -50,31 +57,61 @@ def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
     extra = f" {predicates}" if predicates else ""
     return (
         f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
-        f"(#any-of? @fn {_names(*names)}){extra})"
+        f"(#any-of? @fn {any_of(*names)}){extra})"
     )
+
+
+def _report(
+    call: Node, value: Node, ctx: FileContext, sink_class: str, display: str, what: str, *, local: bool = True
+) -> Hit | None:
+    """A hit at ``call`` when untrusted data reaches ``value``: with its flow, or naming the parameter it comes from."""
+    taint = sink_taint(value, call, ctx, sink_class, local=local)
+    if taint is None:
+        return None
+    if taint.source:
+        return Hit(call, message=taint_message(display, what, taint), flow=flow_steps(taint, call, display, ctx))
+    return Hit(call, message=parameter_message(display, what, taint))
 
 
 # ---------------------------------------------------------------------------------------------
 # PY-S001 eval / exec
 # ---------------------------------------------------------------------------------------------
 
+
+def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None or function_tail(call) in imports(ctx):
+        return  # a project function named eval/exec
+    code = argument(call, 0, "source", "object")
+    if code is None or is_trusted(code, ctx):
+        return
+    hit = _report(call, code, ctx, taint_spec.CODE, function_tail(call), "code")
+    if hit is not None:
+        yield hit
+
+
 EVAL = Rule(
     id="PY-S001",
-    title="Use of eval or exec",
+    title="Code injection: eval or exec of untrusted data",
     category=Category.SECURITY,
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     cwe=95,
     languages=PY,
-    message="`eval`/`exec` runs arbitrary code; never pass it data you do not control.",
+    message="`eval`/`exec` runs code built from untrusted data; whoever controls it runs anything in the process.",
     docs=RuleDocs(
-        what="Flags calls to the builtins `eval` and `exec`.",
+        what="Flags the builtins `eval` and `exec` when the code they run carries untrusted data: client request "
+        "inputs, route parameters, the environment, `sys.argv`, `input()` or stdin, followed through assignments, "
+        "string building, containers and helper functions of the same file (a helper's parameter counts when a "
+        "caller in the file passes such data, or when nobody in the file calls the helper). Constant code, values "
+        "replaced by constants, branches that can never run and numbers (`int(x)`) are not flagged.",
         why="Evaluating a string as code lets whoever controls the string run anything in the process.",
         example="value = eval(request.args['expr'])",
         use_instead="import ast\nvalue = ast.literal_eval(request.args['expr'])",
     ),
-    query='((call function: (identifier) @fn) @finding (#any-of? @fn "eval" "exec"))',
-    references=(_cwe(95),),
+    query='((call function: (identifier) @fn) @call (#any-of? @fn "eval" "exec"))',
+    check=_check_eval,
+    references=(cwe_url(95), cwe_url(94), OWASP_INJECTION),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -82,13 +119,85 @@ EVAL = Rule(
 # ---------------------------------------------------------------------------------------------
 
 _SHELL_SANITIZER = re.compile(r"^quote$")  # shlex.quote, pipes.quote
-_SHELL_TRUE_FUNCS = frozenset(
+_SUBPROCESS_FUNCS = frozenset(
     {"subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"}
 )
 _ALWAYS_SHELL_FUNCS = frozenset(
     {"os.system", "os.popen", "posix.system", "subprocess.getoutput", "subprocess.getstatusoutput"}
     | {"commands.getoutput", "commands.getstatusoutput", "asyncio.create_subprocess_shell"}
 )
+# Programs run without a shell: the first argument (or list element) names the program.
+_EXEC_FUNCS = frozenset(
+    {"asyncio.create_subprocess_exec", "os.execv", "os.execve", "os.execvp", "os.execvpe", "os.execl", "os.execlp"}
+    | {"os.spawnv", "os.spawnvp", "os.spawnl", "os.spawnlp", "os.posix_spawn", "os.posix_spawnp"}
+)
+_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "fish", "cmd", "cmd.exe", "powershell"})
+_SHELL_FLAGS = frozenset({"-c", "/c", "/C", "-Command", "-command"})
+
+
+def _shell_true(call: Node, ctx: FileContext) -> bool:
+    shell = keyword_arg(call, "shell")
+    if shell is None:
+        return False
+    shell = unwrap(shell)
+    if shell.type == "true":
+        return True
+    return shell.type == "identifier" and enclosing_flow(call, ctx).constant(shell) is True
+
+
+def _shell_script(elements: list[Node], ctx: FileContext, anchor: Node) -> Node | None:
+    """The script of ``["sh", "-c", script]`` (or ``["cmd.exe", "/c", ...]``), else None."""
+    flow = enclosing_flow(anchor, ctx)
+    program = flow.constant(elements[0]) if elements else None
+    if not isinstance(program, str) or program.rsplit("/", 1)[-1].lower() not in _SHELLS:
+        return None
+    for index, element in enumerate(elements[1:-1], start=1):
+        if flow.constant(element) in _SHELL_FLAGS:
+            return elements[index + 1]
+    return None
+
+
+def _commands(call: Node, name: str, ctx: FileContext) -> list[tuple[Node, str]]:
+    """The expressions of a process call that a shell or the OS interprets as a command, with what they are."""
+    first_arg = argument(call, 0, "args", "cmd", "command", "program", "path", "file")
+    if first_arg is None:
+        return []
+    shell = name in _ALWAYS_SHELL_FUNCS or (name in _SUBPROCESS_FUNCS and _shell_true(call, ctx))
+    value = unwrap(first_arg)
+    if value.type in ("list", "tuple"):
+        elements = [e for e in value.named_children if e.type != "comment"]
+        if not elements:
+            return []
+        if shell:  # with shell=True only the first element is the shell command; the rest become $1...
+            return [(elements[0], "a shell command")]
+        script = _shell_script(elements, ctx, call)
+        if script is not None:
+            return [(script, "a shell script (`sh -c`)")]
+        return [(elements[0], "the program to run")]
+    if shell:
+        return [(first_arg, "a shell command")]
+    if literal_prefix(first_arg):
+        return []  # ``run(f"convert {name}")`` without a shell names a fixed (if odd) program
+    return [(first_arg, "the program to run")]
+
+
+def _built_shell_script(call: Node, name: str, ctx: FileContext) -> Taint | None:
+    """The taint of the script of an argument list built element by element: ``args.append("sh")``..."""
+    first_arg = argument(call, 0, "args")
+    if first_arg is None or unwrap(first_arg).type != "identifier" or name not in _SUBPROCESS_FUNCS | _EXEC_FUNCS:
+        return None
+    built = enclosing_flow(call, ctx).fact_of(first_arg)
+    if not isinstance(built, Seq) or not built.items:
+        return None
+    items = built.items
+    program = items[0].value if isinstance(items[0], Const) else None
+    if not isinstance(program, str) or program.rsplit("/", 1)[-1].lower() not in _SHELLS:
+        return None
+    for index, item in enumerate(items[1:-1], start=1):
+        if isinstance(item, Const) and item.value in _SHELL_FLAGS:
+            script = items[index + 1]
+            return script if isinstance(script, Taint) and script.source and script.reaches(taint_spec.SHELL) else None
+    return None
 
 
 def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
@@ -96,39 +205,43 @@ def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -
     if call is None:
         return
     name = call_name(call, ctx)
-    if name in _SHELL_TRUE_FUNCS:
-        command = argument(call, 0, "args")
-        if command is not None and unwrap(command).type in ("list", "tuple"):
-            # With shell=True only the first element is the shell command; the rest become $1...
-            elements = [e for e in unwrap(command).named_children if e.type != "comment"]
-            command = elements[0] if elements else None
-    elif name in _ALWAYS_SHELL_FUNCS:
-        command = argument(call, 0, "cmd", "command")
-    else:
+    if name not in _SUBPROCESS_FUNCS and name not in _ALWAYS_SHELL_FUNCS and name not in _EXEC_FUNCS:
         return
-    if command is None or is_trusted(command, ctx, _SHELL_SANITIZER):
+    script = _built_shell_script(call, name, ctx)
+    if script is not None:
+        what = "a shell script (`sh -c`)"
+        yield Hit(call, message=taint_message(name, what, script), flow=flow_steps(script, call, name, ctx))
         return
-    yield Hit(
-        call, message=f"`{name}` runs a non-constant command through a shell; metacharacters in it inject commands."
-    )
+    for command, what in _commands(call, name, ctx):
+        if is_trusted(command, ctx, _SHELL_SANITIZER):
+            continue
+        hit = _report(call, command, ctx, taint_spec.SHELL, name, what)
+        if hit is not None:
+            yield hit
+            return
 
 
 COMMAND_INJECTION = Rule(
     id="PY-S002",
-    title="Shell command built from non-constant data",
+    title="OS command injection: command built from untrusted data",
     category=Category.SECURITY,
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     cwe=78,
     languages=PY,
-    message="A non-constant command runs through the shell; shell metacharacters in it inject commands.",
+    message="A command built from untrusted data runs through the shell; shell metacharacters in it inject commands.",
     docs=RuleDocs(
-        what="Flags `subprocess.run/call/check_call/check_output/Popen` with `shell=True`, and `os.system`, "
-        "`os.popen`, `subprocess.getoutput/getstatusoutput` and `asyncio.create_subprocess_shell`, when the "
-        "command is not a constant. Constants are literals, `ALL_CAPS` names, local names only ever "
-        "assigned constants (followed within the function, then the module), numbers (`int(x)`, "
-        '`"kill %d" % pid`) and values passed through `shlex.quote`. Module aliases and `from` imports '
-        "are resolved (`sp.run`, `from os import system`); a function imported under another name is not.",
+        what="Flags `subprocess.run/call/check_call/check_output/Popen` with `shell=True`, `os.system`, `os.popen`, "
+        "`subprocess.getoutput/getstatusoutput` and `asyncio.create_subprocess_shell` whose command carries "
+        "untrusted data (client request inputs, route parameters, the environment, `sys.argv`, `input()`), "
+        "followed through assignments, string building, lists and helper functions of the same file; also an "
+        'argument list that runs a shell script (`["sh", "-c", script]`) or a program chosen by untrusted data '
+        "(`subprocess.run([program, ...])`, `os.exec*`, `create_subprocess_exec`). A helper's parameter counts "
+        "when a caller in the file passes such data, or when nobody in the file calls the helper. Not flagged: "
+        "constants (literals, `ALL_CAPS` names, locals only ever bound to constants, values replaced by "
+        'constants, branches that can never run), numbers (`int(x)`, `"kill %d" % pid`), values passed '
+        "through `shlex.quote`, data checked against an allowlist, and untrusted data passed as further "
+        "elements of an argument list without a shell. Module aliases and `from` imports are resolved.",
         why="The shell interprets `;`, `|`, `$(...)`, backticks and globbing in the whole string. If any "
         "part of it comes from a user, a file or the network, that source can run arbitrary commands.",
         example='import subprocess\n\nsubprocess.run(f"convert {filename} out.png", shell=True)\n'
@@ -136,23 +249,23 @@ COMMAND_INJECTION = Rule(
         use_instead='import subprocess\n\nsubprocess.run(["convert", filename, "out.png"], check=True)\n'
         'subprocess.run(["rm", "-rf", "--", path], check=True)',
     ),
-    query="\n".join(
-        (
-            _calls(
-                "run",
-                "call",
-                "check_call",
-                "check_output",
-                "Popen",
-                arguments="(argument_list (keyword_argument name: (identifier) @kw value: (true)))",
-                predicates='(#eq? @kw "shell")',
-            ),
-            _calls("system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell"),
-        )
+    query=_calls(
+        "run",
+        "call",
+        "check_call",
+        "check_output",
+        "Popen",
+        "system",
+        "popen",
+        "getoutput",
+        "getstatusoutput",
+        "create_subprocess_shell",
+        "create_subprocess_exec",
+        *sorted(name.rsplit(".", 1)[1] for name in _EXEC_FUNCS if name.startswith("os.")),
     ),
     check=_check_command_injection,
     references=(
-        _cwe(78),
+        cwe_url(78),
         OWASP_INJECTION,
         "https://docs.python.org/3/library/subprocess.html#security-considerations",
     ),
@@ -188,31 +301,41 @@ def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     elif tail not in ("read_sql", "read_sql_query") and function.type != "attribute":
         return
     query = argument(call, 0, "sql", "query", "operation", "statement")
-    if not is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS):
+    if query is None or is_trusted(query, ctx, _SQL_SANITIZER):
         return
-    if _NO_PARAMETERS.match(bound_text(query, ctx)):
-        return  # DDL, PRAGMA, SET...: parameters are not possible there, identifiers get interpolated
-    yield Hit(call, message=f"SQL passed to `{tail}` is built by string formatting; pass the values as parameters.")
+    formatted = is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS)
+    literal = bound_text(query, ctx)
+    if not formatted and literal.strip():
+        return  # text that does not read as SQL (GraphQL ``schema.execute``...), or only parameters
+    taint = sink_taint(query, call, ctx, taint_spec.SQL)
+    if taint is None or (not taint.source and (not formatted or _NO_PARAMETERS.match(literal))):
+        return  # DDL, PRAGMA, SET... interpolate identifiers; a bare parameter may be a whole constant query
+    if taint.source:
+        yield Hit(call, message=taint_message(tail, "SQL", taint), flow=flow_steps(taint, call, tail, ctx))
+    else:
+        yield Hit(call, message=parameter_message(tail, "SQL built by string formatting", taint))
 
 
 SQL_INJECTION = Rule(
     id="PY-S003",
-    title="SQL built by string formatting",
+    title="SQL injection: query built from untrusted data",
     category=Category.SECURITY,
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     cwe=89,
     languages=PY,
-    message="SQL is built by string formatting; pass the values as query parameters.",
+    message="SQL is built from untrusted data; pass the values as query parameters.",
     docs=RuleDocs(
-        what="Flags `.execute()`, `.executemany()`, `.executescript()`, `.raw()`, SQLAlchemy `text()` and "
-        "pandas `read_sql()` when the SQL is built by formatting a non-constant value into it: an "
-        "f-string, `%` formatting, `.format()`, or `+` concatenation with SQL text. A local variable "
-        "holding such a string is followed within its function. Not flagged: parameterised queries, "
-        "constants, numbers (`int(x)`, `%d`), placeholder lists (`', '.join('?' * n)`), values passed "
-        "through a `quote`/`escape` function, composed `psycopg2.sql` objects, text that does not read "
-        "as SQL (e.g. GraphQL `schema.execute`), and statements that cannot take parameters (DDL, "
-        "`PRAGMA`, `SET`), which usually interpolate identifiers.",
+        what="Flags `.execute()`, `.executemany()`, `.executescript()`, `.raw()`, SQLAlchemy `text()` and pandas "
+        "`read_sql()` when the SQL carries untrusted data (client request inputs, route parameters, the "
+        "environment, `sys.argv`, `input()`), followed through assignments, f-strings, `%`, `.format()`, `+`, "
+        "containers and helper functions of the same file. A helper's parameter counts when a caller in the "
+        "file passes such data, or, for SQL built by string formatting, when nobody in the file calls the "
+        "helper. Not flagged: parameterised queries, constants (including values replaced by constants and "
+        "branches that can never run), numbers (`int(x)`, `%d`), placeholder lists (`', '.join('?' * n)`), "
+        "values passed through a `quote`/`escape` function, composed `psycopg2.sql` objects, text that does "
+        "not read as SQL (e.g. GraphQL `schema.execute`), and, from parameters, statements that cannot take "
+        "parameters (DDL, `PRAGMA`, `SET`), which usually interpolate identifiers.",
         why="A value formatted into SQL becomes part of the statement: a quote in it ends the string "
         "literal and the rest runs as SQL, reading or destroying data. Driver parameters are sent "
         "separately from the statement and are never parsed as SQL.",
@@ -224,7 +347,7 @@ SQL_INJECTION = Rule(
     query=_calls("execute", "executemany", "executescript", "raw", "text", "read_sql", "read_sql_query"),
     check=_check_sql_injection,
     references=(
-        _cwe(89),
+        cwe_url(89),
         OWASP_INJECTION,
         "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
     ),
@@ -249,17 +372,20 @@ def _check_deserialisation(rule: Rule, captures: Captures, ctx: FileContext) -> 
     name = call_name(call, ctx)
     if name not in _UNSAFE_DESERIALISERS:
         return
-    data = argument(call, 0, "data", "file", "filename")
-    if data is not None:
-        data = unwrap(data)
-        if string_value(data) is not None or (data.type == "call" and function_tail(data) == "dumps"):
-            return  # a literal, or a round trip of data the process just serialised itself
-    yield Hit(call, message=f"`{name}` can run arbitrary code while loading; never use it on untrusted data.")
+    data = argument(call, 0, "data", "file", "filename", "string", "filepath_or_buffer")
+    if data is None:
+        return
+    value = unwrap(data)
+    if string_value(value) is not None or (value.type == "call" and function_tail(value) == "dumps"):
+        return  # a literal, or a round trip of data the process just serialised itself
+    hit = _report(call, data, ctx, taint_spec.DESERIALISE, name, "data to deserialise", local=False)
+    if hit is not None:
+        yield hit
 
 
 UNSAFE_DESERIALISATION = Rule(
     id="PY-S004",
-    title="Unsafe deserialisation with pickle, marshal, shelve or jsonpickle",
+    title="Unsafe deserialisation of untrusted data with pickle, marshal, shelve or jsonpickle",
     category=Category.SECURITY,
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
@@ -268,11 +394,17 @@ UNSAFE_DESERIALISATION = Rule(
     message="This deserialiser can run arbitrary code while loading; never use it on untrusted data.",
     docs=RuleDocs(
         what="Flags `pickle`/`cPickle`/`dill`/`cloudpickle` `load`, `loads` and `Unpickler`, `marshal.load(s)`, "
-        "`shelve.open`, `jsonpickle.decode` and `pandas.read_pickle`, resolved through imports and aliases.",
+        "`shelve.open`, `jsonpickle.decode` and `pandas.read_pickle` (resolved through imports and aliases) when "
+        "the data comes from the client (request inputs, cookies, uploaded bodies, route parameters), followed "
+        "through decoding (`base64.b64decode`...), assignments, containers and helper functions of the same "
+        "file; a helper's parameter counts when a caller in the file passes client data, or when nobody in the "
+        "file calls the helper. Not flagged: literals, a round trip of data the process just serialised "
+        "(`pickle.loads(pickle.dumps(x))`), and files or data the program reads itself (a local cache, a model "
+        "file), which an attacker would first have to write.",
         why="Unpickling calls whatever constructors the data names (`__reduce__`), so a crafted payload "
-        "runs arbitrary code. Anyone who can write the bytes (an upload, a cache, a queue, a shared "
+        "runs arbitrary code. Anyone who can write the bytes (an upload, a cookie, a queue, a shared "
         "file) can take over the process.",
-        example="import pickle\n\nsession = pickle.loads(request.cookies['session'])",
+        example="import pickle\n\nsession = pickle.loads(base64.b64decode(request.cookies['session']))",
         use_instead="import json\n\nsession = json.loads(request.cookies['session'])\n"
         "# or sign the data (hmac) and verify the signature before unpickling",
     ),
@@ -285,7 +417,7 @@ UNSAFE_DESERIALISATION = Rule(
     ),
     check=_check_deserialisation,
     references=(
-        _cwe(502),
+        cwe_url(502),
         OWASP_INTEGRITY,
         "https://docs.python.org/3/library/pickle.html",
     ),
@@ -318,11 +450,7 @@ _PATH_METHODS = frozenset(
 _PATH_CONSTRUCTORS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "Path"})
 
 
-def _taint_message(sink: str, what: str, taint: Taint) -> str:
-    return f"`{sink}` receives {what} from {taint.source} (line {taint.line})."
-
-
-def _path_receiver(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+def _path_receiver(receiver: Node, ctx: FileContext) -> bool:
     """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope."""
     return built_by(receiver, ctx, _PATH_CONSTRUCTORS)
 
@@ -335,7 +463,7 @@ def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> I
     name = call_name(call, ctx)
     if name is not None and name.endswith(".send_file"):
         name = "flask.send_file"
-    candidates: list[tree_sitter.Node] = []
+    candidates: list[Node] = []
     if name in _FILE_SINKS:
         for index, keyword in _FILE_SINKS[name]:
             arg = argument(call, index, keyword)
@@ -356,7 +484,7 @@ def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> I
         if taint is not None and taint.reaches(taint_spec.PATH):
             yield Hit(
                 call,
-                message=_taint_message(display, "a path", taint),
+                message=taint_message(display, "a path", taint),
                 flow=flow_steps(taint, call, display, ctx),
             )
             return
@@ -409,7 +537,7 @@ PATH_TRAVERSAL = Rule(
     ),
     check=_check_path_traversal,
     references=(
-        _cwe(22),
+        cwe_url(22),
         "https://owasp.org/www-community/attacks/Path_Traversal",
         "https://flask.palletsprojects.com/en/latest/api/#flask.send_from_directory",
     ),
@@ -429,7 +557,7 @@ _URL_SINKS: dict[str, tuple[int, str]] = {
 _POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager"})
 
 
-def _pool_manager(receiver: tree_sitter.Node, ctx: FileContext) -> bool:
+def _pool_manager(receiver: Node, ctx: FileContext) -> bool:
     return built_by(receiver, ctx, _POOL_MANAGERS)
 
 
@@ -454,7 +582,7 @@ def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hi
         return
     taint = enclosing_flow(call, ctx).taint_of(url)
     if taint is not None and taint.reaches(taint_spec.URL):
-        yield Hit(call, message=_taint_message(display, "a URL", taint), flow=flow_steps(taint, call, display, ctx))
+        yield Hit(call, message=taint_message(display, "a URL", taint), flow=flow_steps(taint, call, display, ctx))
 
 
 SSRF = Rule(
@@ -484,13 +612,13 @@ SSRF = Rule(
     query="\n".join(
         (
             "((call function: (attribute object: (identifier) @module attribute: (identifier) @fn)) @call "
-            f'(#any-of? @module "requests" "httpx") (#any-of? @fn {_names(*_HTTP_VERBS)}))',
+            f'(#any-of? @module "requests" "httpx") (#any-of? @fn {any_of(*_HTTP_VERBS)}))',
             _calls("urlopen", "Request", "request"),
         )
     ),
     check=_check_ssrf,
     references=(
-        _cwe(918),
+        cwe_url(918),
         "https://owasp.org/Top10/A10_2021-Server-Side_Request_Forgery_%28SSRF%29/",
         "https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html",
     ),

@@ -126,6 +126,37 @@ class FunctionFlow:
         Code that never runs (a branch whose condition folds to false, code after ``return``) is clean
         even when it reads a source itself.
         """
+        env = self._env_at(expr)
+        if env is None:
+            return None
+        try:
+            return self._walker.eval(expr, env)
+        except RecursionError:  # pragma: no cover - absurdly deep expressions
+            return None
+
+    def fact_of(self, expr: Node) -> Fact | None:
+        """What the analysis knows of an expression where it stands: its taint, constant value or elements."""
+        env = self._env_at(expr)
+        if env is None:
+            return None
+        try:
+            return self._walker.value(expr, env)
+        except RecursionError:  # pragma: no cover - absurdly deep expressions
+            return None
+
+    def constant(self, expr: Node) -> object:
+        """The value of an expression where it stands when it folds to a constant, else None."""
+        env = self._env_at(expr)
+        if env is None:
+            return None
+        try:
+            value = self._walker.fold(expr, env)
+        except RecursionError:  # pragma: no cover - absurdly deep expressions
+            return None
+        return None if value is UNKNOWN else value
+
+    def _env_at(self, expr: Node) -> Env | None:
+        """The facts in force where ``expr`` stands, or None in code that never runs."""
         if self._walker.unreachable:
             ancestor: Node | None = expr
             while ancestor is not None and ancestor.id != self.node.id:
@@ -139,11 +170,7 @@ class FunctionFlow:
                 break
             statement = statement.parent
         env: Env = self._at[statement.id] if statement is not None else {}
-        env = self._walker.comprehension_env(expr, statement, env)
-        try:
-            return self._walker.eval(expr, env)
-        except RecursionError:  # pragma: no cover - absurdly deep expressions
-            return None
+        return self._walker.comprehension_env(expr, statement, env)
 
 
 def flow_for(function: Node, ctx: FileContext) -> FunctionFlow:
@@ -237,6 +264,11 @@ def _parameters(function: Node) -> Iterator[tuple[str, Node, Node | None]]:
                 if child.type == "identifier":
                     yield node_text(child), child, None
                     break
+
+
+def parameter_names(function: Node) -> list[str]:
+    """The names of a function's parameters, in order (``*args``/``**kwargs`` included)."""
+    return [name for name, _, _ in _parameters(function)]
 
 
 def _is_route(function: Node) -> bool:

@@ -14,7 +14,13 @@ PATH = "path"
 URL = "url"
 SHELL = "shell"
 HTML = "html"
-ALL: frozenset[str] = frozenset({PATH, URL, SHELL, HTML, "sql", "code"})
+SQL = "sql"
+CODE = "code"
+LDAP = "ldap"
+XPATH = "xpath"
+XML = "xml"
+DESERIALISE = "deserialise"
+ALL: frozenset[str] = frozenset({PATH, URL, SHELL, HTML, SQL, CODE, LDAP, XPATH, XML, DESERIALISE})
 
 # Attributes of a Flask/Werkzeug ``request`` holding client data.
 FLASK_REQUEST_ATTRS = frozenset({"args", "form", "values", "json", "data", "files", "cookies", "headers"})
@@ -88,7 +94,13 @@ PROPAGATORS = frozenset(
     | {"os.path.dirname", "os.fspath", "os.fsencode", "os.fsdecode", "posixpath.join"}
     | {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath", "Path"}
     | {"urllib.parse.urljoin", "urllib.parse.unquote", "urllib.parse.unquote_plus", "urllib.parse.urlunparse"}
-    | {"urllib.parse.urlparse", "urllib.parse.urlsplit", "json.loads", "base64.b64decode", "textwrap.dedent"}
+    | {"urllib.parse.urlparse", "urllib.parse.urlsplit", "json.loads", "json.dumps", "textwrap.dedent"}
+    | {"urllib.parse.parse_qs", "urllib.parse.parse_qsl", "urllib.parse.urlencode", "html.unescape", "bytes.fromhex"}
+    | {f"base64.{name}" for name in ("b64decode", "b64encode", "urlsafe_b64decode", "urlsafe_b64encode")}
+    | {f"base64.{name}" for name in ("standard_b64decode", "standard_b64encode", "b32decode", "b32encode")}
+    | {f"base64.{name}" for name in ("b16decode", "b16encode", "b85decode", "a85decode", "decodebytes")}
+    | {"codecs.decode", "codecs.encode", "binascii.unhexlify", "binascii.a2b_base64", "binascii.hexlify"}
+    | {"zlib.decompress", "gzip.decompress", "bz2.decompress", "lzma.decompress", "string.Template"}
 )
 # Methods that carry the taint of their receiver (or, for ``join``/``format``, of their arguments).
 STR_METHODS = frozenset(
@@ -97,7 +109,7 @@ STR_METHODS = frozenset(
     | {"format", "format_map", "join", "ljust", "rjust", "center", "zfill", "expandtabs", "removeprefix"}
     | {"removesuffix", "translate", "get", "getlist", "pop", "copy", "items", "values", "keys", "read"}
     | {"readline", "readlines", "geturl", "resolve", "absolute", "joinpath", "with_name", "with_suffix"}
-    | {"to_dict", "dict", "getone"}
+    | {"to_dict", "dict", "getone", "substitute", "safe_substitute", "hex", "tobytes", "getvalue"}
 )
 # Methods that store their arguments' taint into the receiver: ``parts.append(x)``.
 STORE_METHODS = frozenset({"append", "extend", "insert", "add", "update", "setdefault", "appendleft"})
