@@ -21,7 +21,7 @@ def kinds(result) -> dict[str, DiagnosticKind]:
 
 
 def test_invalid_utf8_is_analysed_with_a_diagnostic(tmp_path: Path) -> None:
-    (tmp_path / "latin1.py").write_bytes(b"# caf\xe9\nname = 'Jos\xe9'\neval(name)\n")
+    (tmp_path / "latin1.py").write_bytes(b"# caf\xe9\nname = 'Jos\xe9'\neval(name + input())\n")
     result = review(tmp_path, ReviewConfig())
     assert [(f.path, f.span.start_line) for f in result.findings] == [("latin1.py", 3)]
     [diagnostic] = result.diagnostics
@@ -82,9 +82,9 @@ def _without_dac_override() -> list[str]:
 
 
 def test_unreadable_file_and_directory_are_diagnostics(tmp_path: Path) -> None:
-    (tmp_path / "ok.py").write_text("eval(x)\n")
+    (tmp_path / "ok.py").write_text("eval(input())\n")
     secret = tmp_path / "secret.py"
-    secret.write_text("eval(y)\n")
+    secret.write_text("eval(input())\n")
     secret.chmod(0)
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -118,7 +118,7 @@ def test_a_tree_of_100k_files(tmp_path: Path) -> None:
         folder = tmp_path / f"d{d:03}"
         folder.mkdir()
         for f in range(1000):
-            (folder / f"m{f:04}.py").write_bytes(b"x = 1\n" if f % 100 else b"eval(x)\n")
+            (folder / f"m{f:04}.py").write_bytes(b"x = 1\n" if f % 100 else b"eval(input())\n")
     result = review(tmp_path, ReviewConfig(), jobs=2)
     assert len(result.files) == 100_000
     assert len(result.findings) == 1000

@@ -82,7 +82,7 @@ def test_fingerprint_survives_edits_above(tmp_path: Path) -> None:
 
 def test_identical_lines_get_distinct_fingerprints(tmp_path: Path) -> None:
     path = tmp_path / "a.py"
-    path.write_text("eval(x)\neval(x)\n")
+    path.write_text("eval(input())\neval(input())\n")
     prints = [f.fingerprint for f in review(path, ReviewConfig()).findings]
     assert len(prints) == len(set(prints)) == 2
 
@@ -108,7 +108,9 @@ def test_syntax_error_is_a_diagnostic_and_the_rest_is_analysed(tmp_path: Path) -
 def test_inline_suppression(tmp_path: Path) -> None:
     path = tmp_path / "a.py"
     path.write_text(
-        "eval(a)  # reviewlab: ignore\neval(b)  # reviewlab: ignore[PY-S001]\neval(c)  # reviewlab: ignore[PY-Q001]\n"
+        "eval(input())  # reviewlab: ignore\n"
+        "eval(input())  # reviewlab: ignore[PY-S001]\n"
+        "eval(input())  # reviewlab: ignore[PY-Q001]\n"
     )
     assert [f.span.start_line for f in review(path, ReviewConfig()).findings] == [3]
 
@@ -147,9 +149,9 @@ def test_a_failing_rule_becomes_a_diagnostic() -> None:
 
 def test_columns_count_code_points() -> None:
     pack = RulePack([r for r in (get_rule("PY-S001"),) if r is not None])
-    analysis = analyze_source("a.py", "python", "s = 'héllo'; eval(s)\n".encode(), pack)
+    analysis = analyze_source("a.py", "python", "s = 'héllo' + input(); eval(s)\n".encode(), pack)
     [finding] = analysis.findings
-    assert (finding.span.start_column, finding.span.end_column) == (14, 21)
+    assert (finding.span.start_column, finding.span.end_column) == (24, 31)
 
 
 def test_review_snippet() -> None:

@@ -42,7 +42,7 @@ def test_a_finding_appears_as_a_row(app: AppTest) -> None:
             "line": 1,
             "severity": "high",
             "rule": "PY-S001",
-            "message": "`eval`/`exec` runs arbitrary code; never pass it data you do not control.",
+            "message": "`eval` receives code from input() (line 1).",
             "CWE": "CWE-95",
         }
     ]
