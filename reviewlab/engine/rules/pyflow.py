@@ -232,6 +232,22 @@ def _flask_route(function: Node, ctx: FileContext) -> bool:
     return False
 
 
+def _built_as_text(name: Node, ctx: FileContext) -> bool:
+    """Whether a returned name holds text: some binding of it is a string literal, f-string, ``+``/``%``
+    building, ``.format``/``.join``, or it is extended with ``+=``."""
+    for value in bindings(name, ctx):
+        if value is None:
+            continue
+        value = unwrap(value)
+        if value.type == "augmented_assignment" or value.type in ("string", "concatenated_string"):
+            return True
+        if value.type == "binary_operator" and node_text(value.child_by_field_name("operator")) in ("+", "%"):
+            return True
+        if value.type == "call" and function_tail(value) in ("format", "join"):
+            return True
+    return False
+
+
 def _check_xss(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
     if call is not None:
@@ -244,8 +260,13 @@ def _check_xss(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit
     function = enclosing_function(statement)
     if function is None or not _flask_route(function, ctx):
         return
+    if returned.type == "expression_list":  # ``return body, 200``
+        parts = [c for c in returned.named_children if c.type != "comment"]
+        returned = parts[0] if parts else returned
     if returned.type == "binary_operator" and node_text(returned.child_by_field_name("operator")) not in ("+", "%"):
         return
+    if returned.type == "identifier" and not _built_as_text(returned, ctx):
+        return  # a dict or list is served as JSON; only text a handler builds is served as HTML
     taint = tainted(returned, statement, ctx, taint_spec.HTML)
     if taint is not None:
         yield Hit(
@@ -272,7 +293,9 @@ REFLECTED_XSS = Rule(
         "`Response(...)`, Django `HttpResponse(...)`, Starlette/FastAPI `HTMLResponse(...)`, "
         "`render_template_string(...)` (the template source itself: also template injection), "
         "`Markup(...)`/`mark_safe(...)`, and an f-string, `+` or `%` string or `.format(...)` returned from a "
-        "Flask/Quart route handler. `html.escape`, `markupsafe.escape` and `render_template('page.html', "
+        "Flask/Quart route handler, or a variable holding text built that way (`body += ...; return body`; a "
+        "returned dict or list is JSON and not flagged). `html.escape`, `markupsafe.escape`, project helpers "
+        "named like `escape_html`/`escape_for_html`, and `render_template('page.html', "
         "name=name)` (autoescaped) are safe, as is a response declaring a non-HTML `mimetype`/`content_type`/"
         "`media_type` (`text/plain`, `application/json`). Values from the environment, `sys.argv` or `input()` "
         "are not reported.",
@@ -294,7 +317,8 @@ REFLECTED_XSS = Rule(
                 "Markup",
                 "mark_safe",
             ),
-            "(return_statement [(string (interpolation)) (binary_operator)] @returned) @return",
+            "(return_statement [(string (interpolation)) (binary_operator) (identifier) (expression_list)] @returned) "
+            "@return",
             "((return_statement (call function: (attribute object: (string) attribute: (identifier) @format)) "
             '@returned) @return (#eq? @format "format"))',
         )

@@ -20,15 +20,19 @@ from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.pyhelpers import (
     argument,
+    bindings,
     bound_text,
     built_by,
     call_name,
+    enclosing_function,
     function_tail,
     imports,
     is_formatted,
     is_trusted,
     keyword_arg,
     literal_prefix,
+    literal_text,
+    node_text,
     string_value,
     unwrap,
 )
@@ -624,4 +628,298 @@ SSRF = Rule(
     ),
 )
 
-RULES: tuple[Rule, ...] = (EVAL, COMMAND_INJECTION, SQL_INJECTION, UNSAFE_DESERIALISATION, PATH_TRAVERSAL, SSRF)
+# ---------------------------------------------------------------------------------------------
+# PY-S021 LDAP injection
+# ---------------------------------------------------------------------------------------------
+
+_LDAP_MODULES = ("ldap3", "ldap")
+# Methods of ldap3 ``Connection`` and python-ldap ``LDAPObject``: (argument index, keyword) of the filter and base.
+_LDAP_SEARCHES: dict[str, tuple[tuple[int, str], ...]] = {
+    "search": ((1, "search_filter"), (0, "search_base")),  # ldap3; python-ldap's search(base, scope, filterstr)
+    "search_s": ((2, "filterstr"), (0, "base")),
+    "search_st": ((2, "filterstr"), (0, "base")),
+    "search_ext": ((2, "filterstr"), (0, "base")),
+    "search_ext_s": ((2, "filterstr"), (0, "base")),
+    "paged_search": ((1, "search_filter"), (0, "search_base")),
+}
+
+
+def _imports_module(ctx: FileContext, modules: tuple[str, ...]) -> bool:
+    return any(origin.split(".", 1)[0] in modules for origin in imports(ctx).values())
+
+
+def _check_ldap_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None or not _imports_module(ctx, _LDAP_MODULES):
+        return
+    method = function_tail(call)
+    specs = _LDAP_SEARCHES.get(method)
+    if specs is None:
+        return
+    if method == "search" and argument(call, 1, "scope") is not None and _is_scope(argument(call, 1, "scope")):
+        specs = ((2, "filterstr"), (0, "base"))  # python-ldap: search(base, scope, filterstr)
+    for (index, keyword), what in zip(specs, ("an LDAP filter", "an LDAP search base"), strict=True):
+        value = argument(call, index, keyword)
+        if value is None or is_trusted(value, ctx):
+            continue
+        hit = _report(call, value, ctx, taint_spec.LDAP, method, what)
+        if hit is not None:
+            yield hit
+            return
+
+
+def _is_scope(node: Node | None) -> bool:
+    """``ldap.SCOPE_SUBTREE`` and friends: the second argument of python-ldap's ``search``."""
+    return node is not None and "SCOPE_" in node_text(node)
+
+
+LDAP_INJECTION = Rule(
+    id="PY-S021",
+    title="LDAP injection: search filter built from untrusted data",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=90,
+    languages=PY,
+    message="An LDAP search filter is built from untrusted data; `*`, `(`, `)` and `\\` in it change the query.",
+    docs=RuleDocs(
+        what="Flags ldap3 `Connection.search/paged_search` and python-ldap `search/search_s/search_st/search_ext/"
+        "search_ext_s` (in files importing `ldap3` or `ldap`) whose filter or search base carries untrusted data "
+        "(client request inputs, route parameters, the environment, `sys.argv`, `input()`), followed through "
+        "assignments, string building, containers and helper functions of the same file. Not flagged: constant "
+        "filters, values escaped with `escape_filter_chars`/`escape_dn_chars` (ldap3.utils.conv, ldap.filter), "
+        "filters built with `ldap.filter.filter_format`, numbers and allowlisted values.",
+        why="Filter metacharacters in a value rewrite the filter: `*)(uid=*))(|(uid=*` turns a lookup of one user "
+        "into a query that matches everyone, bypassing login checks or leaking the directory.",
+        example="conn.search('dc=example,dc=com', f\"(&(objectClass=person)(uid={request.args['user']}))\")",
+        use_instead="from ldap3.utils.conv import escape_filter_chars\n\n"
+        "user = escape_filter_chars(request.args['user'])\n"
+        "conn.search('dc=example,dc=com', f'(&(objectClass=person)(uid={user}))')",
+    ),
+    query=_calls(*_LDAP_SEARCHES),
+    check=_check_ldap_injection,
+    references=(
+        cwe_url(90),
+        OWASP_INJECTION,
+        "https://cheatsheetseries.owasp.org/cheatsheets/LDAP_Injection_Prevention_Cheat_Sheet.html",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S022 XPath injection
+# ---------------------------------------------------------------------------------------------
+
+_XPATH_MODULES = ("lxml", "xml", "elementpath", "parsel", "scrapy")
+_XPATH_FUNCTIONS = frozenset(
+    {"lxml.etree.XPath", "lxml.etree.ETXPath", "elementpath.select", "elementpath.iter_select", "elementpath.Selector"}
+)
+_XPATH_METHODS = frozenset({"xpath", "find", "findall", "findtext", "iterfind"})
+_XPATH_TEXT = re.compile(r"[/\[@]")
+
+
+def _check_xpath_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None or not _imports_module(ctx, _XPATH_MODULES):
+        return
+    name = call_name(call, ctx) or ""
+    if name in _XPATH_FUNCTIONS:
+        expression = argument(call, 1 if name.startswith("elementpath.") and "Selector" not in name else 0, "path")
+        display = name
+    elif function.type == "attribute" and function_tail(call) in _XPATH_METHODS:
+        expression = argument(call, 0, "_path", "path", "match")
+        display = function_tail(call)
+        receiver = function.child_by_field_name("object")
+        if display != "xpath" and (
+            receiver is None
+            or unwrap(receiver).type not in ("identifier", "attribute", "call")
+            or node_text(unwrap(receiver)).split(".", 1)[0] in imports(ctx)
+            or not _XPATH_TEXT.search(literal_text(expression) if expression is not None else "")
+        ):
+            return  # ``str.find``, ``re.findall``: ElementTree paths read like ``.//user[@id='...']``
+    else:
+        return
+    if expression is None or is_trusted(expression, ctx):
+        return
+    hit = _report(call, expression, ctx, taint_spec.XPATH, display, "an XPath expression")
+    if hit is not None:
+        yield hit
+
+
+XPATH_INJECTION = Rule(
+    id="PY-S022",
+    title="XPath injection: XPath expression built from untrusted data",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=643,
+    languages=PY,
+    message="An XPath expression is built from untrusted data; quotes in it rewrite the query.",
+    docs=RuleDocs(
+        what="Flags lxml `.xpath(...)`, `etree.XPath(...)`/`ETXPath(...)`, ElementTree `find/findall/findtext/"
+        "iterfind(...)`, `elementpath.select(...)` and parsel/Scrapy `.xpath(...)` (in files importing lxml, "
+        "xml, elementpath, parsel or scrapy) whose expression carries untrusted data (client request inputs, "
+        "route parameters, the environment, `sys.argv`, `input()`), followed through assignments, string "
+        "building, containers and helper functions of the same file. Not flagged: constant expressions and "
+        "XPath variables (`root.xpath('//user[@name=$name]', name=value)`), numbers and allowlisted values.",
+        why="A quote in the value ends the string literal in the expression: `' or '1'='1` selects every node, "
+        "which bypasses lookups used for authentication or leaks the whole document.",
+        example="root.xpath(f\"//user[@name='{request.args['name']}']\")",
+        use_instead="root.xpath('//user[@name=$name]', name=request.args['name'])",
+    ),
+    query=_calls("xpath", "find", "findall", "findtext", "iterfind", "XPath", "ETXPath", "select", "iter_select"),
+    check=_check_xpath_injection,
+    references=(
+        cwe_url(643),
+        OWASP_INJECTION,
+        "https://lxml.de/xpathxslt.html#the-xpath-method",
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# PY-S023 XML external entities
+# ---------------------------------------------------------------------------------------------
+
+_LXML_PARSE = frozenset(
+    {"lxml.etree.fromstring", "lxml.etree.XML", "lxml.etree.parse", "lxml.etree.iterparse", "lxml.etree.XMLID"}
+    | {"lxml.etree.fromstringlist", "lxml.objectify.fromstring", "lxml.objectify.parse"}
+)
+_LXML_PARSERS = frozenset({"lxml.etree.XMLParser", "lxml.etree.XMLPullParser", "lxml.objectify.makeparser"})
+_SAX_PARSE = frozenset({"xml.sax.parse", "xml.sax.parseString"})
+_DOM_PARSE = frozenset({"xml.dom.minidom.parse", "xml.dom.minidom.parseString", "xml.dom.pulldom.parse"})
+_DOM_PARSE |= frozenset({"xml.dom.pulldom.parseString"})
+_EXTERNAL_FEATURES = re.compile(r"feature_external_[gp]es|external-(?:general|parameter)-entities")
+
+
+def _keyword_true(call: Node, name: str, ctx: FileContext) -> bool:
+    value = keyword_arg(call, name)
+    return value is not None and enclosing_flow(call, ctx).constant(value) is True
+
+
+def _unsafe_lxml_parser(node: Node | None, ctx: FileContext, anchor: Node) -> bool:
+    """Whether a parser argument is (or is bound to) ``XMLParser(resolve_entities=True)``."""
+    if node is None:
+        return False
+    node = unwrap(node)
+    if node.type == "identifier":
+        return any(
+            value is not None and value.type == "call" and _unsafe_lxml_parser(value, ctx, anchor)
+            for value in _local_bindings(node, ctx)
+        )
+    if node.type != "call" or call_name(node, ctx) not in _LXML_PARSERS:
+        return False
+    no_network = keyword_arg(node, "no_network")
+    return _keyword_true(node, "resolve_entities", ctx) or (
+        no_network is not None and enclosing_flow(node, ctx).constant(no_network) is False
+    )
+
+
+def _local_bindings(identifier: Node, ctx: FileContext) -> list[Node | None]:
+    return [unwrap(value) if value is not None else None for value in bindings(identifier, ctx)]
+
+
+def _sax_external(parser: Node, ctx: FileContext) -> bool:
+    """Whether the function around ``parser`` turns on external entities for it with ``setFeature(..., True)``."""
+    scope = enclosing_function(parser) or ctx.tree.root_node
+    name = node_text(parser)
+    stack = [scope]
+    while stack:
+        node = stack.pop()
+        if node.type == "call" and function_tail(node) == "setFeature":
+            callee = node.child_by_field_name("function")
+            receiver = callee.child_by_field_name("object") if callee is not None else None
+            feature, flag = argument(node, 0), argument(node, 1)
+            if (
+                receiver is not None
+                and node_text(receiver) == name
+                and feature is not None
+                and _EXTERNAL_FEATURES.search(node_text(feature) + (string_value(feature) or ""))
+                and flag is not None
+                and enclosing_flow(node, ctx).constant(flag) is True
+            ):
+                return True
+        stack.extend(node.named_children)
+    return False
+
+
+def _xml_input(call: Node, ctx: FileContext) -> tuple[Node | None, str] | None:
+    """The document a parse call reads and the parser's name, when the parser resolves external entities."""
+    name = call_name(call, ctx) or ""
+    if name in _LXML_PARSE:
+        if _unsafe_lxml_parser(argument(call, 1, "parser"), ctx, call):
+            return argument(call, 0, "text", "source", "strings"), name
+        return None
+    if name in _DOM_PARSE or name in _SAX_PARSE:
+        parser = argument(call, 1, "parser") if name in _DOM_PARSE else None
+        if parser is not None and unwrap(parser).type == "identifier" and _sax_external(unwrap(parser), ctx):
+            return argument(call, 0, "file", "string", "stream_or_string", "source"), name
+        return None
+    function = call.child_by_field_name("function")
+    if function is not None and function.type == "attribute" and function_tail(call) in ("parse", "feed"):
+        receiver = function.child_by_field_name("object")
+        if receiver is not None and unwrap(receiver).type == "identifier" and _sax_external(unwrap(receiver), ctx):
+            return argument(call, 0, "source", "data"), f"{node_text(receiver)}.{function_tail(call)}"
+    return None
+
+
+def _check_xxe(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    if call is None or not _imports_module(ctx, ("lxml", "xml")):
+        return
+    found = _xml_input(call, ctx)
+    if found is None:
+        return
+    document, display = found
+    if document is None or is_trusted(document, ctx):
+        return
+    hit = _report(call, document, ctx, taint_spec.XML, display, "an XML document parsed with external entities on")
+    if hit is not None:
+        yield hit
+
+
+XXE = Rule(
+    id="PY-S023",
+    title="XML external entities: untrusted XML parsed with entity resolution on",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=611,
+    languages=PY,
+    message="Untrusted XML is parsed by a parser that resolves external entities; the document can read local "
+    "files or make the server send requests.",
+    docs=RuleDocs(
+        what="Flags parsing of untrusted XML (client request inputs, route parameters, the environment, `sys.argv`, "
+        "`input()`, followed through assignments, string building and helper functions of the same file) by a "
+        "parser that resolves external entities: lxml `fromstring/XML/parse/iterparse` with an "
+        "`XMLParser(resolve_entities=True)` or `XMLParser(no_network=False)`, and `xml.sax` / `xml.dom.minidom` "
+        "/ `xml.dom.pulldom` parsers on which `setFeature(feature_external_ges or feature_external_pes, True)` "
+        "is called. Not flagged: the default parsers (the standard library does not fetch external entities, "
+        "and lxml 5 resolves only internal ones), `defusedxml`, parsers with `resolve_entities=False`, and "
+        "constant documents.",
+        why='An external entity (`<!ENTITY x SYSTEM "file:///etc/passwd">`) makes the parser read a local file '
+        "or fetch a URL and put its content into the document: file disclosure, SSRF, and denial of service.",
+        example="parser = etree.XMLParser(resolve_entities=True)\ndoc = etree.fromstring(request.data, parser)",
+        use_instead="import defusedxml.ElementTree as ET\n\ndoc = ET.fromstring(request.data)\n"
+        "# or: etree.XMLParser(resolve_entities=False, no_network=True)",
+    ),
+    query=_calls("fromstring", "XML", "parse", "iterparse", "XMLID", "fromstringlist", "parseString", "feed"),
+    check=_check_xxe,
+    references=(
+        cwe_url(611),
+        "https://cheatsheetseries.owasp.org/cheatsheets/XML_External_Entity_Prevention_Cheat_Sheet.html",
+        "https://docs.python.org/3/library/xml.html#xml-vulnerabilities",
+    ),
+)
+
+
+RULES: tuple[Rule, ...] = (
+    EVAL,
+    COMMAND_INJECTION,
+    SQL_INJECTION,
+    UNSAFE_DESERIALISATION,
+    PATH_TRAVERSAL,
+    SSRF,
+    LDAP_INJECTION,
+    XPATH_INJECTION,
+    XXE,
+)

@@ -1470,6 +1470,8 @@ class _Walker:
             if classes is None and callee.type in ("identifier", "attribute"):
                 tail = node_text(callee.child_by_field_name("attribute")) if callee.type == "attribute" else name
                 classes = spec.SANITISER_TAILS.get(tail)
+                if classes is None and spec.HTML_ESCAPER.match(tail):
+                    classes = frozenset({spec.HTML})
             if classes is not None:
                 return _sanitise(self._args_taint(call, env, depth), classes)
             if name in spec.PROPAGATORS:
@@ -1488,6 +1490,8 @@ class _Walker:
         label = self._request_source(obj, method)
         if label is not None and method in spec.FLASK_REQUEST_METHODS:
             return Taint(f"{label}()", (call,))
+        if method in spec.SOURCE_METHODS:
+            return Taint(spec.SOURCE_METHODS[method], (call,))
         if method in spec.STR_METHODS:
             receiver = self.eval(obj, env, depth)
             if method in ("join", "format", "format_map"):

@@ -22,13 +22,23 @@ XML = "xml"
 DESERIALISE = "deserialise"
 ALL: frozenset[str] = frozenset({PATH, URL, SHELL, HTML, SQL, CODE, LDAP, XPATH, XML, DESERIALISE})
 
-# Attributes of a Flask/Werkzeug ``request`` holding client data.
-FLASK_REQUEST_ATTRS = frozenset({"args", "form", "values", "json", "data", "files", "cookies", "headers"})
-FLASK_REQUEST_METHODS = frozenset({"get_json", "get_data"})
+# Attributes of a Flask/Werkzeug ``request`` holding client data. ``url``, ``host`` and ``base_url`` are left
+# out: redirecting to the current URL or building links from the host is the common, intended use.
+FLASK_REQUEST_ATTRS = frozenset(
+    {"args", "form", "values", "json", "data", "files", "cookies", "headers", "query_string", "stream"}
+    | {"full_path", "path", "referrer", "user_agent"}
+    | {"authorization", "view_args", "environ", "input_stream", "mimetype_params", "accept_languages"}
+)
+# Request methods returning client data: Flask ``get_json()``, Starlette ``await request.json()`` / ``form()`` /
+# ``body()``, Django ``request.read()`` / ``get_full_path()``.
+FLASK_REQUEST_METHODS = frozenset(
+    {"get_json", "get_data", "json", "form", "body", "stream", "read", "readline", "readlines", "get_full_path"}
+    | {"build_absolute_uri", "get_host"}
+)
 # Attributes of a Django ``HttpRequest`` (only on a parameter named ``request``).
-DJANGO_REQUEST_ATTRS = frozenset({"GET", "POST", "COOKIES", "META", "body", "FILES"})
+DJANGO_REQUEST_ATTRS = frozenset({"GET", "POST", "COOKIES", "META", "body", "FILES", "headers", "path", "path_info"})
 # Starlette / FastAPI ``Request`` (only on a parameter named ``request``).
-STARLETTE_REQUEST_ATTRS = frozenset({"query_params", "path_params"})
+STARLETTE_REQUEST_ATTRS = frozenset({"query_params", "path_params", "headers", "cookies", "url"})
 # Modules whose ``request`` global is the current client request: ``from flask import request``, and
 # ``flask.request.args`` after ``import flask`` / ``import flask as fl`` (the root must be imported).
 REQUEST_MODULES = ("flask.", "werkzeug.", "quart.")
@@ -53,6 +63,9 @@ SOURCE_CALLS: dict[str, str] = {
     "sys.stdin.readline": "sys.stdin",
     "sys.stdin.readlines": "sys.stdin",
 }
+
+# Methods whose result is data from the network, whatever the receiver: sockets.
+SOURCE_METHODS: dict[str, str] = {"recv": "socket recv()", "recvfrom": "socket recv()", "recvmsg": "socket recv()"}
 
 # Decorators marking a web route handler: ``@app.get(...)``, ``@router.post(...)``, ``@bp.route(...)``.
 ROUTE_DECORATORS = frozenset(
@@ -85,7 +98,17 @@ SANITISERS: dict[str, frozenset[str]] = {
     "urllib.parse.quote_plus": frozenset({URL}),
 }
 # Sanitisers also recognised by their last name alone (imported from anywhere).
-SANITISER_TAILS: dict[str, frozenset[str]] = {"secure_filename": frozenset({PATH})}
+SANITISER_TAILS: dict[str, frozenset[str]] = {
+    "secure_filename": frozenset({PATH}),
+    "escape_filter_chars": frozenset({LDAP}),  # ldap3.utils.conv, ldap.filter
+    "escape_dn_chars": frozenset({LDAP}),
+    "escape_rdn": frozenset({LDAP}),
+    "filter_format": frozenset({LDAP}),  # ldap.filter.filter_format(template, [values]) escapes the values
+    "quote_plus": frozenset({URL}),
+}
+# Project helpers recognised by their name: ``escape_html``, ``escape_for_html``, ``html_escape``, ``xml_escape``,
+# and a bare ``escape`` (``from markupsafe import escape``) protect HTML.
+HTML_ESCAPER = re.compile(r"(?i)^_?(?:escape|(?:\w+_)?(?:html|xml)_?escape\w*|escape_?(?:\w+_)?(?:html|xml)\w*)$")
 
 # Calls whose result carries the taint of any of their arguments (string and path building).
 PROPAGATORS = frozenset(
