@@ -288,6 +288,8 @@ def test_loops_carry_taint_around_and_terminate() -> None:
         sink(b)
         while True:
             c = c + request.args["c"]
+            if len(c) > 10:
+                break
         for x in request.args.getlist("x"):
             sink(x)
     """
@@ -755,3 +757,70 @@ def test_folding_refuses_huge_values() -> None:
         sink(bar)
     """
     assert labels(code) == [ARGS]
+
+
+def test_and_or_guards_and_equality() -> None:
+    code = """
+    ALLOWED = {"a", "b"}
+
+    def f():
+        x = request.args["x"]
+        y = request.args["y"]
+        if x in ALLOWED and y in ALLOWED:
+            sink(x)
+            sink(y)
+        if x not in ALLOWED or y not in ALLOWED:
+            return
+        sink(x)
+        sink(y)
+
+    def g():
+        x = request.args["x"]
+        y = request.args["y"]
+        if x in ALLOWED or y in ALLOWED:
+            sink(x)
+        if x == "admin":
+            sink(x)
+        else:
+            sink(x)
+        if x in request.args:
+            sink(x)
+    """
+    assert labels(code) == [None, None, None, None, ARGS, None, ARGS, ARGS]
+
+
+def test_break_and_continue_edges() -> None:
+    code = """
+    def f(items):
+        bar = "safe"
+        for item in items:
+            bar = request.args["p"]
+            break
+        sink(bar)
+        other = "safe"
+        while True:
+            other = request.args["p"]
+            if other:
+                break
+        sink(other)
+        forever = "safe"
+        while True:
+            forever = request.args["p"]
+            forever = "clean again"
+            break
+        sink(forever)
+        skipped = "safe"
+        for item in items:
+            if item:
+                skipped = request.args["p"]
+                continue
+            skipped = "clean"
+        sink(skipped)
+        found = "safe"
+        for item in items:
+            break
+        else:
+            found = request.args["p"]
+        sink(found)
+    """
+    assert labels(code) == [ARGS, ARGS, None, ARGS, ARGS]

@@ -11,16 +11,18 @@ source's label and the nodes the value went through, in source -> sink order.
   to a constant (``DEBUG = False``) is known inside its functions unless some function rebinds it.
 * Lists and dicts (and ``configparser`` parsers) filled at constant keys are tracked per element, so
   ``values.pop(0); values[1]`` or ``conf.get("s", "keyA")`` read the element that is really there.
-* Branches are walked both ways and merged; an arm ending in ``return``/``raise``/``abort()``/
-  ``continue``/``break`` does not reach the code after it, so ``if x not in ALLOWED: return`` leaves
-  ``x`` clean.
-* Loop bodies are walked until the facts at the loop head are stable (usually twice, at most four times).
+* Branches are walked both ways and merged; an arm ending in ``return``/``raise``/``abort()`` does not
+  reach the code after it, so ``if x not in ALLOWED: return`` leaves ``x`` clean. Checks combine with
+  ``and``/``or``, and ``if x == "admin":`` makes ``x`` that constant in its arm.
+* Loop bodies are walked until the facts at the loop head are stable (usually twice, at most four times);
+  ``continue`` goes back to the head, ``break`` to the code after the loop (skipping its ``else``), and
+  code after ``while True:`` is reached only through a ``break``.
 * Calls to functions defined in the same file apply a summary: which parameters reach the return
   value, and any source the function reads itself. Summaries are computed on demand, once per file.
 * Unknown calls return clean data, except the string/path building in ``spec.PROPAGATORS``.
 
-What it does not do: aliasing through mutable objects beyond ``obj.attr`` stores on a name,
-``break`` edges out of loops, closures, and ``global`` state.
+What it does not do: aliasing through mutable objects beyond ``obj.attr`` stores on a name, closures,
+and ``global`` state.
 """
 
 from __future__ import annotations
@@ -359,11 +361,23 @@ def _injected(default: Node | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Guard:
     name: str
     classes: frozenset[str]
     when: bool  # the name is sanitised in the arm where the condition has this truth value
+    value: Const | None = None  # ``x == "a"``: the name is this constant there
+
+
+def _guarded(env: Env, guard: _Guard) -> Env:
+    """The facts where ``guard`` holds: its name sanitised, or bound to the constant it was compared with."""
+    if guard.value is not None:
+        return {**env, guard.name: guard.value}
+    if guard.name not in env:
+        return env
+    taint = _sanitise(fact_taint(env[guard.name]), guard.classes)
+    rest = {k: v for k, v in env.items() if k != guard.name}
+    return {**rest, guard.name: taint} if taint is not None else rest
 
 
 @dataclass(slots=True)
@@ -379,6 +393,7 @@ class _Walker:
     view_self: str | None = None  # the ``self`` of a method of a class-based view
     drf: bool = False  # a DRF view (class-based or ``@api_view``): ``request.data`` is labelled ``drf``
     final: Env | None = None  # the facts at the end of the body (None when it always returns)
+    loops: list[tuple[list[Env], list[Env]]] = field(default_factory=list)  # per open loop: breaks, continues
 
     def __post_init__(self) -> None:
         env: dict[str, Fact] = {}
@@ -440,6 +455,10 @@ class _Walker:
             value = node.named_children[0] if node.named_children else None
             if value is not None:
                 self.returns = union(self.returns, self.eval(value, env))
+            return None
+        if kind in ("break_statement", "continue_statement") and self.loops:
+            exits, continues = self.loops[-1]
+            (exits if kind == "break_statement" else continues).append(env)
             return None
         if kind in _TERMINATORS:
             return None
@@ -823,21 +842,13 @@ class _Walker:
         truth = self.truth(condition, env)
         if condition is not None:
             env = self._walrus(condition, env)
-        guard = self._guard(condition) if condition is not None else None
         then_env: Env = env
         else_env: Env = env
-        if guard is not None:
-            sanitised = {**env}
-            if guard.name in sanitised:
-                taint = _sanitise(fact_taint(sanitised[guard.name]), guard.classes)
-                if taint is None:
-                    del sanitised[guard.name]
-                else:
-                    sanitised[guard.name] = taint
+        for guard in self._guards(condition, env) if condition is not None else ():
             if guard.when:
-                then_env = sanitised
+                then_env = _guarded(then_env, guard)
             else:
-                else_env = sanitised
+                else_env = _guarded(else_env, guard)
         then_out: Env | None = None
         if truth is not False and consequence is not None:
             then_out = self.block(consequence, then_env)
@@ -870,22 +881,37 @@ class _Walker:
                 return self.bind(name, taint.through(condition) if taint is not None else None, env, condition)
         return env
 
-    def _guard(self, condition: Node) -> _Guard | None:
-        """An allowlist or containment check on a name: ``x in ALLOWED``, ``not p.startswith(BASE)``."""
+    def _guards(self, condition: Node, env: Env) -> list[_Guard]:
+        """The checks a condition makes on names, each holding in the arm where the condition is ``when``.
+
+        ``A and B``: the checks of both hold where it is true; ``A or B``: the checks of both hold where it
+        is false (``if x not in ALLOWED or y not in ALLOWED: return`` leaves both clean after it).
+        """
         condition = unwrap(condition)
-        negate = False
-        while condition.type == "not_operator":
+        if condition.type == "not_operator":
             argument = condition.child_by_field_name("argument")
-            if argument is None:
-                return None
-            condition = unwrap(argument)
-            negate = not negate
+            guards = self._guards(argument, env) if argument is not None else []
+            return [replace(g, when=not g.when) for g in guards]
+        if condition.type == "boolean_operator":
+            operator_text = node_text(condition.child_by_field_name("operator"))
+            left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+            both = [*(self._guards(left, env) if left else ()), *(self._guards(right, env) if right else ())]
+            return [g for g in both if g.when == (operator_text == "and")]
+        guard = self._guard(condition, env)
+        return [guard] if guard is not None else []
+
+    def _guard(self, condition: Node, env: Env) -> _Guard | None:
+        """An allowlist, equality or containment check on a name: ``x in ALLOWED``, ``x == "a"``,
+        ``p.startswith(BASE)``."""
         guard: _Guard | None = None
         if condition.type == "comparison_operator":
             operators = [c.type for c in condition.children if not c.is_named]
             operands = [c for c in condition.named_children if c.type != "comment"]
             if len(operands) == 2 and operators in (["in"], ["not", "in"], ["not in"]):
-                guard = self._membership(operands[0], positive=operators == ["in"])
+                if self.eval(operands[1], env) is None:  # ``x in request.args`` checks nothing
+                    guard = self._membership(operands[0], positive=operators == ["in"])
+            elif len(operands) == 2 and operators in (["=="], ["!="]):
+                guard = self._equality(operands[0], operands[1], env, positive=operators == ["=="])
         elif condition.type == "call":
             callee = condition.child_by_field_name("function")
             if callee is not None and callee.type == "attribute":
@@ -894,9 +920,18 @@ class _Walker:
                 name = _root_name(receiver) if receiver is not None else None
                 if method in spec.CONTAINMENT_METHODS and name is not None:
                     guard = _Guard(name, frozenset({spec.PATH}), True)
-        if guard is not None and negate:
-            guard.when = not guard.when
         return guard
+
+    def _equality(self, left: Node, right: Node, env: Env, positive: bool) -> _Guard | None:
+        """``x == "admin"``: where it holds, ``x`` is that constant."""
+        for name_node, value_node in ((left, right), (right, left)):
+            name_node = unwrap(name_node)
+            if name_node.type != "identifier":
+                continue
+            value = self.fold(value_node, env)
+            if value is not UNKNOWN:
+                return _Guard(node_text(name_node), spec.ALL, positive, Const(value))
+        return None
 
     def _membership(self, member: Node, positive: bool) -> _Guard | None:
         member = unwrap(member)
@@ -922,17 +957,33 @@ class _Walker:
                 alternative = node.child_by_field_name("alternative")
                 return self._else_body(alternative, env)
         entry: Env = env
-        for _ in range(_LOOP_PASSES):  # usually stable after the second pass
-            current = self._loop_entry(node, entry)
-            out = self.block(body, current) if body is not None else current
-            merged = _merge(entry, out) or entry
-            if _facts(merged) == _facts(entry):
-                break
-            entry = merged
-        result = entry
-        return self._else_body(node.child_by_field_name("alternative"), result)
+        breaks: list[Env] = []
+        continues: list[Env] = []
+        self.loops.append((breaks, continues))
+        try:
+            for _ in range(_LOOP_PASSES):  # usually stable after the second pass
+                breaks.clear()
+                continues.clear()
+                current = self._loop_entry(node, entry)
+                out = self.block(body, current) if body is not None else current
+                for state in continues:
+                    out = _merge(out, state)
+                merged = _merge(entry, out) or entry
+                if _facts(merged) == _facts(entry):
+                    break
+                entry = merged
+        finally:
+            self.loops.pop()
+        forever = node.type == "while_statement" and self.truth(node.child_by_field_name("condition"), env) is True
+        result = self._else_body(node.child_by_field_name("alternative"), None if forever else entry)
+        for state in breaks:  # ``break`` skips the ``else`` clause
+            result = _merge(result, state)
+        return result
 
-    def _else_body(self, alternative: Node | None, env: Env) -> Env | None:
+    def _else_body(self, alternative: Node | None, env: Env | None) -> Env | None:
+        if env is None:
+            self.dead(alternative.child_by_field_name("body") if alternative is not None else None)
+            return None
         if alternative is None:
             return env
         body = alternative.child_by_field_name("body")
