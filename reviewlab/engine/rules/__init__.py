@@ -16,7 +16,7 @@ from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDo
 
 __all__ = ["Captures", "FileContext", "Hit", "Rule", "RuleDocs", "all_rules", "get_rule", "rule_pack_version"]
 
-_PACKS = ("pyinject", "python", "pyflow", "pycookies", "javascript", "java", "go")
+_PACKS = ("pyinject", "python", "pycrypto", "pyflow", "pycookies", "javascript", "java", "go")
 
 
 @cache

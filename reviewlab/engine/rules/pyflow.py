@@ -20,8 +20,11 @@ import tree_sitter
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.pyhelpers import (
+    any_of,
     argument,
     bindings,
+    calls_named,
+    cwe_url,
     enclosing_function,
     function_tail,
     imports,
@@ -34,10 +37,7 @@ from reviewlab.engine.rules.pyhelpers import (
 )
 from reviewlab.engine.rules.pytaint import (
     OWASP_INJECTION,
-    any_of,
-    calls_named,
     crlf_neutralised,
-    cwe_url,
     resolved_call,
     taint_message,
     tainted,

@@ -764,3 +764,28 @@ def built_by(receiver: Node, ctx: FileContext, constructors: frozenset[str]) -> 
             for value in bindings(receiver, ctx)
         )
     return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Query building and references
+# ---------------------------------------------------------------------------------------------
+
+
+def cwe_url(number: int) -> str:
+    """The MITRE page of a CWE."""
+    return f"https://cwe.mitre.org/data/definitions/{number}.html"
+
+
+def any_of(*names: str) -> str:
+    """The quoted names for an ``#any-of?`` predicate."""
+    return " ".join(f'"{name}"' for name in names)
+
+
+def calls_named(*names: str, arguments: str = "", predicates: str = "") -> str:
+    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
+    args = f" arguments: {arguments}" if arguments else ""
+    extra = f" {predicates}" if predicates else ""
+    return (
+        f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
+        f"(#any-of? @fn {any_of(*names)}){extra})"
+    )

@@ -19,11 +19,14 @@ import tree_sitter
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.pyhelpers import (
+    any_of,
     argument,
     bindings,
     bound_text,
     built_by,
     call_name,
+    calls_named,
+    cwe_url,
     enclosing_function,
     function_tail,
     imports,
@@ -38,8 +41,6 @@ from reviewlab.engine.rules.pyhelpers import (
 )
 from reviewlab.engine.rules.pytaint import (
     OWASP_INJECTION,
-    any_of,
-    cwe_url,
     parameter_message,
     sink_taint,
     taint_message,
@@ -53,16 +54,6 @@ from reviewlab.engine.taint.values import Const, Seq
 Node = tree_sitter.Node
 PY = ("python",)
 OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
-
-
-def _calls(*names: str, arguments: str = "", predicates: str = "") -> str:
-    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
-    args = f" arguments: {arguments}" if arguments else ""
-    extra = f" {predicates}" if predicates else ""
-    return (
-        f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
-        f"(#any-of? @fn {any_of(*names)}){extra})"
-    )
 
 
 def _report(
@@ -253,7 +244,7 @@ COMMAND_INJECTION = Rule(
         use_instead='import subprocess\n\nsubprocess.run(["convert", filename, "out.png"], check=True)\n'
         'subprocess.run(["rm", "-rf", "--", path], check=True)',
     ),
-    query=_calls(
+    query=calls_named(
         "run",
         "call",
         "check_call",
@@ -348,7 +339,7 @@ SQL_INJECTION = Rule(
         use_instead='cursor.execute("SELECT * FROM users WHERE name = %s", (name,))\n'
         'cursor.execute("DELETE FROM t WHERE id = %s", (item_id,))',
     ),
-    query=_calls("execute", "executemany", "executescript", "raw", "text", "read_sql", "read_sql_query"),
+    query=calls_named("execute", "executemany", "executescript", "raw", "text", "read_sql", "read_sql_query"),
     check=_check_sql_injection,
     references=(
         cwe_url(89),
@@ -414,7 +405,7 @@ UNSAFE_DESERIALISATION = Rule(
     ),
     query="\n".join(
         (
-            _calls("load", "loads", "Unpickler", "read_pickle"),
+            calls_named("load", "loads", "Unpickler", "read_pickle"),
             "((call function: (attribute object: (identifier) @mod attribute: (identifier) @fn)) @call "
             '(#any-of? @mod "shelve" "jsonpickle") (#any-of? @fn "open" "decode"))',
         )
@@ -519,7 +510,7 @@ PATH_TRAVERSAL = Rule(
         use_instead="@app.get('/download')\ndef download():\n    name = request.args['name']\n"
         "    return send_from_directory('/srv/files', name)",
     ),
-    query=_calls(
+    query=calls_named(
         "open",
         "send_file",
         "remove",
@@ -617,7 +608,7 @@ SSRF = Rule(
         (
             "((call function: (attribute object: (identifier) @module attribute: (identifier) @fn)) @call "
             f'(#any-of? @module "requests" "httpx") (#any-of? @fn {any_of(*_HTTP_VERBS)}))',
-            _calls("urlopen", "Request", "request"),
+            calls_named("urlopen", "Request", "request"),
         )
     ),
     check=_check_ssrf,
@@ -696,7 +687,7 @@ LDAP_INJECTION = Rule(
         "user = escape_filter_chars(request.args['user'])\n"
         "conn.search('dc=example,dc=com', f'(&(objectClass=person)(uid={user}))')",
     ),
-    query=_calls(*_LDAP_SEARCHES),
+    query=calls_named(*_LDAP_SEARCHES),
     check=_check_ldap_injection,
     references=(
         cwe_url(90),
@@ -767,7 +758,7 @@ XPATH_INJECTION = Rule(
         example="root.xpath(f\"//user[@name='{request.args['name']}']\")",
         use_instead="root.xpath('//user[@name=$name]', name=request.args['name'])",
     ),
-    query=_calls("xpath", "find", "findall", "findtext", "iterfind", "XPath", "ETXPath", "select", "iter_select"),
+    query=calls_named("xpath", "find", "findall", "findtext", "iterfind", "XPath", "ETXPath", "select", "iter_select"),
     check=_check_xpath_injection,
     references=(
         cwe_url(643),
@@ -902,7 +893,7 @@ XXE = Rule(
         use_instead="import defusedxml.ElementTree as ET\n\ndoc = ET.fromstring(request.data)\n"
         "# or: etree.XMLParser(resolve_entities=False, no_network=True)",
     ),
-    query=_calls("fromstring", "XML", "parse", "iterparse", "XMLID", "fromstringlist", "parseString", "feed"),
+    query=calls_named("fromstring", "XML", "parse", "iterparse", "XMLID", "fromstringlist", "parseString", "feed"),
     check=_check_xxe,
     references=(
         cwe_url(611),

@@ -48,22 +48,6 @@ VALIDATOR = re.compile(
 )
 
 
-def cwe_url(number: int) -> str:
-    return f"https://cwe.mitre.org/data/definitions/{number}.html"
-
-
-def any_of(*names: str) -> str:
-    return " ".join(f'"{name}"' for name in names)
-
-
-def calls_named(*names: str) -> str:
-    """A pattern for calls whose function's last name component is one of ``names``, captured as @call."""
-    return (
-        "((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]) @call "
-        f"(#any-of? @fn {any_of(*names)}))"
-    )
-
-
 def remote(taint: Taint | None, sink_class: str) -> Taint | None:
     """The taint when a remote client controls it and it is not sanitised for ``sink_class``."""
     if taint is None or not taint.reaches(sink_class) or taint.source in LOCAL_SOURCES:
