@@ -824,3 +824,25 @@ def test_break_and_continue_edges() -> None:
         sink(found)
     """
     assert labels(code) == [ARGS, ARGS, None, ARGS, ARGS]
+
+
+def test_methods_of_classes_in_the_file_apply_their_summary() -> None:
+    code = """
+    import json
+
+    class Thing:
+        def do_something(self, value):
+            return value + ""
+
+        def constant(self, value):
+            return "fixed"
+
+    def f():
+        thing = Thing()
+        param = request.args["p"]
+        sink(thing.do_something(param))
+        sink(thing.constant(param))
+        sink(Thing().do_something(param))
+        sink(json.dumps({}))
+    """
+    assert labels(code) == [ARGS, None, ARGS, None]

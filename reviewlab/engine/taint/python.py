@@ -66,6 +66,7 @@ _STATE_SUMMARIES = "taint.python.summaries"
 _STATE_DEFS = "taint.python.defs"
 _STATE_CLASSES = "taint.python.classes"
 _STATE_CONSTANTS = "taint.python.constants"
+_STATE_METHODS = "taint.python.methods"
 _MAX_DEPTH = 40  # expression nesting beyond this is taken as clean rather than recursed into
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension"})
 _COMPREHENSIONS_AND_GENERATORS = _COMPREHENSIONS | {"generator_expression"}
@@ -1551,7 +1552,13 @@ class _Walker:
                     result = _sanitise(result, frozenset({spec.URL}))
                 return result
             return receiver
-        if unwrap(obj).type == "identifier" and node_text(unwrap(obj)) in ("self", "cls"):
+        owner = unwrap(obj)
+        if owner.type == "identifier" and node_text(owner) in ("self", "cls"):
+            return self._summarised(method, call, env, depth, skip_self=True)
+        if owner.type in ("identifier", "attribute", "call") and _is_method(method, self.ctx):
+            # ``thing.do_something(x)`` where a class of this file defines ``do_something``
+            if owner.type != "call" and node_text(owner) in imports(self.ctx):
+                return None  # ``module.function(...)``: not this file's method
             return self._summarised(method, call, env, depth, skip_self=True)
         return None
 
@@ -1586,6 +1593,19 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+def _is_method(name: str, ctx: FileContext) -> bool:
+    """Whether a class of this file defines a method called ``name``."""
+    methods: frozenset[str] | None = ctx.state.get(_STATE_METHODS)
+    if methods is None:
+        methods = frozenset(
+            node_text(function.child_by_field_name("name"))
+            for function in _functions(ctx)
+            if _enclosing_class(function) is not None
+        )
+        ctx.state[_STATE_METHODS] = methods
+    return name in methods
 
 
 def _parameters_of(name: str, ctx: FileContext) -> list[tuple[str, Node, Node | None]]:
