@@ -47,6 +47,10 @@ test: lint typecheck pytest
 
 benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/engine_throughput.py
+	$(BIN)/python benchmarks/taint_throughput.py --repeat 5
+	$(BIN)/python benchmarks/taint_throughput.py --jobs 2 --repeat 3
+	mkdir -p $(REPORTS)
+	$(BIN)/python benchmarks/security_score.py --json $(REPORTS)/security-score.json
 
 docs: $(TEST_STAMP)
 	$(BIN)/python -m reviewlab.reports.rule_docs > docs/rules.md

@@ -1,0 +1,17 @@
+"""Remember-me cookie."""
+
+import secrets
+
+from flask import Flask, make_response
+
+app = Flask(__name__)
+
+
+@app.route("/remember/v2", methods=["POST"])
+def remember_me():
+    secure = True
+    if False:
+        secure = False
+    resp = make_response("remembered")
+    resp.set_cookie("remember_token", secrets.token_hex(32), max_age=30 * 86400, secure=secure, httponly=True)
+    return resp
