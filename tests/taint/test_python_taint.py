@@ -846,3 +846,41 @@ def test_methods_of_classes_in_the_file_apply_their_summary() -> None:
         sink(json.dumps({}))
     """
     assert labels(code) == [ARGS, None, ARGS, None]
+
+
+def test_wsgi_environ_and_request_handler_sources() -> None:
+    code = """
+    from http.server import BaseHTTPRequestHandler
+    import tornado.web
+
+    def application(environ, start_response):
+        sink(environ["QUERY_STRING"])
+
+    def not_wsgi(environ):
+        sink(environ["QUERY_STRING"])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            sink(self.path)
+            sink(self.rfile.read(10))
+            sink(self.server_version)
+
+    class Page(tornado.web.RequestHandler):
+        def get(self):
+            sink(self.get_argument("q"))
+            sink(self.request.body)
+
+    class Other:
+        def get(self):
+            sink(self.path)
+    """
+    assert labels(code) == [
+        "wsgi environ",
+        None,
+        "request handler self.path",
+        "request handler self.rfile",
+        None,
+        "request handler self.get_argument()",
+        "tornado request.body",
+        None,
+    ]

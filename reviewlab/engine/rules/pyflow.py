@@ -23,6 +23,7 @@ from reviewlab.engine.rules.pyhelpers import (
     any_of,
     argument,
     bindings,
+    built_by,
     calls_named,
     cwe_url,
     enclosing_function,
@@ -354,7 +355,59 @@ def _header_taint(expr: Node, ctx: FileContext, anchor: Node) -> Taint | None:
     return taint
 
 
+_RESPONSES = frozenset(
+    {
+        "django.http.HttpResponse",
+        "django.http.JsonResponse",
+        "django.http.FileResponse",
+        "django.http.HttpResponseRedirect",
+    }
+    | {
+        "django.http.StreamingHttpResponse",
+        "django.http.response.HttpResponse",
+        "flask.make_response",
+        "flask.Response",
+    }
+    | {"HttpResponse", "JsonResponse", "FileResponse", "StreamingHttpResponse", "make_response", "Response"}
+)
+_HANDLER_HEADER_METHODS = ("send_header", "set_header", "add_header")
+
+
+def _other_header_sinks(
+    captures: Captures, ctx: FileContext
+) -> Iterator[tuple[Node, list[tuple[Node | None, str]], str]]:
+    """http.server/Tornado ``self.send_header(name, value)``, WSGI ``start_response(status, headers)`` and
+    Django ``response[name] = value``: (anchor, candidate values with what they are, display)."""
+    call = first(captures, "hcall")
+    if call is not None:
+        method = function_tail(call)
+        yield (
+            call,
+            [(argument(call, 1, "value"), "a header value"), (argument(call, 0, "name", "keyword"), "a header name")],
+            method,
+        )
+    wsgi = first(captures, "wsgi")
+    if wsgi is not None:
+        yield wsgi, [(argument(wsgi, 1, "response_headers", "headers"), "a response header")], "start_response"
+    item = first(captures, "item")
+    response = first(captures, "response")
+    if item is not None and response is not None and built_by(response, ctx, _RESPONSES):
+        target = item.child_by_field_name("left")
+        key = target.child_by_field_name("subscript") if target is not None else None
+        yield item, [(item.child_by_field_name("right"), "a header value"), (key, "a header name")], "response[...]"
+
+
 def _check_header_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    for anchor, candidates, display in _other_header_sinks(captures, ctx):
+        for candidate, what in candidates:
+            if candidate is None:
+                continue
+            taint = _header_taint(candidate, ctx, anchor)
+            if taint is not None:
+                yield Hit(
+                    anchor, message=taint_message(display, what, taint), flow=flow_steps(taint, anchor, display, ctx)
+                )
+                return
     headers = first(captures, "headers")
     if headers is None:
         return
@@ -426,6 +479,10 @@ HEADER_INJECTION = Rule(
             "((call function: (attribute object: (attribute attribute: (identifier) @name) @headers "
             "attribute: (identifier) @method)) @call "
             f'(#eq? @name "headers") (#any-of? @method {any_of(*_HEADER_METHODS)}))',
+            "((call function: (attribute object: (identifier) attribute: (identifier) @hmethod)) @hcall "
+            f"(#any-of? @hmethod {any_of(*_HANDLER_HEADER_METHODS)}))",
+            '((call function: (identifier) @fn) @wsgi (#eq? @fn "start_response"))',
+            "(assignment left: (subscript value: (identifier) @response)) @item",
         )
     ),
     check=_check_header_injection,

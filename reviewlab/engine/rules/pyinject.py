@@ -57,11 +57,23 @@ OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_
 
 
 def _report(
-    call: Node, value: Node, ctx: FileContext, sink_class: str, display: str, what: str, *, local: bool = True
+    call: Node,
+    value: Node,
+    ctx: FileContext,
+    sink_class: str,
+    display: str,
+    what: str,
+    *,
+    local: bool = True,
+    sanitizer: re.Pattern[str] | None = None,
 ) -> Hit | None:
-    """A hit at ``call`` when untrusted data reaches ``value``: with its flow, or naming the parameter it comes from."""
+    """A hit at ``call`` when untrusted data reaches ``value``: with its flow, or naming the parameter it comes from.
+
+    Data from a real source is judged by the dataflow alone. A parameter of a helper nobody in the file calls
+    must also not look constant (``is_trusted``: ``ALL_CAPS`` names, ``"%d" % n``, calls matching ``sanitizer``).
+    """
     taint = sink_taint(value, call, ctx, sink_class, local=local)
-    if taint is None:
+    if taint is None or (not taint.source and is_trusted(value, ctx, sanitizer)):
         return None
     if taint.source:
         return Hit(call, message=taint_message(display, what, taint), flow=flow_steps(taint, call, display, ctx))
@@ -78,7 +90,7 @@ def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hi
     if call is None or function_tail(call) in imports(ctx):
         return  # a project function named eval/exec
     code = argument(call, 0, "source", "object")
-    if code is None or is_trusted(code, ctx):
+    if code is None:
         return
     hit = _report(call, code, ctx, taint_spec.CODE, function_tail(call), "code")
     if hit is not None:
@@ -208,9 +220,7 @@ def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -
         yield Hit(call, message=taint_message(name, what, script), flow=flow_steps(script, call, name, ctx))
         return
     for command, what in _commands(call, name, ctx):
-        if is_trusted(command, ctx, _SHELL_SANITIZER):
-            continue
-        hit = _report(call, command, ctx, taint_spec.SHELL, name, what)
+        hit = _report(call, command, ctx, taint_spec.SHELL, name, what, sanitizer=_SHELL_SANITIZER)
         if hit is not None:
             yield hit
             return
@@ -296,15 +306,20 @@ def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     elif tail not in ("read_sql", "read_sql_query") and function.type != "attribute":
         return
     query = argument(call, 0, "sql", "query", "operation", "statement")
-    if query is None or is_trusted(query, ctx, _SQL_SANITIZER):
+    if query is None:
         return
-    formatted = is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS)
     literal = bound_text(query, ctx)
-    if not formatted and literal.strip():
-        return  # text that does not read as SQL (GraphQL ``schema.execute``...), or only parameters
+    if literal.strip() and not _SQL_WORDS.search(literal):
+        return  # text that does not read as SQL (GraphQL ``schema.execute``...)
     taint = sink_taint(query, call, ctx, taint_spec.SQL)
-    if taint is None or (not taint.source and (not formatted or _NO_PARAMETERS.match(literal))):
-        return  # DDL, PRAGMA, SET... interpolate identifiers; a bare parameter may be a whole constant query
+    if taint is None:
+        return
+    if not taint.source and (
+        is_trusted(query, ctx, _SQL_SANITIZER)
+        or not is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS)
+        or _NO_PARAMETERS.match(literal)
+    ):
+        return  # from a parameter: DDL, PRAGMA, SET... interpolate identifiers; a bare one may be a whole query
     if taint.source:
         yield Hit(call, message=taint_message(tail, "SQL", taint), flow=flow_steps(taint, call, tail, ctx))
     else:
@@ -651,7 +666,7 @@ def _check_ldap_injection(rule: Rule, captures: Captures, ctx: FileContext) -> I
         specs = ((2, "filterstr"), (0, "base"))  # python-ldap: search(base, scope, filterstr)
     for (index, keyword), what in zip(specs, ("an LDAP filter", "an LDAP search base"), strict=True):
         value = argument(call, index, keyword)
-        if value is None or is_trusted(value, ctx):
+        if value is None:
             continue
         hit = _report(call, value, ctx, taint_spec.LDAP, method, what)
         if hit is not None:
@@ -730,7 +745,7 @@ def _check_xpath_injection(rule: Rule, captures: Captures, ctx: FileContext) -> 
             return  # ``str.find``, ``re.findall``: ElementTree paths read like ``.//user[@id='...']``
     else:
         return
-    if expression is None or is_trusted(expression, ctx):
+    if expression is None:
         return
     hit = _report(call, expression, ctx, taint_spec.XPATH, display, "an XPath expression")
     if hit is not None:
@@ -861,7 +876,7 @@ def _check_xxe(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit
     if found is None:
         return
     document, display = found
-    if document is None or is_trusted(document, ctx):
+    if document is None:
         return
     hit = _report(call, document, ctx, taint_spec.XML, display, "an XML document parsed with external entities on")
     if hit is not None:

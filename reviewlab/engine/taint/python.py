@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 
 from reviewlab.engine.rules.base import FileContext
-from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, qualified_name, unwrap
+from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, numeric_format, qualified_name, unwrap
 from reviewlab.engine.taint import spec
 from reviewlab.engine.taint.core import Taint, union
 from reviewlab.engine.taint.folding import (
@@ -348,6 +348,22 @@ def _is_view_class(cls: Node, ctx: FileContext, seen: frozenset[str] = frozenset
     return False
 
 
+def _is_handler_class(cls: Node, ctx: FileContext) -> bool:
+    """Whether a class derives (directly or through a class of this file) from a ``...RequestHandler``."""
+    bases = cls.child_by_field_name("superclasses")
+    for base in bases.named_children if bases is not None else ():
+        if base.type == "attribute":
+            base = base.child_by_field_name("attribute") or base
+        if base.type != "identifier":
+            continue
+        name = node_text(base)
+        if name.endswith(spec.HANDLER_BASE_SUFFIXES):
+            return True
+        if any(c.id != cls.id and _is_handler_class(c, ctx) for c in _classes(ctx).get(name, ())):
+            return True
+    return False
+
+
 def _injected(default: Node | None) -> bool:
     if default is None or default.type != "call":
         return False
@@ -392,6 +408,7 @@ class _Walker:
     parsed: dict[str, str] = field(default_factory=dict)  # ``parts = urlparse(url)``: parts -> url
     request_params: set[str] = field(default_factory=set)
     view_self: str | None = None  # the ``self`` of a method of a class-based view
+    handler_self: str | None = None  # the ``self`` of a method of a request handler class
     drf: bool = False  # a DRF view (class-based or ``@api_view``): ``request.data`` is labelled ``drf``
     final: Env | None = None  # the facts at the end of the body (None when it always returns)
     loops: list[tuple[list[Env], list[Env]]] = field(default_factory=list)  # per open loop: breaks, continues
@@ -399,9 +416,13 @@ class _Walker:
     def __post_init__(self) -> None:
         env: dict[str, Fact] = {}
         if self.function.type == "function_definition":
-            env.update(_module_constants(self.ctx))
+            names = set(parameter_names(self.function))
+            env.update((k, v) for k, v in _module_constants(self.ctx).items() if k not in names)
             route = _is_route(self.function)
             owner = _enclosing_class(self.function)
+            first_param = next(_parameters(self.function), None)
+            if owner is not None and first_param is not None and _is_handler_class(owner, self.ctx):
+                self.handler_self = first_param[0]  # http.server / Tornado / socketserver request handler
             if owner is not None and _is_view_class(owner, self.ctx):
                 self.drf = True
                 first = next(_parameters(self.function), None)
@@ -417,6 +438,8 @@ class _Walker:
                         env[name] = Taint("", (node,), params=frozenset({name}))
                 elif route and name not in ("self", "cls", "request") and not _injected(default):
                     env[name] = Taint(f"route parameter `{name}`", (node,))
+                elif name == "environ" and "start_response" in names:
+                    env[name] = Taint("wsgi environ", (node,))  # a WSGI application
             body = self.function.child_by_field_name("body")
         else:
             body = self.function
@@ -1376,6 +1399,9 @@ class _Walker:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             left_taint = self.eval(left, env, deeper) if left is not None else None
             right_taint = self.eval(right, env, deeper) if right is not None else None
+            operator_node = node.child_by_field_name("operator")
+            if operator_node is not None and operator_node.type == "%" and left is not None and numeric_format(left):
+                return left_taint  # ``"kill %d" % pid``: whatever is formatted in comes out as a number
             result = union(left_taint, right_taint)
             if result is not None and left is not None and _fixes_host(left):
                 result = _sanitise(result, frozenset({spec.URL}))
@@ -1458,6 +1484,10 @@ class _Walker:
             return f"{origin.split('.', 1)[0]} request.{attribute}"
         return None
 
+    def _is_handler_self(self, node: Node) -> bool:
+        node = unwrap(node)
+        return self.handler_self is not None and node.type == "identifier" and node_text(node) == self.handler_self
+
     def _request_attribute_source(self, obj: Node, attribute: str) -> str | None:
         """The label of ``self.request.<attribute>`` in a view method, or ``flask.request.<attribute>``
         (``fl.request...`` after ``import flask as fl``): the root of ``obj`` must be imported."""
@@ -1465,6 +1495,8 @@ class _Walker:
         if owner is None or node_text(obj.child_by_field_name("attribute")) != "request":
             return None
         owner = unwrap(owner)
+        if self._is_handler_self(owner) and attribute in spec.TORNADO_REQUEST_ATTRS:
+            return f"tornado request.{attribute}"
         if self.view_self is not None and owner.type == "identifier" and node_text(owner) == self.view_self:
             if attribute in spec.DRF_REQUEST_ATTRS:
                 return f"drf request.{attribute}"
@@ -1495,6 +1527,8 @@ class _Walker:
         if obj is None:
             return None
         label = self._request_source(obj, attribute)
+        if label is None and self._is_handler_self(obj) and attribute in spec.HANDLER_ATTRS:
+            label = f"request handler self.{attribute}"
         if label is None and unwrap(obj).type in ("identifier", "attribute"):
             qualified = qualified_name(node, self.ctx)
             label = spec.SOURCE_ATTRIBUTES.get(qualified or "")
@@ -1544,6 +1578,8 @@ class _Walker:
             return Taint(f"{label}()", (call,))
         if method in spec.SOURCE_METHODS:
             return Taint(spec.SOURCE_METHODS[method], (call,))
+        if method in spec.HANDLER_METHODS and self._is_handler_self(obj):
+            return Taint(f"request handler self.{method}()", (call,))
         if method in spec.STR_METHODS:
             receiver = self.eval(obj, env, depth)
             if method in ("join", "format", "format_map"):

@@ -52,6 +52,18 @@ DRF_FUNCTION_DECORATORS = frozenset({"api_view"})
 # ``self.request`` (an HTTP client wrapper, a test case) is not: precision over recall.
 VIEW_BASE_SUFFIXES = ("View", "ViewSet")
 
+# Request handler classes (``http.server.BaseHTTPRequestHandler``, ``socketserver.StreamRequestHandler``,
+# Tornado's ``RequestHandler``): in their methods these attributes and methods of ``self`` are client data.
+HANDLER_BASE_SUFFIXES = ("RequestHandler",)
+HANDLER_ATTRS = frozenset({"path", "headers", "rfile", "requestline", "raw_requestline"})
+HANDLER_METHODS = frozenset(
+    {"get_argument", "get_arguments", "get_query_argument", "get_query_arguments", "get_body_argument"}
+    | {"get_body_arguments", "get_cookie", "get_secure_cookie", "get_signed_cookie", "decode_argument"}
+)
+TORNADO_REQUEST_ATTRS = frozenset(
+    {"body", "arguments", "query_arguments", "body_arguments", "uri", "query", "headers", "path", "files", "cookies"}
+)
+
 # Attribute chains that are sources by themselves.
 SOURCE_ATTRIBUTES: dict[str, str] = {"sys.argv": "sys.argv", "os.environ": "os.environ"}
 # Calls that return untrusted data.
