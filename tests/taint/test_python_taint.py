@@ -884,3 +884,41 @@ def test_wsgi_environ_and_request_handler_sources() -> None:
         "tornado request.body",
         None,
     ]
+
+
+def test_containment_pattern_and_line_break_checks() -> None:
+    code = """
+    import re
+    import os
+
+    DOCS = "/srv/docs"
+    REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+    def f():
+        full = os.path.realpath(os.path.join(DOCS, request.args["p"]))
+        if os.path.commonpath([full, DOCS]) != DOCS:
+            raise ValueError(full)
+        sink(full)
+        rid = request.headers.get("X-Request-Id", "")
+        if not REQUEST_ID.fullmatch(rid):
+            rid = "generated"
+        sink(rid)
+        name = request.args["n"]
+        if re.match(r"^[a-z]+$", name):
+            sink(name)
+        if re.match(r"[a-z]+", name):
+            sink(name)
+        line = request.args["l"].replace("\\n", "")
+        sink(line)
+        values = ["a"]
+        values.append(name)
+        values.append("b")
+        values.remove(name)
+        sink(values[-1])
+    """
+    result = taints(code)
+    assert [t.source if t is not None else None for t in result] == [ARGS, None, None, ARGS, ARGS, None]
+    full = result[0]
+    assert full is not None and not full.reaches(spec.PATH) and full.reaches(spec.SQL)
+    line = result[4]
+    assert line is not None and not line.reaches(spec.LOG) and line.reaches(spec.SQL)

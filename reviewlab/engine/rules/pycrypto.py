@@ -44,6 +44,7 @@ from reviewlab.engine.rules.pyhelpers import (
     target_name,
     unwrap,
 )
+from reviewlab.engine.taint.python import enclosing_flow
 
 PY = ("python",)
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
@@ -518,8 +519,8 @@ def _identifiers(node: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
 def _check_weak_hash(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
     label = _weak_hash_label(call, ctx) if call is not None else None
-    if call is None or label is None:
-        return
+    if call is None or label is None or not enclosing_flow(call, ctx).reachable(call):
+        return  # code that never runs (``if False:``, after ``return``) hashes nothing
     used_for_security = keyword_arg(call, "usedforsecurity")
     if used_for_security is not None and unwrap(used_for_security).type == "false":
         return
@@ -736,7 +737,7 @@ def _secret_use(step: _Step, ctx: FileContext) -> str | None:
 def _check_weak_random(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
     source = _random_source(call, ctx) if call is not None else None
-    if call is None or source is None:
+    if call is None or source is None or not enclosing_flow(call, ctx).reachable(call):
         return
     label, func = source
     shuffled = unwrap(positional_arg(call, 0) or call) if func == "shuffle" else call

@@ -53,9 +53,9 @@ PY = ("python",)
 # Sink classes of these rules. The engine's universal sanitisers (``int()``, allowlist membership
 # tests...) clean data for every class; the ones below are protected by nothing narrower.
 REDIRECT = taint_spec.URL  # a host allowlist check or a literal ``https://host/`` prefix protects both
-HEADER = "header"
-LOG = "log"
-SESSION = "session"
+HEADER = taint_spec.HEADER
+LOG = taint_spec.LOG
+SESSION = taint_spec.SESSION
 
 # ---------------------------------------------------------------------------------------------
 # PY-S014 open redirect

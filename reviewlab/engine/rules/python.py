@@ -350,7 +350,7 @@ HARDCODED_CREDENTIALS = Rule(
         why="Secrets in source end up in every clone, fork, backup, CI log and container image, cannot be "
         "rotated without a release, and are shared by every environment.",
         example='DB_PASSWORD = "hunter2"\nclient = Client(api_key="sk-live-4f9a8c")\n'
-        'headers = {"token": "ghp_16C7e42F292c6912E7710c838347Ae178B4a"}',
+        'headers = {"token": "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}',
         use_instead='import os\n\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n'
         'client = Client(api_key=os.environ["API_KEY"])',
     ),

@@ -34,7 +34,15 @@ from dataclasses import dataclass, field, replace
 import tree_sitter
 
 from reviewlab.engine.rules.base import FileContext
-from reviewlab.engine.rules.pyhelpers import imports, literal_prefix, node_text, numeric_format, qualified_name, unwrap
+from reviewlab.engine.rules.pyhelpers import (
+    imports,
+    literal_prefix,
+    node_text,
+    numeric_format,
+    qualified_name,
+    string_value,
+    unwrap,
+)
 from reviewlab.engine.taint import spec
 from reviewlab.engine.taint.core import Taint, union
 from reviewlab.engine.taint.folding import (
@@ -146,6 +154,10 @@ class FunctionFlow:
             return self._walker.value(expr, env)
         except RecursionError:  # pragma: no cover - absurdly deep expressions
             return None
+
+    def reachable(self, node: Node) -> bool:
+        """Whether ``node`` can run: not in a branch whose condition folds to false, nor after ``return``."""
+        return self._env_at(node) is not None
 
     def constant(self, expr: Node) -> object:
         """The value of an expression where it stands when it folds to a constant, else None."""
@@ -677,6 +689,15 @@ class _Walker:
                     return position
             return None
         arg = unwrap(arg)
+        removed = env.get(node_text(arg)) if arg.type == "identifier" else None
+        if isinstance(removed, Taint):  # ``values.remove(param)`` removes the element appended from it
+            for position, item in enumerate(seq.items):
+                if (
+                    isinstance(item, Taint)
+                    and item.source == removed.source
+                    and item.path[: len(removed.path)] == (removed.path)
+                ):
+                    return position
         callee = call.child_by_field_name("function")
         receiver = callee.child_by_field_name("object") if callee is not None else None
         if arg.type == "subscript" and receiver is not None:
@@ -935,7 +956,9 @@ class _Walker:
                 if self.eval(operands[1], env) is None:  # ``x in request.args`` checks nothing
                     guard = self._membership(operands[0], positive=operators == ["in"])
             elif len(operands) == 2 and operators in (["=="], ["!="]):
-                guard = self._equality(operands[0], operands[1], env, positive=operators == ["=="])
+                guard = self._common_path(operands, positive=operators == ["=="])
+                if guard is None:
+                    guard = self._equality(operands[0], operands[1], env, positive=operators == ["=="])
         elif condition.type == "call":
             callee = condition.child_by_field_name("function")
             if callee is not None and callee.type == "attribute":
@@ -944,7 +967,62 @@ class _Walker:
                 name = _root_name(receiver) if receiver is not None else None
                 if method in spec.CONTAINMENT_METHODS and name is not None:
                     guard = _Guard(name, frozenset({spec.PATH}), True)
+            if guard is None:
+                guard = self._pattern_match(condition, env)
         return guard
+
+    def _common_path(self, operands: list[Node], positive: bool) -> _Guard | None:
+        """``os.path.commonpath([full, ROOT]) == ROOT``: where it holds, ``full`` lies under ``ROOT``."""
+        for side in operands:
+            side = unwrap(side)
+            if side.type != "call" or qualified_name(side.child_by_field_name("function") or side, self.ctx) not in (
+                spec.COMMON_PATH
+            ):
+                continue
+            paths = _positional(side)
+            items = unwrap(paths[0]).named_children if paths and unwrap(paths[0]).type in ("list", "tuple") else []
+            names = [node_text(unwrap(item)) for item in items if unwrap(item).type == "identifier"]
+            if names:
+                return _Guard(names[0], frozenset({spec.PATH}), positive)
+        return None
+
+    def _pattern_match(self, call: Node, env: Env) -> _Guard | None:
+        """``PATTERN.fullmatch(x)`` / ``re.fullmatch(p, x)`` (or an anchored ``match``): where it holds, ``x``
+        is made only of what the pattern allows."""
+        callee = call.child_by_field_name("function")
+        if callee is None or callee.type != "attribute":
+            return None
+        method = node_text(callee.child_by_field_name("attribute"))
+        if method not in ("fullmatch", "match", "search"):
+            return None
+        receiver = unwrap(callee.child_by_field_name("object") or callee)
+        args = _positional(call)
+        if qualified_name(receiver, self.ctx) == "re":
+            pattern: object = self.fold(args[0], env) if args else UNKNOWN
+            checked = args[1] if len(args) > 1 else None
+        else:
+            pattern = self._compiled_pattern(receiver, env)
+            checked = args[0] if args else None
+        if checked is None or unwrap(checked).type != "identifier":
+            return None
+        anchored = isinstance(pattern, str) and pattern.rstrip().endswith(("$", "\\Z", "\\z"))
+        if method == "search" and not (anchored and isinstance(pattern, str) and pattern.startswith(("^", "\\A"))):
+            return None
+        if method != "fullmatch" and not anchored:
+            return None
+        return _Guard(node_text(unwrap(checked)), spec.ALL, True)
+
+    def _compiled_pattern(self, receiver: Node, env: Env) -> object:
+        """The pattern text of ``re.compile("...")`` bound to a name, when it is a literal; else ``UNKNOWN``
+        (a compiled pattern of unknown text still validates through ``fullmatch``)."""
+        if receiver.type != "identifier":
+            return UNKNOWN
+        for binding in _module_bindings(node_text(receiver), self.ctx):
+            callee = binding.child_by_field_name("function") if binding.type == "call" else None
+            if callee is not None and qualified_name(callee, self.ctx) == "re.compile":
+                args = _positional(binding)
+                return self.fold(args[0], env) if args else UNKNOWN
+        return UNKNOWN
 
     def _equality(self, left: Node, right: Node, env: Env, positive: bool) -> _Guard | None:
         """``x == "admin"``: where it holds, ``x`` is that constant."""
@@ -1580,6 +1658,8 @@ class _Walker:
             return Taint(spec.SOURCE_METHODS[method], (call,))
         if method in spec.HANDLER_METHODS and self._is_handler_self(obj):
             return Taint(f"request handler self.{method}()", (call,))
+        if method == "replace" and _removes_line_breaks(call):
+            return _sanitise(self.eval(obj, env, depth), spec.CRLF)
         if method in spec.STR_METHODS:
             receiver = self.eval(obj, env, depth)
             if method in ("join", "format", "format_map"):
@@ -1629,6 +1709,36 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+def _removes_line_breaks(call: Node) -> bool:
+    """``value.replace("\\n", "")`` (or ``"\\r"``, ``"\\r\\n"``, with any replacement that has none)."""
+    args = _positional(call)
+    if len(args) < 2:
+        return False
+    old, new = string_value(args[0]), string_value(args[1])
+    return (
+        old in ("\\n", "\\r", "\\r\\n", "\n", "\r", "\r\n")
+        and new is not None
+        and not any(c in new for c in "\r\n")
+        and "\\n" not in new
+        and "\\r" not in new
+    )
+
+
+def _module_bindings(name: str, ctx: FileContext) -> list[Node]:
+    """The values a module-level assignment binds ``name`` to."""
+    found: list[Node] = []
+    for statement in ctx.tree.root_node.named_children:
+        if statement.type != "expression_statement" or not statement.named_children:
+            continue
+        assignment = statement.named_children[0]
+        if assignment.type != "assignment":
+            continue
+        left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+        if left is not None and right is not None and left.type == "identifier" and node_text(left) == name:
+            found.append(unwrap(right))
+    return found
 
 
 def _is_method(name: str, ctx: FileContext) -> bool:

@@ -20,7 +20,16 @@ LDAP = "ldap"
 XPATH = "xpath"
 XML = "xml"
 DESERIALISE = "deserialise"
-ALL: frozenset[str] = frozenset({PATH, URL, SHELL, HTML, SQL, CODE, LDAP, XPATH, XML, DESERIALISE})
+HEADER = "header"
+LOG = "log"
+SESSION = "session"
+ALL: frozenset[str] = frozenset(
+    {PATH, URL, SHELL, HTML, SQL, CODE, LDAP, XPATH, XML, DESERIALISE, HEADER, LOG, SESSION}
+)
+# Removing line breaks (``.replace("\n", "")``) protects headers and log lines.
+CRLF: frozenset[str] = frozenset({HEADER, LOG})
+# ``os.path.commonpath([full, ROOT]) == ROOT`` checks containment.
+COMMON_PATH = frozenset({"os.path.commonpath", "posixpath.commonpath", "os.path.commonprefix"})
 
 # Attributes of a Flask/Werkzeug ``request`` holding client data. ``url``, ``host`` and ``base_url`` are left
 # out: redirecting to the current URL or building links from the host is the common, intended use.
@@ -136,6 +145,7 @@ PROPAGATORS = frozenset(
     | {f"base64.{name}" for name in ("b16decode", "b16encode", "b85decode", "a85decode", "decodebytes")}
     | {"codecs.decode", "codecs.encode", "binascii.unhexlify", "binascii.a2b_base64", "binascii.hexlify"}
     | {"zlib.decompress", "gzip.decompress", "bz2.decompress", "lzma.decompress", "string.Template"}
+    | {"compile", "io.BytesIO", "io.StringIO", "urllib.parse.unquote_to_bytes", "shlex.split", "shlex.join"}
 )
 # Methods that carry the taint of their receiver (or, for ``join``/``format``, of their arguments).
 STR_METHODS = frozenset(
