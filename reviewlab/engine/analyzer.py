@@ -1,8 +1,10 @@
 """Analyse one file: parse with tree-sitter, run the language's combined query once, collect findings.
 
 ``RulePack`` compiles, per language, one query out of every enabled rule's patterns and remembers
-which pattern belongs to which rule. ``analyze_source`` is pure: bytes in, findings and
-diagnostics out, so it runs the same in a worker process, in a test, or behind the cache.
+which pattern belongs to which rule; rules that scan text run after the query, on parsed files and
+on plain text files alike. ``analyze_source`` is pure: bytes in, findings and diagnostics out, so
+it runs the same in a worker process, in a test, or behind the cache. Every finding leaves it
+with the file's secrets redacted (``reviewlab.engine.redaction``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import tree_sitter
 
 from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.languages import FAMILY, LANGUAGES, parser_for, ts_language
-from reviewlab.engine.model import Diagnostic, DiagnosticKind, Finding
+from reviewlab.engine.model import PLAIN_TEXT, Diagnostic, DiagnosticKind, Finding, Fix, FlowStep, Span
+from reviewlab.engine.redaction import Redactor
 from reviewlab.engine.rules import all_rules
-from reviewlab.engine.rules.base import FileContext, Hit, Rule
+from reviewlab.engine.rules.base import FileContext, Hit, Rule, TextContext, TextHit
 
 MAX_SNIPPET = 240
 _SUPPRESS = re.compile(rb"reviewlab:\s*ignore(?:\[([A-Za-z0-9_,\s-]+)\])?")
@@ -44,6 +47,7 @@ class RulePack:
 
     def __init__(self, rules: Iterable[Rule], options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.rules = tuple(rules)
+        self.scanners = tuple(r for r in self.rules if r.scan is not None)
         self.options: Mapping[str, Mapping[str, Any]] = options or {}
         self._compiled: dict[str, CompiledQuery | None] = {}
         self._parsers: dict[str, tree_sitter.Parser] = {}
@@ -65,7 +69,7 @@ class RulePack:
 
     def _compile(self, language: str) -> CompiledQuery | None:
         family = FAMILY[language]
-        rules = [r for r in self.rules if family in r.languages]
+        rules = [r for r in self.rules if r.scan is None and family in r.languages]
         if not rules:
             return None
         ts_lang = ts_language(language)
@@ -88,24 +92,38 @@ def analyze_source(path: str, language: str, source: bytes, pack: RulePack) -> F
     """Findings and diagnostics for one file's bytes. Never raises for bad input."""
     result = FileAnalysis(lines=source.count(b"\n") + (1 if source and not source.endswith(b"\n") else 0))
     if language not in LANGUAGES:
+        if language != PLAIN_TEXT:
+            return result
+        ctx: TextContext = TextContext(path, language, source, pack.options)
+        result.findings = _to_findings(_scan(pack, ctx), ctx)
         return result
     tree = pack.parser(language).parse(source)
     root = tree.root_node
     if root.has_error:
         result.diagnostics.append(_syntax_diagnostic(path, root))
+    file_ctx = FileContext(path, language, source, tree, pack.options)
+    hits: list[tuple[Rule, Hit | TextHit]] = []
     compiled = pack.compiled(language)
-    if compiled is None:
-        return result
-    ctx = FileContext(path, language, source, tree, pack.options)
-    hits: list[tuple[Rule, Hit]] = []
-    for pattern_index, captures in tree_sitter.QueryCursor(compiled.query).matches(root):
-        rule = compiled.owners[pattern_index]
-        hits.extend((rule, hit) for hit in rule.hits(captures, ctx))
-    for rule in compiled.finishers:
-        assert rule.finish is not None  # noqa: S101 - finishers only holds rules with finish
-        hits.extend((rule, hit) for hit in rule.finish(rule, ctx))
-    result.findings = _to_findings(hits, ctx)
+    if compiled is not None:
+        for pattern_index, captures in tree_sitter.QueryCursor(compiled.query).matches(root):
+            rule = compiled.owners[pattern_index]
+            hits.extend((rule, hit) for hit in rule.hits(captures, file_ctx))
+        for rule in compiled.finishers:
+            assert rule.finish is not None  # noqa: S101 - finishers only holds rules with finish
+            hits.extend((rule, hit) for hit in rule.finish(rule, file_ctx))
+    hits.extend(_scan(pack, file_ctx))
+    result.findings = _to_findings(hits, file_ctx)
     return result
+
+
+def _scan(pack: RulePack, ctx: TextContext) -> list[tuple[Rule, Hit | TextHit]]:
+    family = FAMILY.get(ctx.language, ctx.language)
+    hits: list[tuple[Rule, Hit | TextHit]] = []
+    for rule in pack.scanners:
+        if family in rule.languages:
+            assert rule.scan is not None  # noqa: S101 - scanners only holds rules with scan
+            hits.extend((rule, hit) for hit in rule.scan(rule, ctx))
+    return hits
 
 
 def _syntax_diagnostic(path: str, root: tree_sitter.Node) -> Diagnostic:
@@ -133,24 +151,51 @@ def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
                 return None
 
 
-def _to_findings(hits: list[tuple[Rule, Hit]], ctx: FileContext) -> list[Finding]:
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """A hit of either kind, located."""
+
+    rule: Rule
+    start: int
+    end: int
+    span: Span
+    message: str | None
+    fix: Fix | None
+    flow: tuple[FlowStep, ...]
+
+
+def _located(rule: Rule, hit: Hit | TextHit, ctx: TextContext) -> _Report:
+    if isinstance(hit, TextHit):
+        return _Report(rule, hit.start, hit.end, ctx.byte_span(hit.start, hit.end), hit.message, None, ())
+    assert isinstance(ctx, FileContext)  # noqa: S101 - node hits come only from parsed files
+    node = hit.node
+    return _Report(rule, node.start_byte, node.end_byte, ctx.span(node), hit.message, hit.fix, hit.flow)
+
+
+def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext) -> list[Finding]:
+    if not hits:
+        return []
+    reports = sorted((_located(rule, hit, ctx) for rule, hit in hits), key=lambda r: (r.start, r.rule.id))
+    redactor = Redactor(ctx, [hit for _, hit in hits if isinstance(hit, TextHit) and hit.secret])
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     occurrences: dict[tuple[str, str], int] = {}
-    hits.sort(key=lambda rh: (rh[1].node.start_byte, rh[0].id))
-    for rule, hit in hits:
-        key = (rule.id, hit.node.start_byte, hit.node.end_byte)
+    for report in reports:
+        rule = report.rule
+        key = (rule.id, report.start, report.end)
         if key in seen:
             continue
         seen.add(key)
-        row = hit.node.start_point.row
-        line = ctx.line_bytes(row)
-        if _suppressed(line, rule.id):
+        row = report.span.start_line - 1
+        if _suppressed(ctx.line_bytes(row), rule.id):
             continue
-        snippet = line.decode("utf-8", "replace").strip()
+        snippet = redactor.line(row).strip()
         normalized = " ".join(snippet.split())
         nth = occurrences.get((rule.id, normalized), 0)
         occurrences[(rule.id, normalized)] = nth + 1
+        fix = report.fix
+        if fix is not None and any(redactor.touches(r.text) for r in fix.replacements):
+            fix = None  # a fix that writes a secret back would need it in the report
         findings.append(
             Finding(
                 rule_id=rule.id,
@@ -159,15 +204,34 @@ def _to_findings(hits: list[tuple[Rule, Hit]], ctx: FileContext) -> list[Finding
                 confidence=rule.confidence,
                 cwe=rule.cwe,
                 path=ctx.path,
-                span=ctx.span(hit.node),
+                span=report.span,
                 snippet=snippet[:MAX_SNIPPET],
-                message=hit.message or rule.message,
+                message=redactor.text(report.message or rule.message),
                 fingerprint=fingerprint(rule.id, ctx.path, normalized, nth),
-                fix=hit.fix,
-                flow=hit.flow,
+                fix=None if fix is None else Fix(redactor.text(fix.description), fix.replacements),
+                flow=tuple(FlowStep(step.span, redactor.text(step.message)) for step in report.flow),
             )
         )
-    return findings
+    return _without_duplicate_credentials(findings, {r.rule.id for r in reports if r.rule.scan is not None})
+
+
+def _without_duplicate_credentials(findings: list[Finding], scanners: set[str]) -> list[Finding]:
+    """Drop a text-scan finding inside a query rule's finding of the same CWE: PY-S009 already flags that literal."""
+    covering = [f for f in findings if f.rule_id not in scanners and f.cwe is not None]
+    if not covering:
+        return findings
+    return [
+        f
+        for f in findings
+        if f.rule_id not in scanners or not any(c.cwe == f.cwe and _contains(c.span, f.span) for c in covering)
+    ]
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (outer.start_line, outer.start_column) <= (inner.start_line, inner.start_column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (outer.end_line, outer.end_column)
 
 
 def _suppressed(line: bytes, rule_id: str) -> bool:

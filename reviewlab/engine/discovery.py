@@ -3,7 +3,10 @@
 Discovery never follows symbolic links and never reads file contents except the first bytes of
 extensionless files (for a ``#!`` line). What it passes over for a reason the user should know —
 a symlink, a FIFO, an unreadable directory — becomes a ``Diagnostic``; files of languages we do
-not review are passed over silently.
+not review are passed over silently. With ``text_files`` it also yields, as language ``"text"``,
+the text files that hold secrets though no language pack parses them (config files, ``.env``,
+key files, Dockerfiles, shell scripts, docs), for the rules that scan text; dependency lock files
+are not among them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import pathspec
 
 from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.languages import language_for_path, language_for_shebang
-from reviewlab.engine.model import Diagnostic, DiagnosticKind
+from reviewlab.engine.model import PLAIN_TEXT, Diagnostic, DiagnosticKind
+from reviewlab.engine.secrets.paths import is_text_file
 from reviewlab.errors import InputError, PathNotFoundError
 
 # Directories that hold third-party, generated or tool state rather than the project's own code.
@@ -89,8 +93,16 @@ def _join(base: str, name: str) -> str:
     return f"{base}/{name}" if base else name
 
 
-def _detect(entry_path: str, name: str) -> str | None:
+def _name_language(name: str, text_files: bool) -> str | None:
+    """The language judged by the name alone: a language pack's, ``"text"`` for a text file, or None."""
     language = language_for_path(name)
+    if language is None and text_files and is_text_file(name):
+        return PLAIN_TEXT
+    return language
+
+
+def _detect(entry_path: str, name: str, text_files: bool) -> str | None:
+    language = _name_language(name, text_files)
     if language is not None or "." in name.lstrip("."):
         return language
     try:
@@ -98,11 +110,19 @@ def _detect(entry_path: str, name: str) -> str | None:
             head = handle.read(128)
     except OSError:
         return None
-    return language_for_shebang(head)
+    language = language_for_shebang(head)
+    if language is None and text_files and head.startswith(b"#!"):
+        return PLAIN_TEXT  # a shell or other script
+    return language
 
 
-def discover(root: Path, config: ReviewConfig, diagnostics: list[Diagnostic]) -> Iterator[SourceFile]:
-    """Yield the reviewable files under ``root`` (or ``root`` itself if it is a file), in a stable order."""
+def discover(
+    root: Path, config: ReviewConfig, diagnostics: list[Diagnostic], *, text_files: bool = False
+) -> Iterator[SourceFile]:
+    """Yield the reviewable files under ``root`` (or ``root`` itself if it is a file), in a stable order.
+
+    ``text_files`` adds the text files no language pack parses, as language ``"text"``.
+    """
     try:
         root_stat = root.stat()
     except FileNotFoundError as err:
@@ -113,7 +133,7 @@ def discover(root: Path, config: ReviewConfig, diagnostics: list[Diagnostic]) ->
         raise InputError(f"cannot access {root}: {err.strerror}") from err
 
     if stat.S_ISREG(root_stat.st_mode):
-        language = _detect(str(root), root.name)
+        language = _detect(str(root), root.name, text_files)
         if language is None:
             raise InputError(f"not a file of a supported language: {root}")
         yield SourceFile(root, root.name, language, root_stat.st_size)
@@ -122,10 +142,12 @@ def discover(root: Path, config: ReviewConfig, diagnostics: list[Diagnostic]) ->
         raise InputError(f"not a regular file or directory: {root}")
 
     extra = _IgnoreScope("", pathspec.GitIgnoreSpec.from_lines(config.exclude)) if config.exclude else None
-    yield from _walk(root, "", [s for s in (extra,) if s is not None], diagnostics)
+    yield from _walk(root, "", [s for s in (extra,) if s is not None], diagnostics, text_files)
 
 
-def _walk(root: Path, base: str, scopes: list[_IgnoreScope], diagnostics: list[Diagnostic]) -> Iterator[SourceFile]:
+def _walk(
+    root: Path, base: str, scopes: list[_IgnoreScope], diagnostics: list[Diagnostic], text_files: bool
+) -> Iterator[SourceFile]:
     # An explicit stack, not recursion: a hostile tree may nest deeper than Python's recursion limit.
     stack: list[tuple[Path, str, list[_IgnoreScope]]] = [(root, base, scopes)]
     while stack:
@@ -145,7 +167,7 @@ def _walk(root: Path, base: str, scopes: list[_IgnoreScope], diagnostics: list[D
         subdirs: list[tuple[Path, str, list[_IgnoreScope]]] = []
         for entry in entries:
             relpath = _join(base, entry.name)
-            found = _classify(entry, relpath, scopes, diagnostics)
+            found = _classify(entry, relpath, scopes, diagnostics, text_files)
             if isinstance(found, SourceFile):
                 yield found
             elif found:
@@ -154,7 +176,7 @@ def _walk(root: Path, base: str, scopes: list[_IgnoreScope], diagnostics: list[D
 
 
 def _classify(
-    entry: os.DirEntry[str], relpath: str, scopes: list[_IgnoreScope], diagnostics: list[Diagnostic]
+    entry: os.DirEntry[str], relpath: str, scopes: list[_IgnoreScope], diagnostics: list[Diagnostic], text_files: bool
 ) -> SourceFile | bool:
     """A file to review, True for a directory to descend into, False for anything passed over."""
     try:
@@ -170,7 +192,7 @@ def _classify(
     if is_dir:
         return True
     if is_symlink:
-        diagnostic = _symlink_diagnostic(entry.path, relpath, language_for_path(entry.name))
+        diagnostic = _symlink_diagnostic(entry.path, relpath, _name_language(entry.name, text_files))
         if diagnostic is not None:
             diagnostics.append(diagnostic)
         return False
@@ -181,12 +203,12 @@ def _classify(
         return False
     if not stat.S_ISREG(info.st_mode):
         # Never open a FIFO or device: reading one can block forever.
-        if language_for_path(entry.name) is not None:
+        if _name_language(entry.name, text_files) is not None:
             diagnostics.append(
                 Diagnostic(DiagnosticKind.SKIPPED_SPECIAL, relpath, "not a regular file (FIFO, socket or device)")
             )
         return False
-    language = _detect(entry.path, entry.name)
+    language = _detect(entry.path, entry.name, text_files)
     if language is None:
         return False
     return SourceFile(Path(entry.path), relpath, language, info.st_size)

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+PLAIN_TEXT = "text"
+"""The language of a file no language pack parses, read only by the rules that scan text (the secret rules)."""
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"

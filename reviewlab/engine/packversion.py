@@ -1,9 +1,9 @@
 """The rule pack version: what cached results are keyed on.
 
-It changes whenever anything that decides a file's findings changes — any rule or taint module,
-the analyzer, the finding model, the language table, reviewlab's version or a grammar wheel's
-version — and it is computed from the files themselves, so a warm review need not import the rules
-or tree-sitter.
+It changes whenever anything that decides a file's findings changes — any rule, taint or secrets
+module, the analyzer and its redaction, the finding model, the language table, reviewlab's version
+or a grammar wheel's version — and it is computed from the files themselves, so a warm review need
+not import the rules or tree-sitter.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 from reviewlab import __version__
 
 _ENGINE = Path(__file__).resolve().parent
-_SOURCES = ("analyzer.py", "languages.py", "model.py")
-_PACKAGES = ("rules", "taint")
+_SOURCES = ("analyzer.py", "languages.py", "model.py", "redaction.py")
+_PACKAGES = ("rules", "taint", "secrets")
 _DISTRIBUTIONS = (
     "tree-sitter",
     "tree-sitter-python",

@@ -25,6 +25,7 @@ from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
 from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
 from reviewlab.engine.packversion import rule_pack_version
+from reviewlab.engine.secrets import RULE_IDS as SECRET_RULE_IDS
 from reviewlab.errors import InputError
 
 if TYPE_CHECKING:
@@ -191,7 +192,8 @@ def review(
     config = config if config is not None else discover_config(root)
     cache = cache if cache is not None else NullCache()
     result = ReviewResult(root=str(root.resolve()), rule_pack_version=rule_pack_version(), started_at=_now())
-    files = list(discover(root, config, result.diagnostics))
+    text_files = any(config.rule_enabled(rule_id) for rule_id in SECRET_RULE_IDS)
+    files = list(discover(root, config, result.diagnostics, text_files=text_files))
     if progress is not None:
         progress(ProgressEvent("discover", len(files), len(files)))
     if not files:

@@ -22,7 +22,10 @@ Shape (``schema_version`` 1; new keys may be added, existing keys keep their mea
         flask request.args", "assigned to `path`", ..., "sink: `open`"); empty for other findings.
       "diagnostics": [Diagnostic.to_dict(), ...],  sorted by path, line, kind
       "files": [{"path", "language", "lines", "sha256", "cached"}, ...]  sorted by path
+        ``language`` is "text" for a file only the text-scanning (secret) rules read: config, .env, keys...
     }
+
+A secret found in a file never appears in the report: findings carry it redacted (``ghp_…(40 chars)``).
 """
 
 from __future__ import annotations

@@ -17,9 +17,16 @@ REGENERATE = ".venv/bin/python -m reviewlab.reports.rule_docs > docs/rules.md"
 
 
 def _languages(rule: Rule) -> str:
-    """The rule's language families with every language that runs them, e.g. javascript, typescript, tsx."""
-    names = [name for family in rule.languages for name, owner in FAMILY.items() if owner == family]
-    return ", ".join(dict.fromkeys(names)) or ", ".join(rule.languages)
+    """The rule's language families with every language that runs them, e.g. javascript, typescript, tsx.
+
+    A family no language pack has, such as ``text`` (the files rules that scan text read), is listed as is.
+    """
+    names = [
+        name
+        for family in rule.languages
+        for name in ([name for name, owner in FAMILY.items() if owner == family] or [family])
+    ]
+    return ", ".join(dict.fromkeys(names))
 
 
 def _options(rule: Rule) -> str:

@@ -9,16 +9,27 @@ import pytest
 
 from reviewlab.engine.analyzer import RulePack, analyze_source
 from reviewlab.engine.languages import LANGUAGES, language_for_path
+from reviewlab.engine.model import PLAIN_TEXT
 from reviewlab.engine.rules import all_rules
 from reviewlab.engine.rules.base import Rule
+from reviewlab.engine.secrets.paths import is_text_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
-ANNOTATION = re.compile(r"(?:#|//|/\*)\s*(ruleid|ok):\s*([A-Z0-9-]+)")
+COMMENT_STARTS = ("#", "//", "/*", "<!--", ";")
+ANNOTATION = re.compile(r"(?:#|//|/\*|<!--|;)\s*(ruleid|ok):\s*([A-Z0-9-]+)")
 RULES = all_rules()
 
 
+def fixture_language(rule: Rule, path: Path) -> str | None:
+    """The fixture's language pack, or "text" for a text file (.env, .yaml...) of a rule that scans text."""
+    language = language_for_path(path.name)
+    if language is None and rule.scan is not None and is_text_file(path.name):
+        return PLAIN_TEXT
+    return language
+
+
 def fixture_files(rule: Rule) -> list[Path]:
-    return sorted(p for p in FIXTURES.glob(f"{rule.id}.*") if language_for_path(p.name))
+    return sorted(p for p in FIXTURES.glob(f"{rule.id}.*") if fixture_language(rule, p))
 
 
 def expected_lines(path: Path, rule_id: str) -> tuple[set[int], set[int]]:
@@ -27,7 +38,7 @@ def expected_lines(path: Path, rule_id: str) -> tuple[set[int], set[int]]:
     pending: list[str] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         match = ANNOTATION.search(line)
-        if match and line.strip().startswith(("#", "//", "/*")):
+        if match and line.strip().startswith(COMMENT_STARTS):
             if match.group(2) == rule_id:
                 pending.append(match.group(1))
             continue
@@ -41,7 +52,7 @@ def test_rule_ids_are_unique_and_well_formed() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     for rule_id in ids:
-        assert re.fullmatch(r"(PY|JS|JAVA|GO)-[SQPA]\d{3}", rule_id), rule_id
+        assert re.fullmatch(r"(PY|JS|JAVA|GO|SEC)-[SQPA]\d{3}", rule_id), rule_id
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -64,8 +75,8 @@ def test_rule_fixture_is_line_precise(rule: Rule) -> None:
     assert files, f"no fixture for {rule.id} in {FIXTURES}"
     pack = RulePack([rule])
     for path in files:
-        language = language_for_path(path.name)
-        assert language in LANGUAGES
+        language = fixture_language(rule, path)
+        assert language in LANGUAGES or language == PLAIN_TEXT
         must, must_not = expected_lines(path, rule.id)
         assert must, f"{path.name} has no `ruleid: {rule.id}` line"
         assert must_not, f"{path.name} has no `ok: {rule.id}` look-alike"

@@ -12,11 +12,32 @@ import importlib
 from functools import cache
 
 from reviewlab.engine.packversion import rule_pack_version
-from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs
+from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, TextContext, TextHit
 
-__all__ = ["Captures", "FileContext", "Hit", "Rule", "RuleDocs", "all_rules", "get_rule", "rule_pack_version"]
+__all__ = [
+    "Captures",
+    "FileContext",
+    "Hit",
+    "Rule",
+    "RuleDocs",
+    "TextContext",
+    "TextHit",
+    "all_rules",
+    "get_rule",
+    "rule_pack_version",
+]
 
-_PACKS = ("pyinject", "python", "pycrypto", "pyflow", "pycookies", "javascript", "java", "go")
+_PACKS = (
+    "pyinject",
+    "python",
+    "pycrypto",
+    "pyflow",
+    "pycookies",
+    "javascript",
+    "java",
+    "go",
+    "secrets",
+)
 
 
 @cache

@@ -5,10 +5,16 @@ combined query that runs once per file; each match is handed to the rule that ow
 A rule without ``check`` reports the node captured as ``@finding``; a rule with ``check`` decides
 in Python (and may report several nodes or none). A rule with ``finish`` is called once at the end
 of the file with what it collected in ``ctx.state`` — aggregate rules such as complexity use it.
+
+A rule with ``scan`` instead reads the file as text (it has no query): it runs on every file of
+its ``languages``, where ``"text"`` stands for the files no language pack parses (config files,
+``.env``, keys...), and reports byte ranges as ``TextHit``. A hit marked ``secret`` is a value
+that no output may show: the analyzer redacts it wherever it would appear.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,30 +52,33 @@ class Hit:
     flow: tuple[FlowStep, ...] = ()
 
 
-class FileContext:
-    """What a rule's check sees of the file under analysis."""
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    """A text-scanning rule's report: the bytes ``start:end`` of the file, and optionally a specific message.
 
-    __slots__ = ("_line_starts", "language", "options", "path", "source", "state", "tree")
+    With ``secret`` the range is a secret: reports show only its first ``shown`` bytes (a public
+    format prefix such as ``ghp_``) and its length, in the snippet and everywhere else.
+    """
 
-    def __init__(
-        self,
-        path: str,
-        language: str,
-        source: bytes,
-        tree: tree_sitter.Tree,
-        options: Mapping[str, Mapping[str, Any]],
-    ) -> None:
+    start: int
+    end: int
+    message: str | None = None
+    secret: bool = False
+    shown: int = 0
+
+
+class TextContext:
+    """What a rule sees of any file: its path, language and bytes, the rule options, and line arithmetic."""
+
+    __slots__ = ("_line_starts", "language", "options", "path", "source", "state")
+
+    def __init__(self, path: str, language: str, source: bytes, options: Mapping[str, Mapping[str, Any]]) -> None:
         self.path = path
         self.language = language
         self.source = source
-        self.tree = tree
         self.options = options
         self.state: dict[str, Any] = {}
         self._line_starts: list[int] | None = None
-
-    def text(self, node: tree_sitter.Node) -> str:
-        """The node's source text, decoded leniently."""
-        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def option(self, rule: Rule, name: str) -> Any:
         """A rule option: the project's configured value, else the rule's default."""
@@ -105,6 +114,42 @@ class FileContext:
             return byte_column + 1
         return len(prefix.decode("utf-8", "replace")) + 1
 
+    def row(self, offset: int) -> int:
+        """The 0-based line of a byte offset."""
+        return bisect_right(self.line_starts(), offset) - 1
+
+    def byte_span(self, start: int, end: int) -> Span:
+        """The span of the bytes ``start:end``."""
+        starts = self.line_starts()
+        first, last = self.row(start), self.row(end)
+        return Span(
+            first + 1,
+            self.column(first, start - starts[first]),
+            last + 1,
+            self.column(last, end - starts[last]),
+        )
+
+
+class FileContext(TextContext):
+    """What a rule's check sees of the file under analysis: the text and its syntax tree."""
+
+    __slots__ = ("tree",)
+
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        source: bytes,
+        tree: tree_sitter.Tree,
+        options: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        super().__init__(path, language, source, options)
+        self.tree = tree
+
+    def text(self, node: tree_sitter.Node) -> str:
+        """The node's source text, decoded leniently."""
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
     def span(self, node: tree_sitter.Node) -> Span:
         start, end = node.start_point, node.end_point
         return Span(
@@ -121,6 +166,7 @@ class FileContext:
 
 Check = Callable[["Rule", Captures, FileContext], Iterable[Hit]]
 Finish = Callable[["Rule", FileContext], Iterable[Hit]]
+Scan = Callable[["Rule", TextContext], Iterable[TextHit]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +182,10 @@ class Rule:
     languages: tuple[str, ...]
     message: str
     docs: RuleDocs
-    query: str
+    query: str = ""
     check: Check | None = None
     finish: Finish | None = None
+    scan: Scan | None = None
     references: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
 
