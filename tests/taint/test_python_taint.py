@@ -919,6 +919,10 @@ def test_containment_pattern_and_line_break_checks() -> None:
     result = taints(code)
     assert [t.source if t is not None else None for t in result] == [ARGS, None, None, ARGS, ARGS, None]
     full = result[0]
-    assert full is not None and not full.reaches(spec.PATH) and full.reaches(spec.SQL)
+    assert full is not None
+    assert not full.reaches(spec.PATH)
+    assert full.reaches(spec.SQL)
     line = result[4]
-    assert line is not None and not line.reaches(spec.LOG) and line.reaches(spec.SQL)
+    assert line is not None
+    assert not line.reaches(spec.LOG)
+    assert line.reaches(spec.SQL)
