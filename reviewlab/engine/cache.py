@@ -1,8 +1,9 @@
 """The per-file result cache: unchanged files under an unchanged rule pack are not analysed again.
 
 A key covers everything the analysis of one file depends on — its content hash, its path (findings
-and fingerprints carry it), its language, the rule pack version and the rule options — so a hit
-is always safe to reuse. The embedded implementation is one SQLite file under ``REVIEWLAB_HOME``.
+and fingerprints carry it), its language, the rule pack version, the rule options and, for Python, the
+content of the project modules it imports (the dataflow follows calls into them) — so a hit is always
+safe to reuse. The embedded implementation is one SQLite file under ``REVIEWLAB_HOME``.
 """
 
 from __future__ import annotations

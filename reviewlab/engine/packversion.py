@@ -16,7 +16,7 @@ from pathlib import Path
 from reviewlab import __version__
 
 _ENGINE = Path(__file__).resolve().parent
-_SOURCES = ("analyzer.py", "languages.py", "model.py", "redaction.py")
+_SOURCES = ("analyzer.py", "languages.py", "model.py", "project.py", "redaction.py")
 _PACKAGES = ("rules", "taint", "secrets")
 _DISTRIBUTIONS = (
     "tree-sitter",

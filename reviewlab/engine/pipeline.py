@@ -25,6 +25,7 @@ from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
 from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
 from reviewlab.engine.packversion import rule_pack_version
+from reviewlab.engine.project import Project, set_project, using_project
 from reviewlab.engine.secrets import RULE_IDS as SECRET_RULE_IDS
 from reviewlab.errors import InputError
 
@@ -56,11 +57,13 @@ ProgressCallback = Callable[[ProgressEvent], None]
 _worker_pack: RulePack | None = None
 
 
-def _init_worker(config_data: dict[str, Any]) -> None:
+def _init_worker(config_data: dict[str, Any], project_root: str | None) -> None:
     global _worker_pack  # one compiled pack per worker process, set by the pool initializer
     from reviewlab.engine.analyzer import RulePack
 
-    _worker_pack = RulePack.from_config(ReviewConfig.model_validate(config_data))
+    config = ReviewConfig.model_validate(config_data)
+    _worker_pack = RulePack.from_config(config)
+    set_project(Project(Path(project_root), config.max_file_size) if project_root is not None else None)
 
 
 def _analyze_chunk_in_worker(items: list[WorkItem]) -> list[WorkResult]:
@@ -103,9 +106,10 @@ def analyze_items(items: list[WorkItem], pack: RulePack) -> list[WorkResult]:
 class _Runner:
     """Runs chunks of work in-process or on a lazily started process pool."""
 
-    def __init__(self, config: ReviewConfig, jobs: int) -> None:
+    def __init__(self, config: ReviewConfig, jobs: int, project: Project | None = None) -> None:
         self.config = config
         self.jobs = jobs
+        self.project = project
         self.pool: ProcessPoolExecutor | None = None
         self.pending: dict[Future[list[WorkResult]], list[WorkItem]] = {}
         self._local_pack: RulePack | None = None
@@ -120,13 +124,17 @@ class _Runner:
     def submit(self, chunk: list[WorkItem], final: bool) -> list[WorkResult]:
         """Start a chunk; returns whatever results are ready now."""
         if self.jobs <= 1 or (final and self.pool is None):
-            return analyze_items(chunk, self.local_pack())
+            with using_project(self.project):
+                return analyze_items(chunk, self.local_pack())
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_init_worker,
-                initargs=(self.config.model_dump(mode="json"),),
+                initargs=(
+                    self.config.model_dump(mode="json"),
+                    str(self.project.root) if self.project is not None else None,
+                ),
             )
         self.pending[self.pool.submit(_analyze_chunk_in_worker, chunk)] = chunk
         if len(self.pending) >= 2 * self.jobs:
@@ -222,7 +230,8 @@ def review(
             record(relpath, found, diags, lines, cached=False)
         cache.put_many((keys[r][0], f, d, n) for r, f, d, n in batch)
 
-    runner = _Runner(config, max(1, jobs if jobs is not None else default_jobs()))
+    project = Project(root if root.is_dir() else root.parent, config.max_file_size)
+    runner = _Runner(config, max(1, jobs if jobs is not None else default_jobs()), project)
     try:
         chunk: list[WorkItem] = []
         chunk_bytes = 0
@@ -232,7 +241,8 @@ def review(
                 done += 1
                 continue
             sha = hashlib.sha256(source).hexdigest()
-            key = cache_key(sha, source_file.relpath, source_file.language, result.rule_pack_version, digest)
+            depends = project.dependency_digest(source_file.relpath, source) if source_file.language == "python" else ""
+            key = cache_key(sha, source_file.relpath, source_file.language, result.rule_pack_version, digest + depends)
             keys[source_file.relpath] = (key, sha)
             hit = cache.get(key)
             if hit is not None:

@@ -152,16 +152,16 @@ def _record_import(statement: Node, aliases: dict[str, str]) -> None:
                 aliases[head] = head
         return
     module = statement.child_by_field_name("module_name")
-    if module is None or module.type != "dotted_name":
-        return  # relative imports name project modules, never the libraries the rules look for
-    prefix = _dotted(module)
+    if module is None or module.type not in ("dotted_name", "relative_import"):
+        return
+    prefix = _dotted(module)  # ``.helpers`` or ``.`` for a relative import: a project module
     for name in statement.children_by_field_name("name"):
         if name.type == "aliased_import":
             local = node_text(name.child_by_field_name("alias"))
             imported = _dotted(name.child_by_field_name("name"))
         else:
             local = imported = _dotted(name)
-        aliases[local] = f"{prefix}.{imported}"
+        aliases[local] = f"{prefix}{imported}" if prefix.endswith(".") else f"{prefix}.{imported}"
 
 
 def imports(ctx: FileContext) -> dict[str, str]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import tree_sitter
 
+from reviewlab.engine.project import current_project
 from reviewlab.engine.rules.base import FileContext
 from reviewlab.engine.rules.pyhelpers import (
     imports,
@@ -1641,7 +1642,10 @@ class _Walker:
             if name in spec.PROPAGATORS:
                 return self._args_taint(call, env, depth)
         if callee.type == "identifier":
-            return self._summarised(node_text(callee), call, env, depth, skip_self=False)
+            local = node_text(callee)
+            if name is not None and local in imports(self.ctx):
+                return self._foreign(name, call, env, depth, skip_self=False)
+            return self._summarised(local, call, env, depth, skip_self=False)
         if callee.type != "attribute":
             return None
         obj = callee.child_by_field_name("object")
@@ -1671,21 +1675,65 @@ class _Walker:
         owner = unwrap(obj)
         if owner.type == "identifier" and node_text(owner) in ("self", "cls"):
             return self._summarised(method, call, env, depth, skip_self=True)
+        root = _root_identifier(owner)
+        if name is not None and root is not None and node_text(root) in imports(self.ctx):
+            return self._foreign(name, call, env, depth, skip_self=False)  # ``helpers.build(x)``
         if owner.type in ("identifier", "attribute", "call") and _is_method(method, self.ctx):
             # ``thing.do_something(x)`` where a class of this file defines ``do_something``
-            if owner.type != "call" and node_text(owner) in imports(self.ctx):
-                return None  # ``module.function(...)``: not this file's method
             return self._summarised(method, call, env, depth, skip_self=True)
+        if owner.type in ("identifier", "attribute", "call"):
+            return self._foreign_method(method, call, env, depth)
         return None
 
-    def _summarised(self, name: str, call: Node, env: Env, depth: int, skip_self: bool) -> Taint | None:
-        found = summary(name, self.ctx)
+    def _foreign(self, qualified: str, call: Node, env: Env, depth: int, skip_self: bool) -> Taint | None:
+        """Apply the summary of a function another module of the reviewed project defines."""
+        project = current_project()
+        target = project.resolve(self.ctx.path, qualified) if project is not None else None
+        if project is None or target is None:
+            return None
+        other = project.context(target[0])
+        if other is None or target in project.in_progress:
+            return None
+        project.in_progress.add(target)
+        try:
+            return self._summarised(target[1], call, env, depth, skip_self, other)
+        finally:
+            project.in_progress.discard(target)
+
+    def _foreign_method(self, method: str, call: Node, env: Env, depth: int) -> Taint | None:
+        """``thing.do_something(x)`` where a class of a project module this file imports defines the method."""
+        project = current_project()
+        if project is None:
+            return None
+        seen: set[str] = set()
+        for origin in imports(self.ctx).values():
+            for module in (origin, origin.rpartition(".")[0]):
+                relpath = project.module_file(self.ctx.path, module.lstrip("."), len(module) - len(module.lstrip(".")))
+                if not module or relpath is None or relpath in seen or relpath == self.ctx.path:
+                    continue
+                seen.add(relpath)
+                other = project.context(relpath)
+                if other is not None and _is_method(method, other):
+                    return self._foreign(f"{module}.{method}", call, env, depth, skip_self=True)
+        return None
+
+    def _summarised(
+        self, name: str, call: Node, env: Env, depth: int, skip_self: bool, ctx: FileContext | None = None
+    ) -> Taint | None:
+        """Apply the summary of function ``name`` of this file (or of ``ctx``, another module) to ``call``."""
+        home = ctx if ctx is not None else self.ctx
+        found = summary(name, home)
         if found is None:
             return None
-        result = found.own.through(call) if found.own is not None else None
+        result: Taint | None = None
+        if found.own is not None:
+            # a source read in another module: its nodes are not this file's, so the path starts at the call
+            result = (
+                found.own.through(call) if home is self.ctx else Taint(found.own.source, (call,), found.own.sanitised)
+            )
         if not found.params:
             return result
-        positional = [param for param, _, _ in _parameters_of(name, self.ctx)]
+        positional = [param for param, _, _ in _parameters_of(name, home)]
         if skip_self and positional and positional[0] in ("self", "cls"):
             positional = positional[1:]
         args = call.child_by_field_name("arguments")
@@ -1709,6 +1757,16 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+def _root_identifier(node: Node) -> Node | None:
+    """The name an attribute chain starts from: ``helpers`` in ``helpers.utils``."""
+    while node.type == "attribute":
+        inner = node.child_by_field_name("object")
+        if inner is None:
+            return None
+        node = unwrap(inner)
+    return node if node.type == "identifier" else None
 
 
 def _removes_line_breaks(call: Node) -> bool:

@@ -1,0 +1,193 @@
+"""The reviewed project as the Python dataflow sees it: which file a module import names, and its parsed tree.
+
+A review sets the current :class:`Project` (a context variable, set in each worker process too); the taint
+analysis then follows a call such as ``build_query(region)`` imported from ``helpers`` into
+``helpers.py`` and applies that function's summary. Modules are found the way Python would find them
+for code run from the project: relative imports from the importing file's package, absolute imports
+from the project root or from any directory between the importing file and the root (a script's own
+directory is on ``sys.path``). Nothing outside the project is read.
+
+Because a file's findings then depend on the modules it imports, the result cache key of a Python file
+includes the content of its project imports, followed transitively (:meth:`Project.dependency_digest`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextvars import ContextVar
+from pathlib import Path, PurePosixPath
+
+from reviewlab.engine.rules.base import FileContext
+
+_CURRENT: ContextVar[Project | None] = ContextVar("reviewlab_project", default=None)
+_MAX_PARSED = 64  # parsed modules kept per process
+_MAX_DEPENDENCIES = 64  # imports followed per file for the cache key
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
+    rb"|import[ \t]+(?P<plain>[^\n#;]+))",
+    re.MULTILINE,
+)
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+class Project:
+    """The files of one reviewed project, resolved and parsed on demand (bounded, per process)."""
+
+    def __init__(self, root: Path, max_file_size: int) -> None:
+        self.root = root
+        self.max_file_size = max_file_size
+        self._exists: dict[str, bool] = {}
+        self._parsed: OrderedDict[str, FileContext | None] = OrderedDict()
+        self._digests: dict[str, str | None] = {}
+        self.in_progress: set[tuple[str, str]] = set()  # (relpath, function) summaries being computed
+
+    # -- resolution ----------------------------------------------------------------------------
+
+    def module_file(self, importer: str, module: str, level: int = 0) -> str | None:
+        """The project-relative path of the file ``module`` names when imported from ``importer``."""
+        parts = [p for p in module.split(".") if p]
+        importer_dir = PurePosixPath(importer).parent
+        if level:
+            base = importer_dir
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            bases = [importer_dir, *importer_dir.parents]
+        for base in bases:
+            candidate = base.joinpath(*parts) if parts else base
+            for path in (f"{candidate}.py", f"{candidate}/__init__.py"):
+                relpath = str(PurePosixPath(path))
+                if not relpath.startswith("..") and self._is_file(relpath):
+                    return relpath.removeprefix("./")
+        return None
+
+    def resolve(self, importer: str, qualified: str) -> tuple[str, str] | None:
+        """``(relpath, name)`` of the function a qualified name points to: ``helpers.utils.build`` is ``build``
+        in ``helpers/utils.py``; ``helpers.Factory.create`` is the method ``create`` in ``helpers.py``."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified.lstrip(".").split(".")
+        name = parts[-1]
+        for end in range(len(parts) - 1, 0, -1):
+            relpath = self.module_file(importer, ".".join(parts[:end]), level)
+            if relpath is not None:
+                return (relpath, name) if relpath != importer else None
+        return None
+
+    def _is_file(self, relpath: str) -> bool:
+        known = self._exists.get(relpath)
+        if known is None:
+            path = self.root / relpath
+            known = self._exists[relpath] = path.is_file() and not path.is_symlink()
+        return known
+
+    # -- parsing -------------------------------------------------------------------------------
+
+    def context(self, relpath: str) -> FileContext | None:
+        """The parsed file (None when unreadable, too large or not Python), kept in a small LRU."""
+        if relpath in self._parsed:
+            self._parsed.move_to_end(relpath)
+            return self._parsed[relpath]
+        ctx = self._parse(relpath)
+        self._parsed[relpath] = ctx
+        if len(self._parsed) > _MAX_PARSED:
+            self._parsed.popitem(last=False)
+        return ctx
+
+    def _parse(self, relpath: str) -> FileContext | None:
+        from reviewlab.engine.languages import parser_for
+
+        source = self._read(relpath)
+        if source is None:
+            return None
+        tree = parser_for("python").parse(source)
+        return FileContext(relpath, "python", source, tree, {})
+
+    def _read(self, relpath: str) -> bytes | None:
+        if not relpath.endswith(".py") or not self._is_file(relpath):
+            return None
+        try:
+            with open(self.root / relpath, "rb") as handle:
+                source = handle.read(self.max_file_size + 1)
+        except OSError:
+            return None
+        return source if len(source) <= self.max_file_size and b"\0" not in source[:8192] else None
+
+    # -- cache dependencies --------------------------------------------------------------------
+
+    def imported_files(self, relpath: str, source: bytes) -> list[str]:
+        """The project files ``source`` imports directly (modules, and ``from pkg import module``)."""
+        found: list[str] = []
+        for module, level in _imported_modules(source):
+            resolved = self.module_file(relpath, module, level)
+            if resolved is not None and resolved != relpath and resolved not in found:
+                found.append(resolved)
+        return found
+
+    def dependency_digest(self, relpath: str, source: bytes) -> str:
+        """A digest of the content of every project module ``source`` imports, followed transitively."""
+        seen: list[str] = []
+        queue = self.imported_files(relpath, source)
+        while queue and len(seen) < _MAX_DEPENDENCIES:
+            current = queue.pop(0)
+            if current in seen or current == relpath:
+                continue
+            seen.append(current)
+            content = self._read(current)
+            if content is not None:
+                queue.extend(self.imported_files(current, content))
+        if not seen:
+            return ""
+        material = "\x1f".join(f"{dep}={self._digest(dep)}" for dep in sorted(seen))
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def _digest(self, relpath: str) -> str | None:
+        if relpath not in self._digests:
+            content = self._read(relpath)
+            self._digests[relpath] = hashlib.sha256(content).hexdigest() if content is not None else None
+        return self._digests[relpath]
+
+
+def _imported_modules(source: bytes) -> Iterator[tuple[str, int]]:
+    """``(module, level)`` for every import statement, with ``from pkg import name`` also as ``pkg.name``."""
+    if b"import" not in source:
+        return
+    for match in _IMPORT.finditer(source):
+        plain = match.group("plain")
+        if plain is not None:
+            for part in plain.decode("utf-8", "replace").split(","):
+                names = _NAME.findall(part.split(" as ")[0])
+                if names:
+                    yield names[0], 0
+            continue
+        level = len(match.group("dots") or b"")
+        module = (match.group("module") or b"").decode("utf-8", "replace")
+        yield module, level
+        for part in (match.group("names") or b"").decode("utf-8", "replace").strip("()").split(","):
+            names = _NAME.findall(part.split(" as ")[0])
+            if names and names[0] != "*":
+                yield f"{module}.{names[0]}" if module else names[0], level
+
+
+def current_project() -> Project | None:
+    """The project of the review running in this context, if any."""
+    return _CURRENT.get()
+
+
+def set_project(project: Project | None) -> None:
+    """Make ``project`` current for the rest of this context (a worker process's initializer uses this)."""
+    _CURRENT.set(project)
+
+
+@contextlib.contextmanager
+def using_project(project: Project | None) -> Iterator[None]:
+    """Make ``project`` current inside the block."""
+    token = _CURRENT.set(project)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
