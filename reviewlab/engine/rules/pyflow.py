@@ -22,6 +22,7 @@ from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDo
 from reviewlab.engine.rules.pyhelpers import (
     any_of,
     argument,
+    arguments,
     bindings,
     built_by,
     calls_named,
@@ -170,8 +171,6 @@ _HTML_SINKS: dict[str, tuple[int, str]] = {
     "starlette.responses.Response": (0, "content"),
     "fastapi.responses.Response": (0, "content"),
     "fastapi.Response": (0, "content"),
-    "flask.render_template_string": (0, "source"),
-    "quart.render_template_string": (0, "source"),
     "markupsafe.Markup": (0, "base"),
     "flask.Markup": (0, "base"),
     "jinja2.Markup": (0, "base"),
@@ -205,7 +204,7 @@ def _check_xss_call(call: Node, ctx: FileContext) -> Iterator[Hit]:
         return
     taint = tainted(content, call, ctx, taint_spec.HTML)
     if taint is not None:
-        what = "a template source" if tail == "render_template_string" else "HTML"
+        what = "HTML"
         yield Hit(call, message=taint_message(tail, what, taint), flow=flow_steps(taint, call, tail, ctx))
 
 
@@ -292,7 +291,7 @@ REFLECTED_XSS = Rule(
         "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
         "helper functions of the same file, and flags it where it becomes HTML unescaped: `make_response(...)`, "
         "`Response(...)`, Django `HttpResponse(...)`, Starlette/FastAPI `HTMLResponse(...)`, "
-        "`render_template_string(...)` (the template source itself: also template injection), "
+        "(`render_template_string(...)` of a template source built from input is PY-S024, template injection), "
         "`Markup(...)`/`mark_safe(...)`, and an f-string, `+` or `%` string or `.format(...)` returned from a "
         "Flask/Quart route handler, or a variable holding text built that way (`body += ...; return body`; a "
         "returned dict or list is JSON and not flagged). `html.escape`, `markupsafe.escape`, project helpers "
@@ -314,7 +313,6 @@ REFLECTED_XSS = Rule(
                 "Response",
                 "HttpResponse",
                 "HTMLResponse",
-                "render_template_string",
                 "Markup",
                 "mark_safe",
             ),
@@ -503,6 +501,8 @@ HEADER_INJECTION = Rule(
 
 # ``logger``, ``log``, ``_logger``, ``audit_log``, ``access_logger``, ``log_sink``; not ``catalog``, ``dialog``.
 _LOGGER_NAME = re.compile(r"(?:^|_)log(?:ger)?s?$|^_*log(?:ger)?_")
+# A ``%`` conversion in a log template: its type letter.
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([a-zA-Z%])")
 _LOG_METHODS = ("debug", "info", "warning", "warn", "error", "critical", "exception", "fatal", "log")
 
 
@@ -527,37 +527,50 @@ def _check_log_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     receiver = function.child_by_field_name("object")
     if receiver is None or not _logger(receiver, ctx):
         return
-    message = argument(call, 1, "msg") if function_tail(call) == "log" else argument(call, 0, "msg")
+    first_index = 1 if function_tail(call) == "log" else 0
+    message = argument(call, first_index, "msg")
     if message is None:
         return
-    taint = tainted(message, call, ctx, LOG)
-    if taint is None or crlf_neutralised(message, taint):
-        return
     label = f"{node_text(receiver)}.{function_tail(call)}"
-    yield Hit(call, message=taint_message(label, "a log message", taint), flow=flow_steps(taint, call, label, ctx))
+    for value, what in _logged_values(call, message, first_index, ctx):
+        taint = tainted(value, call, ctx, LOG)
+        if taint is not None and not crlf_neutralised(value, taint):
+            yield Hit(call, message=taint_message(label, what, taint), flow=flow_steps(taint, call, label, ctx))
+            return
+
+
+def _logged_values(call: Node, message: Node, first_index: int, ctx: FileContext) -> Iterator[tuple[Node, str]]:
+    """The message, then each lazy ``%`` argument the template writes as text (not ``%r``, not numbers)."""
+    yield message, "a log message"
+    template = string_value(message)
+    if template is None:
+        return
+    conversions = [c for c in _CONVERSION.findall(template) if c != "%"]
+    positional = [a for a in arguments(call) if a.type not in ("keyword_argument", "list_splat", "dictionary_splat")]
+    for conversion, value in zip(conversions, positional[first_index + 1 :], strict=False):
+        if conversion in ("s", "a"):
+            yield value, "a logged value"
 
 
 LOG_INJECTION = Rule(
     id="PY-S017",
-    title="Log injection: log message built from user input",
+    title="Log injection: user input written to the log",
     category=Category.SECURITY,
     severity=Severity.LOW,
     confidence=Confidence.MEDIUM,
     cwe=117,
     languages=PY,
-    message="A log message is built from user input; a line break in it forges log entries.",
+    message="User input is written into a log line; a line break in it forges log entries.",
     docs=RuleDocs(
         what="Follows data from the client request (Flask/Werkzeug `request.*`, Django `request.GET/POST/...`, "
         "Starlette `request.query_params`, route handler parameters) through assignments, string building and "
         "helper functions of the same file, and flags `logging.*` and logger calls (`debug`, `info`, "
         "`warning`, `error`, `critical`, `exception`, `log`) whose *message* it is or is formatted into: "
-        "an f-string, `+`, `%` or `.format(...)` building the message, or the value itself as the message. "
-        "Input passed as a lazy argument (`logger.info('user %s', name)`) is not flagged. This is a precision "
-        "choice: the `%s` argument is written just as raw, but it keeps the message template constant, "
-        "which log aggregation, structured handlers and formatters that escape arguments rely on; flagging "
-        "every argument would flag nearly every log call in a web application. Values whose line breaks are "
-        "removed or escaped (`.replace('\\n', '')`, `repr()`, `!r`, `json.dumps`) and numbers are not "
-        "flagged, nor are values from the environment, `sys.argv` or `input()`.",
+        "an f-string, `+`, `%` or `.format(...)` building the message, the value itself as the message, or a "
+        "lazy argument the template writes as text (`logger.info('user %s', name)`: the standard formatter "
+        "writes it just as raw). Arguments written with `%r` or as numbers (`%d`), values whose line breaks are "
+        "removed or escaped (`.replace('\\n', '')`, `repr()`, `!r`, `json.dumps`), numbers and values from "
+        "the environment, `sys.argv` or `input()` are not flagged.",
         why="A value such as `bob\\nINFO login succeeded user=admin` writes a second, forged line into the "
         "log, which misleads whoever investigates an incident and can hide an attack; control sequences can "
         "also attack the terminal or log viewer that displays it.",

@@ -332,6 +332,8 @@ def _fill_table(scope: Node, table: ScopeTable) -> None:
                 table.bind(node_text(left), node)
         elif kind == "named_expression":
             table.bind(node_text(node.child_by_field_name("name")), node.child_by_field_name("value"))
+        elif kind == "as_pattern_target" and _with_value(node) is not None:
+            table.bind(node_text(node.named_children[0]), _with_value(node))  # ``with Client() as client``
         elif kind in ("for_statement", "for_in_clause", "as_pattern_target"):
             left = node if kind == "as_pattern_target" else node.child_by_field_name("left")
             for target in _targets(left) if left is not None else ():
@@ -346,6 +348,22 @@ def _fill_table(scope: Node, table: ScopeTable) -> None:
         elif kind in ("global_statement", "nonlocal_statement"):
             for child in node.named_children:
                 table.bind(node_text(child), None)
+
+
+def _with_value(target: Node) -> Node | None:
+    """The context manager a ``with ... as name`` binds a plain name from (its ``__enter__`` is taken as itself)."""
+    pattern = target.parent
+    if (
+        pattern is None
+        or pattern.type != "as_pattern"
+        or pattern.parent is None
+        or pattern.parent.type != "with_item"
+        or len(target.named_children) != 1
+        or target.named_children[0].type != "identifier"
+    ):
+        return None
+    value = pattern.named_children[0] if pattern.named_children else None
+    return value if value is not None and value.type == "call" else None
 
 
 def scope_table(scope: Node, ctx: FileContext) -> ScopeTable:

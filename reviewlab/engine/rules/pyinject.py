@@ -19,7 +19,6 @@ import tree_sitter
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.pyhelpers import (
-    any_of,
     argument,
     bindings,
     bound_text,
@@ -41,6 +40,7 @@ from reviewlab.engine.rules.pyhelpers import (
 )
 from reviewlab.engine.rules.pytaint import (
     OWASP_INJECTION,
+    parameter_flow_steps,
     parameter_message,
     sink_taint,
     taint_message,
@@ -77,7 +77,9 @@ def _report(
         return None
     if taint.source:
         return Hit(call, message=taint_message(display, what, taint), flow=flow_steps(taint, call, display, ctx))
-    return Hit(call, message=parameter_message(display, what, taint))
+    return Hit(
+        call, message=parameter_message(display, what, taint), flow=parameter_flow_steps(taint, call, display, ctx)
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,7 +325,11 @@ def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     if taint.source:
         yield Hit(call, message=taint_message(tail, "SQL", taint), flow=flow_steps(taint, call, tail, ctx))
     else:
-        yield Hit(call, message=parameter_message(tail, "SQL built by string formatting", taint))
+        yield Hit(
+            call,
+            message=parameter_message(tail, "SQL built by string formatting", taint),
+            flow=parameter_flow_steps(taint, call, tail, ctx),
+        )
 
 
 SQL_INJECTION = Rule(
@@ -439,6 +445,8 @@ UNSAFE_DESERIALISATION = Rule(
 
 _FILE_SINKS: dict[str, tuple[tuple[int, str], ...]] = {
     "open": ((0, "file"),),
+    "starlette.responses.FileResponse": ((0, "path"),),
+    "fastapi.responses.FileResponse": ((0, "path"),),
     "io.open": ((0, "file"),),
     "codecs.open": ((0, "filename"),),
     "os.open": ((0, "path"),),
@@ -461,7 +469,12 @@ _PATH_CONSTRUCTORS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.Pos
 
 
 def _path_receiver(receiver: Node, ctx: FileContext) -> bool:
-    """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope."""
+    """Whether a method's receiver is a ``pathlib.Path`` built here or bound to one in scope, or one joined
+    with ``/`` (``(BASE / name).read_text()``)."""
+    receiver = unwrap(receiver)
+    if receiver.type == "binary_operator" and node_text(receiver.child_by_field_name("operator")) == "/":
+        left = receiver.child_by_field_name("left")
+        return left is not None and _path_receiver(left, ctx)
     return built_by(receiver, ctx, _PATH_CONSTRUCTORS)
 
 
@@ -567,6 +580,12 @@ _URL_SINKS: dict[str, tuple[int, str]] = {
 _POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.poolmanager.PoolManager"})
 
 
+_HTTP_CLIENTS = frozenset(
+    {"requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client", "httpx.AsyncClient"}
+    | {"aiohttp.ClientSession"}
+)
+
+
 def _pool_manager(receiver: Node, ctx: FileContext) -> bool:
     return built_by(receiver, ctx, _POOL_MANAGERS)
 
@@ -580,18 +599,26 @@ def _check_ssrf(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hi
     if name in _URL_SINKS:
         index, keyword = _URL_SINKS[name]
         display = name
-    elif function.type == "attribute" and function_tail(call) in ("request", "urlopen"):
-        receiver = function.child_by_field_name("object")
-        if receiver is None or not _pool_manager(receiver, ctx):
-            return
+    elif (
+        function.type == "attribute"
+        and function_tail(call) in ("request", "urlopen")
+        and _pool_manager(function.child_by_field_name("object") or function, ctx)
+    ):
         index, keyword, display = 1, "url", "urllib3.PoolManager.request"
+    elif (
+        function.type == "attribute"
+        and function_tail(call) in _HTTP_VERBS
+        and built_by(function.child_by_field_name("object") or function, ctx, _HTTP_CLIENTS)
+    ):
+        verb = function_tail(call)
+        index, keyword, display = (1 if verb in ("request", "stream") else 0), "url", f"client.{verb}"
     else:
         return
     url = argument(call, index, keyword)
     if url is None:
         return
-    taint = enclosing_flow(call, ctx).taint_of(url)
-    if taint is not None and taint.reaches(taint_spec.URL):
+    taint = sink_taint(url, call, ctx, taint_spec.URL, local=False)
+    if taint is not None and taint.source:
         yield Hit(call, message=taint_message(display, "a URL", taint), flow=flow_steps(taint, call, display, ctx))
 
 
@@ -605,11 +632,13 @@ SSRF = Rule(
     languages=PY,
     message="A URL built from user input reaches an HTTP client; the server can be made to call any host.",
     docs=RuleDocs(
-        what="Follows data from user-controlled sources (Flask/Werkzeug `request.*`, Django `request.GET/POST`, "
-        "route handler parameters, `input()`, `sys.argv`, environment variables, stdin) through assignments, "
-        "string building, containers and helper functions of the same file, and flags HTTP requests whose "
-        "URL it controls: `requests.get/post/.../request`, `httpx.*`, `urllib.request.urlopen` and "
-        "`urllib3.PoolManager().request`. A URL whose scheme and host are a literal prefix "
+        what="Follows data from the client (Flask/Werkzeug `request.*`, Django `request.GET/POST`, route handler "
+        "parameters, request handler and WSGI inputs) through assignments, string building, containers and "
+        "helper functions of the reviewed project, and flags HTTP requests whose URL it controls: "
+        "`requests.get/post/.../request`, `httpx.*`, `urllib.request.urlopen`, `urllib3.PoolManager().request` "
+        "and the methods of `requests.Session`, `httpx.Client`/`AsyncClient` and `aiohttp.ClientSession` "
+        "objects. URLs from the environment, `sys.argv` or `input()` are configuration chosen by whoever runs "
+        "the program and are not flagged. A URL whose scheme and host are a literal prefix "
         '(`f"https://api.example.com/{item}"`) is not flagged: the input only picks a path. A host '
         "allowlist check (`if urlparse(url).hostname not in ALLOWED_HOSTS: abort(400)`) stops the flow.",
         why="A server that fetches any URL a client names can be pointed at internal services, cloud "
@@ -619,13 +648,7 @@ SSRF = Rule(
         "    if urlparse(url).hostname not in ALLOWED_HOSTS:\n        abort(400)\n"
         "    return requests.get(url, timeout=5).text",
     ),
-    query="\n".join(
-        (
-            "((call function: (attribute object: (identifier) @module attribute: (identifier) @fn)) @call "
-            f'(#any-of? @module "requests" "httpx") (#any-of? @fn {any_of(*_HTTP_VERBS)}))',
-            calls_named("urlopen", "Request", "request"),
-        )
-    ),
+    query="\n".join((calls_named(*_HTTP_VERBS, "urlopen", "Request"),)),
     check=_check_ssrf,
     references=(
         cwe_url(918),
@@ -918,6 +941,85 @@ XXE = Rule(
 )
 
 
+# ---------------------------------------------------------------------------------------------
+# PY-S024 server-side template injection
+# ---------------------------------------------------------------------------------------------
+
+# Calls that compile their argument as a template: (argument index, keyword).
+_TEMPLATE_SOURCES: dict[str, tuple[int, str]] = {
+    "flask.render_template_string": (0, "source"),
+    "quart.render_template_string": (0, "source"),
+    "jinja2.Template": (0, "source"),
+    "jinja2.environment.Template": (0, "source"),
+    "mako.template.Template": (0, "text"),
+    "django.template.Template": (0, "template_string"),
+    "django.template.engines.from_string": (0, "template_code"),
+    "tornado.template.Template": (0, "template_string"),
+    "chevron.render": (0, "template"),
+    "pystache.render": (0, "template"),
+}
+_TEMPLATE_TAILS = frozenset(name.rsplit(".", 1)[1] for name in _TEMPLATE_SOURCES)
+_TEMPLATE_MODULES = ("jinja2", "flask", "quart", "django", "mako", "tornado")
+
+
+def _check_template_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    call = first(captures, "call")
+    function = call.child_by_field_name("function") if call is not None else None
+    if call is None or function is None:
+        return
+    name = call_name(call, ctx) or ""
+    if name in _TEMPLATE_SOURCES:
+        index, keyword = _TEMPLATE_SOURCES[name]
+        display = name.rsplit(".", 1)[-1]
+    elif function_tail(call) == "from_string" and _imports_module(ctx, _TEMPLATE_MODULES):
+        index, keyword, display = 0, "source", "from_string"  # ``Environment(...).from_string(source)``
+    elif "." not in name and name in _TEMPLATE_TAILS and name not in imports(ctx) and name != "Template":
+        index, keyword = next(spec for full, spec in _TEMPLATE_SOURCES.items() if full.endswith("." + name))
+        display = name
+    else:
+        return
+    source = argument(call, index, keyword)
+    if source is None:
+        return
+    hit = _report(call, source, ctx, taint_spec.CODE, display, "a template source")
+    if hit is not None:
+        yield hit
+
+
+TEMPLATE_INJECTION = Rule(
+    id="PY-S024",
+    title="Server-side template injection: template source built from untrusted data",
+    category=Category.SECURITY,
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    cwe=94,
+    languages=PY,
+    message="A template is compiled from untrusted data; template syntax in it runs code on the server.",
+    docs=RuleDocs(
+        what="Flags Flask/Quart `render_template_string(...)`, `jinja2.Template(...)`, "
+        "`Environment(...).from_string(...)`, Mako and Tornado `Template(...)`, Django `Template(...)` / "
+        "`engines[...].from_string(...)`, `chevron.render` and `pystache.render` when the template *source* "
+        "carries untrusted data (client request inputs, route parameters, the environment, `sys.argv`, "
+        "`input()`), followed through assignments, string building, containers and helper functions of the "
+        "reviewed project. Values passed as template variables (`render_template_string('<p>{{ name }}</p>', "
+        "name=name)`) are not flagged: they are data, and autoescaped.",
+        why="Template engines evaluate expressions: `{{ cycler.__init__.__globals__.os.popen('id').read() }}` "
+        "in a Jinja2 template runs a shell command. Whoever writes the template source runs code in the server.",
+        example="@app.route('/card')\ndef card():\n    name = request.args.get('name', '')\n"
+        "    return render_template_string(f'<h2>Happy birthday, {name}!</h2>')",
+        use_instead="@app.route('/card')\ndef card():\n    name = request.args.get('name', '')\n"
+        "    return render_template_string('<h2>Happy birthday, {{ name }}!</h2>', name=name)",
+    ),
+    query=calls_named("render_template_string", "Template", "from_string", "render"),
+    check=_check_template_injection,
+    references=(
+        cwe_url(94),
+        cwe_url(1336),
+        "https://portswigger.net/web-security/server-side-template-injection",
+    ),
+)
+
+
 RULES: tuple[Rule, ...] = (
     EVAL,
     COMMAND_INJECTION,
@@ -928,4 +1030,5 @@ RULES: tuple[Rule, ...] = (
     LDAP_INJECTION,
     XPATH_INJECTION,
     XXE,
+    TEMPLATE_INJECTION,
 )

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import tree_sitter
 
+from reviewlab.engine.model import FlowStep
 from reviewlab.engine.rules.base import FileContext
 from reviewlab.engine.rules.pyhelpers import (
     argument,
@@ -26,6 +27,7 @@ from reviewlab.engine.rules.pyhelpers import (
 )
 from reviewlab.engine.taint.core import Taint
 from reviewlab.engine.taint.python import FunctionFlow, enclosing_flow, parameter_names
+from reviewlab.engine.taint.steps import flow_steps
 
 Node = tree_sitter.Node
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
@@ -87,11 +89,10 @@ def in_dead_code(node: Node) -> bool:
 
 
 def tainted(expr: Node, anchor: Node, ctx: FileContext, sink_class: str) -> Taint | None:
-    """The client data ``expr`` at the sink ``anchor`` carries, unless sanitised for ``sink_class`` or dead code."""
-    if in_dead_code(anchor):
-        return None
-    taint = remote(enclosing_flow(anchor, ctx).taint_of(expr), sink_class)
-    return None if taint is None or validated(anchor, expr, ctx) else taint
+    """The client data ``expr`` at the sink ``anchor`` carries — read in this function, or passed into this
+    helper by a caller in the same file — unless sanitised for ``sink_class``, validated, or in dead code."""
+    taint = sink_taint(expr, anchor, ctx, sink_class, local=False)
+    return taint if taint is not None and taint.source else None
 
 
 def taint_message(sink: str, what: str, taint: Taint) -> str:
@@ -248,3 +249,9 @@ def parameter_message(sink: str, what: str, taint: Taint) -> str:
     """The message for a sink fed from a parameter of a function no caller in the file is known for."""
     params = ", ".join(f"`{p}`" for p in sorted(taint.params)) or "a parameter"
     return f"`{sink}` receives {what} from parameter {params}; callers must never pass untrusted data."
+
+
+def parameter_flow_steps(taint: Taint, sink: Node, display: str, ctx: FileContext) -> tuple[FlowStep, ...]:
+    """The flow of a parameter taint: from the parameter (its path starts there) to the sink."""
+    params = ", ".join(f"`{p}`" for p in sorted(taint.params)) or "a parameter"
+    return flow_steps(replace(taint, source=f"parameter {params}"), sink, display, ctx)
