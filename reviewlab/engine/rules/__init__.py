@@ -36,6 +36,9 @@ _PACKS = (
     "javascript",
     "java",
     "go",
+    "jsflow",
+    "javaflow",
+    "goflow",
     "secrets",
 )
 

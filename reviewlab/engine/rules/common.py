@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import tree_sitter
 
 from reviewlab.engine.languages import ts_language
-from reviewlab.engine.rules.base import Captures, Check, FileContext, Hit, Rule, first
+from reviewlab.engine.rules.base import FileContext
 
 Node = tree_sitter.Node
 Parts = list[str | None]
@@ -520,17 +520,6 @@ def builds_sql(dialect: Dialect, node: Node, ctx: FileContext) -> bool:
     if None not in parts:
         return False
     return looks_like_sql("\x00".join(p for p in parts if p is not None))
-
-
-def sql_check(dialect: Dialect) -> Check:
-    """A check that flags the ``@sql`` capture when it builds SQL from a value not fixed in the source."""
-
-    def check(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
-        sql = first(captures, "sql")
-        if sql is not None and builds_sql(dialect, sql, ctx):
-            yield Hit(sql)
-
-    return check
 
 
 # --- commands -----------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from reviewlab.engine.rules.common import (
     unsafe_command_element,
 )
 from reviewlab.engine.rules.complexity import complexity_rule
+from reviewlab.engine.rules.flowhelpers import flow_hit, with_flow
+from reviewlab.engine.taint import generic as taint
 
 LANGS = ("go",)
 _STRING = "[(interpreted_string_literal) (raw_string_literal)]"
@@ -35,11 +37,18 @@ def _check_command(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable
     if args is None or fn is None:
         return
     elements = args.named_children
+    label = f"exec.{ctx.text(fn)}"
     if ctx.text(fn) == "CommandContext":
         elements = elements[1:]
     unsafe = unsafe_command_element(GO, elements, ctx, dynamic_program=False)
+    advice = "run a fixed program with the data as separate arguments."
     if unsafe is not None:
-        yield Hit(unsafe)
+        yield with_flow(Hit(unsafe), unsafe, ctx, taint.COMMAND, label, "a script built", advice)
+    elif elements:  # a program chosen by the client is command injection without any shell
+        program = elements[0]
+        hit = flow_hit(program, [program], ctx, taint.COMMAND, label, "the program to run", remote=True)
+        if hit is not None:
+            yield hit
 
 
 COMMAND = Rule(
@@ -53,7 +62,9 @@ COMMAND = Rule(
     message="A shell runs a non-constant script here; this allows command injection.",
     docs=RuleDocs(
         what="Flags `exec.Command` / `exec.CommandContext` running a shell (`sh -c`, `bash -c`, `cmd /c`, ...) "
-        "with a script that is not a constant string.",
+        "with a script that is not a constant string, and any command whose program comes from the request "
+        "(`r.FormValue`, `r.URL.Query()`, gin's `c.Query`...). When the script comes from the request, "
+        "`os.Args` or `os.Getenv`, the finding names the source and shows the flow from it to the call.",
         why="The shell interprets the whole script: quotes, `;`, `&&` or `$(...)` in interpolated data run "
         "extra commands with the program's privileges.",
         example='cmd := exec.Command("sh", "-c", "tar czf backup.tgz "+dir)',
@@ -81,9 +92,11 @@ def _check_sql(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit
     args = first(captures, "args")
     if args is None:
         return
+    method = first(captures, "method")
+    label = ctx.text(method) if method is not None else "Query"
     for arg in args.named_children[:3]:  # the query follows an optional ctx and (sqlx) destination
         if arg.type not in ("interpreted_string_literal", "raw_string_literal") and builds_sql(GO, arg, ctx):
-            yield Hit(arg)
+            yield with_flow(Hit(arg), arg, ctx, taint.SQL, label, "SQL built", "use placeholders (`?` / `$1`).")
             return
 
 
@@ -100,7 +113,8 @@ SQL = Rule(
         what="Flags SQL text built with `fmt.Sprintf` (string verbs such as `%s` / `%v`) or `+` from values "
         "not fixed in the source (also through a local variable) and passed to `Query`, `QueryRow`, `Exec`, "
         "their `Context` variants, `Prepare`, sqlx's `Get` / `Select` / `Queryx` or GORM's `Raw`. "
-        "Numbers formatted with `%d` are not flagged.",
+        "Numbers formatted with `%d` are not flagged. When the value comes from the request (or `os.Args`, "
+        "`os.Getenv`), the finding names the source and shows the flow from it to the call.",
         why="Interpolated values become SQL syntax: a quote in the input ends the literal and the rest runs "
         "as SQL (SQL injection).",
         example="rows, err := db.QueryContext(ctx,\n\tfmt.Sprintf(\"SELECT * FROM users WHERE name = '%s'\", name))",

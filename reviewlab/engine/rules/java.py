@@ -21,11 +21,12 @@ from reviewlab.engine.rules.common import (
     literal_text,
     local_values,
     looks_like_secret,
-    sql_check,
     statements,
     unsafe_command_element,
 )
 from reviewlab.engine.rules.complexity import complexity_rule
+from reviewlab.engine.rules.flowhelpers import sql_check, with_flow
+from reviewlab.engine.taint import generic as taint
 
 LANGS = ("java",)
 
@@ -102,18 +103,23 @@ def _check_command(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable
         if not runtime and not _declared_as(ctx, name, "ProcessBuilder", r"new\s+ProcessBuilder\b"):
             return
     arguments = args.named_children
+    label = "exec" if runtime else "ProcessBuilder"
     if runtime or len(arguments) == 1:
         elements = _argv(arguments[0], ctx)
         if elements is None:
             if not is_constant(JAVA, arguments[0], ctx):
-                yield Hit(arguments[0])
+                yield with_flow(Hit(arguments[0]), arguments[0], ctx, taint.COMMAND, label, "a command built", _ARGV)
             return
     else:
         elements = arguments
     unsafe = unsafe_command_element(JAVA, elements, ctx, dynamic_program=True)
     if unsafe is not None:
         # report at the call; an argv built in a local variable is reported where it is run
-        yield Hit(unsafe if args.start_byte <= unsafe.start_byte < args.end_byte else arguments[0])
+        hit = Hit(unsafe if args.start_byte <= unsafe.start_byte < args.end_byte else arguments[0])
+        yield with_flow(hit, unsafe, ctx, taint.COMMAND, label, "a command built", _ARGV)
+
+
+_ARGV = "run a fixed program with the data as separate arguments, never through a shell."
 
 
 COMMAND = Rule(
@@ -128,7 +134,9 @@ COMMAND = Rule(
     docs=RuleDocs(
         what="Flags `Runtime.getRuntime().exec(...)`, `new ProcessBuilder(...)` and `ProcessBuilder.command(...)` "
         "whose command is not constant: a non-constant command string or program, or a shell "
-        "(`sh -c`, `bash -c`, `cmd /c`) given a non-constant script.",
+        "(`sh -c`, `bash -c`, `cmd /c`) given a non-constant script. When the command comes from the request "
+        "(`getParameter`, `@RequestParam`...) or `main`'s arguments, the finding names the source and shows "
+        "the flow to the call.",
         why="Whoever controls the command decides what runs on the server; through a shell, quotes, `;` or "
         "`$(...)` in the data run extra commands.",
         example='Runtime.getRuntime().exec("convert " + upload.getName() + " out.png");\n'
@@ -177,7 +185,9 @@ SQL = Rule(
     docs=RuleDocs(
         what="Flags SQL (and JPQL) text built with `+`, `String.format` or `.formatted` from values not fixed "
         "in the source (also through a local variable) and passed to `Statement.execute*` / `addBatch`, "
-        "`prepareStatement`, JPA `createQuery` / `createNativeQuery` or `JdbcTemplate` methods.",
+        "`prepareStatement`, JPA `createQuery` / `createNativeQuery` or `JdbcTemplate` methods. When a value "
+        "comes from the request (`getParameter`, `@RequestParam`, `@PathVariable`...), the finding names the "
+        "source and shows the flow to the call.",
         why="Concatenated values become SQL syntax: a quote in the input ends the literal and the rest runs "
         "as SQL (SQL injection). `prepareStatement` does not help when the text is already concatenated.",
         example="Statement st = conn.createStatement();\n"
@@ -614,7 +624,8 @@ def _check_script_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iter
     if script is None or not _is_script_engine(first(captures, "receiver"), ctx):
         return
     if not is_constant(JAVA, script, ctx) and not _is_reader(script, ctx):
-        yield Hit(script)
+        advice = "keep the script constant and pass data as bindings."
+        yield with_flow(Hit(script), script, ctx, taint.CODE, "ScriptEngine.eval", "a script built", advice)
 
 
 SCRIPT_EVAL = Rule(
@@ -633,7 +644,8 @@ SCRIPT_EVAL = Rule(
         "on `new ScriptEngineManager().getEngineByName(...)` (or `ByExtension` / `ByMimeType`), on a cast to "
         "`ScriptEngine`, or on a variable or field that the enclosing top-level class declares as a "
         "`ScriptEngine` or assigns from `getEngineBy*`. Constant scripts, and scripts read from a `Reader` "
-        "made at the call (a bundled resource), are not flagged.",
+        "made at the call (a bundled resource), are not flagged. When the script comes from the request, the "
+        "finding names the source and shows the flow to the call.",
         why="A script engine (Nashorn, GraalJS, Groovy, JRuby, ...) runs the script with the full rights of the "
         "JVM: it can call `java.lang.Runtime`, read files and open connections. Concatenating request data "
         "into a script is code injection.",

@@ -28,9 +28,10 @@ from reviewlab.engine.rules.common import (
     literal_text,
     local_values,
     looks_like_secret,
-    sql_check,
 )
 from reviewlab.engine.rules.complexity import complexity_rule
+from reviewlab.engine.rules.flowhelpers import sql_check, with_flow
+from reviewlab.engine.taint import generic as taint
 
 LANGS = ("javascript",)
 OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
@@ -49,17 +50,24 @@ def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hi
             return
         timer = first(captures, "timer")
         name = ctx.text(timer) if timer is not None else "setTimeout"
-        yield Hit(call, message=f"`{name}` with a string argument evaluates the string as code; pass a function.")
+        hit = Hit(call, message=f"`{name}` with a string argument evaluates the string as code; pass a function.")
+        yield with_flow(hit, code, ctx, taint.CODE, name, "code built", "pass a function instead.")
         return
     args = first(captures, "args")
     fn = first(captures, "fn")
     if args is None or fn is None or not args.named_children:
         return
-    if ctx.text(fn) == "eval":
-        if not is_constant(JAVASCRIPT, args.named_children[0], ctx):
-            yield Hit(call)
-    elif not all(is_constant(JAVASCRIPT, arg, ctx) for arg in args.named_children):
-        yield Hit(call, message="The `Function` constructor compiles a non-constant string into code.")
+    name = ctx.text(fn)
+    if name == "eval":
+        script = args.named_children[0]
+        if not is_constant(JAVASCRIPT, script, ctx):
+            yield with_flow(Hit(call), script, ctx, taint.CODE, name, "code built", "never evaluate request data.")
+        return
+    dynamic = [arg for arg in args.named_children if not is_constant(JAVASCRIPT, arg, ctx)]
+    if dynamic:
+        hit = Hit(call, message="The `Function` constructor compiles a non-constant string into code.")
+        body = next((arg for arg in dynamic if taint.tainted(arg, ctx, taint.CODE) is not None), dynamic[0])
+        yield with_flow(hit, body, ctx, taint.CODE, "Function", "code built", "never compile request data.")
 
 
 EVAL = Rule(
@@ -73,7 +81,9 @@ EVAL = Rule(
     message="`eval` of a non-constant string runs whatever code the string holds.",
     docs=RuleDocs(
         what="Flags `eval(...)` and `new Function(...)` / `Function(...)` called with a string that is not "
-        "fixed in the source, and `setTimeout` / `setInterval` called with a string instead of a function.",
+        "fixed in the source, and `setTimeout` / `setInterval` called with a string instead of a function. "
+        "When the string comes from the request (`req.query`, `req.body`...), the page URL (`location.*`) or "
+        "`process.argv` / `process.env`, the finding names the source and shows the flow to the call.",
         why="Evaluating a string as code lets whoever influences the string run arbitrary JavaScript "
         "with the page's or the server's privileges (code injection). The timer functions evaluate a "
         "string argument exactly like `eval`.",
@@ -122,7 +132,10 @@ def _check_exec(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hi
     if bare and b"child_process" not in ctx.source:
         return  # some other function called `exec`
     if not is_constant(JAVASCRIPT, cmd, ctx):
-        yield Hit(cmd)
+        fn = first(captures, "fn")
+        label = ctx.text(fn) if fn is not None else "exec"
+        advice = "pass the arguments as an array to `execFile`."
+        yield with_flow(Hit(cmd), cmd, ctx, taint.COMMAND, label, "a command built", advice)
 
 
 EXEC = Rule(
@@ -136,7 +149,8 @@ EXEC = Rule(
     message="`exec` runs this command through a shell; a non-constant command allows command injection.",
     docs=RuleDocs(
         what="Flags `child_process.exec` / `execSync` (also via `require('child_process')`, a destructured "
-        "import, or shelljs' `shell.exec`) whose command is not a constant string.",
+        "import, or shelljs' `shell.exec`) whose command is not a constant string. When the command comes "
+        "from the request or `process.argv` / `process.env`, the finding names the source and shows the flow.",
         why="`exec` hands the whole string to `/bin/sh`, so quotes, `;`, `&&`, `$(...)` or backticks in "
         "interpolated data run extra commands with the server's privileges.",
         example='const { exec } = require("child_process");\nexec(`git log ${req.query.branch}`, callback);',
@@ -188,7 +202,8 @@ SQL = Rule(
         what="Flags SQL text built with `${...}` substitutions or `+` concatenation of values not fixed in "
         "the source (also through a local variable) and passed to `.query(`, `.execute(`, `.raw(`, "
         "knex's `whereRaw` family, Prisma's `$queryRawUnsafe` / `$executeRawUnsafe` or postgres' `unsafe`. "
-        "Parameterised queries and tagged templates (`sql`...``) are not flagged.",
+        "Parameterised queries and tagged templates (`sql`...``) are not flagged. When a value comes from the "
+        "request (`req.query`, `req.body`, `ctx.params`...), the finding names the source and shows the flow.",
         why="Interpolated values become SQL syntax: a quote in the input ends the literal and the rest "
         "runs as SQL (SQL injection), exposing or destroying data.",
         example="const rows = await db.query(`SELECT * FROM users WHERE email = '${email}'`);",
@@ -250,7 +265,8 @@ def _check_html(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hi
     name = ctx.text(prop) if prop is not None else "innerHTML"
     if sink.type == "call_expression" and name in ("write", "writeln"):
         name = f"document.{name}"
-    yield Hit(sink, message=f"Non-constant markup written with `{name}` can inject script (XSS).")
+    hit = Hit(sink, message=f"Non-constant markup written with `{name}` can inject script (XSS).")
+    yield with_flow(hit, value, ctx, taint.HTML, name, "markup built", "set `textContent` or sanitise the markup.")
 
 
 XSS = Rule(
@@ -265,7 +281,9 @@ XSS = Rule(
     docs=RuleDocs(
         what="Flags assignments to `innerHTML` / `outerHTML` (also `+=`), `document.write` / `writeln`, "
         "`insertAdjacentHTML` and React's `{__html: ...}` whose value is not constant markup. Values "
-        "passed through a sanitiser or escaper (`DOMPurify.sanitize`, `escapeHtml`, ...) are not flagged.",
+        "passed through a sanitiser or escaper (`DOMPurify.sanitize`, `escapeHtml`, ...) are not flagged. When "
+        "the markup comes from the page URL (`location.hash`, `document.referrer`, `window.name`...) or a "
+        "request, the finding names the source and shows the flow (DOM-based XSS).",
         why="The browser parses the string as HTML: data containing `<img onerror=...>` or `<script>` runs "
         "script in the page's origin and can steal sessions or act as the user (cross-site scripting).",
         example="comment.innerHTML = `<p>${message.text}</p>`;\ndocument.write(location.hash.slice(1));",
