@@ -23,6 +23,7 @@ from reviewlab.engine.model import PLAIN_TEXT, Diagnostic, DiagnosticKind, Findi
 from reviewlab.engine.redaction import Redactor
 from reviewlab.engine.rules import all_rules
 from reviewlab.engine.rules.base import FileContext, Hit, Rule, TextContext, TextHit
+from reviewlab.engine.taint.python import TAINT_OPTIONS
 
 MAX_SNIPPET = 240
 _SUPPRESS = re.compile(rb"reviewlab:\s*ignore(?:\[([A-Za-z0-9_,\s-]+)\])?")
@@ -54,7 +55,8 @@ class RulePack:
 
     @classmethod
     def from_config(cls, config: ReviewConfig) -> RulePack:
-        return cls((r for r in all_rules() if config.rule_enabled(r.id)), config.rules)
+        options: dict[str, Mapping[str, Any]] = {**config.rules, TAINT_OPTIONS: config.taint.model_dump()}
+        return cls((r for r in all_rules() if config.rule_enabled(r.id)), options)
 
     def compiled(self, language: str) -> CompiledQuery | None:
         if language not in self._compiled:

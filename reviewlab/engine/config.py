@@ -8,6 +8,10 @@ ignore = ["PY-Q002"]             # rule ids or id prefixes not to run
 
 [reviewlab.rules.PY-Q003]        # per-rule options
 max_complexity = 15
+
+[reviewlab.taint]                # the project's own sources and sanitisers, for the Python dataflow
+sources = ["myapp.http.param", "myapp.context.raw_body"]   # calls or attributes whose value is client data
+sanitizers = { sql = ["myapp.db.quote"], html = ["myapp.web.clean"], all = ["myapp.validate.strict"] }
 """
 
 from __future__ import annotations
@@ -24,6 +28,37 @@ DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 CONFIG_FILE_NAME = ".reviewlab.toml"
 
 
+# Sink classes a project sanitiser can be declared for; ``all`` protects every sink.
+SANITISER_CLASSES = frozenset(
+    {"all", "path", "url", "shell", "html", "sql", "code", "ldap", "xpath", "xml", "deserialise", "header", "log"}
+    | {"session"}
+)
+
+
+class TaintConfig(BaseModel):
+    """A project's own sources and sanitisers: dotted names as the file imports them (``myapp.http.param``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: tuple[str, ...] = ()
+    sanitizers: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_strings(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("sanitizers")
+    @classmethod
+    def _known_classes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        unknown = sorted(set(value) - SANITISER_CLASSES)
+        if unknown:
+            raise ValueError(
+                f"unknown sink class(es) {', '.join(unknown)}; use {', '.join(sorted(SANITISER_CLASSES))}"
+            )
+        return value
+
+
 class ReviewConfig(BaseModel):
     """Validated review configuration. Unknown keys are errors, so typos do not pass silently."""
 
@@ -34,6 +69,7 @@ class ReviewConfig(BaseModel):
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    taint: TaintConfig = Field(default_factory=TaintConfig)
 
     @field_validator("exclude", "select", "ignore", mode="before")
     @classmethod

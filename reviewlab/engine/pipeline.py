@@ -207,7 +207,7 @@ def review(
     if not files:
         result.diagnostics.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
 
-    digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules"}))
+    digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules", "taint"}))
     by_path = {f.relpath: f for f in files}
     keys: dict[str, tuple[str, str]] = {}  # relpath -> (cache key, sha256)
     records: dict[str, FileRecord] = {}

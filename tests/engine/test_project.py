@@ -154,3 +154,44 @@ def test_a_single_file_review_resolves_its_siblings(project: Path) -> None:
         },
     )
     assert security_lines(project / "solo/main.py", jobs=1) == [("main.py", 7, "PY-S002")]
+
+
+def test_project_sources_and_sanitisers_from_the_config(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            ".reviewlab.toml": """
+                [reviewlab.taint]
+                sources = ["myapp.http.param", "raw_body"]
+                sanitizers = { shell = ["myapp.safety.clean_command"], all = ["strict"] }
+            """,
+            "jobs.py": """
+                import os
+                from myapp.http import param
+                from myapp.safety import clean_command, strict
+                from myapp.context import raw_body
+
+                def run():
+                    os.system("echo " + param("name"))
+                    os.system("echo " + raw_body)
+                    os.system("echo " + clean_command(param("name")))
+                    os.system("echo " + strict(param("name")))
+            """,
+        },
+    )
+    result = review(tmp_path, jobs=1)
+    findings = [(f.span.start_line, f.message) for f in result.findings if f.rule_id == "PY-S002"]
+    assert findings == [
+        (8, "`os.system` receives a shell command from project source myapp.http.param() (line 8)."),
+        (9, "`os.system` receives a shell command from project source raw_body (line 9)."),
+    ]
+
+
+def test_an_unknown_sink_class_in_the_config_is_a_clear_error(tmp_path: Path) -> None:
+    from reviewlab.engine.config import load_config
+    from reviewlab.errors import ConfigError
+
+    config = tmp_path / ".reviewlab.toml"
+    config.write_text('[reviewlab.taint]\nsanitizers = { sqll = ["x.quote"] }\n')
+    with pytest.raises(ConfigError, match="unknown sink class.*sqll"):
+        load_config(config)

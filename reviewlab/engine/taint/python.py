@@ -76,6 +76,8 @@ _STATE_DEFS = "taint.python.defs"
 _STATE_CLASSES = "taint.python.classes"
 _STATE_CONSTANTS = "taint.python.constants"
 _STATE_METHODS = "taint.python.methods"
+_STATE_PROJECT = "taint.python.project"
+TAINT_OPTIONS = "taint"  # the key of the project's ``[reviewlab.taint]`` among the rule options
 _MAX_DEPTH = 40  # expression nesting beyond this is taken as clean rather than recursed into
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "dictionary_comprehension"})
 _COMPREHENSIONS_AND_GENERATORS = _COMPREHENSIONS | {"generator_expression"}
@@ -1465,7 +1467,10 @@ class _Walker:
         kind = node.type
         deeper = depth + 1
         if kind == "identifier":
-            return fact_taint(env.get(node_text(node)))
+            name = node_text(node)
+            if name in env:
+                return fact_taint(env[name])
+            return self._imported_source(node) if name in imports(self.ctx) else None
         if kind == "attribute":
             return self._attribute(node, env, deeper)
         if kind == "call":
@@ -1597,6 +1602,12 @@ class _Walker:
             return f"{origin.split('.', 1)[0]} request.{attribute}"
         return None
 
+    def _imported_source(self, node: Node) -> Taint | None:
+        """An imported name that is a source itself: ``from sys import argv``, a project source."""
+        qualified = qualified_name(node, self.ctx)
+        label = spec.SOURCE_ATTRIBUTES.get(qualified or "") or _project_source(qualified, self.ctx)
+        return Taint(label, (node,)) if label is not None else None
+
     def _attribute(self, node: Node, env: Env, depth: int) -> Taint | None:
         key = self._key(node)
         if key is not None and key in env:
@@ -1610,7 +1621,7 @@ class _Walker:
             label = f"request handler self.{attribute}"
         if label is None and unwrap(obj).type in ("identifier", "attribute"):
             qualified = qualified_name(node, self.ctx)
-            label = spec.SOURCE_ATTRIBUTES.get(qualified or "")
+            label = spec.SOURCE_ATTRIBUTES.get(qualified or "") or _project_source(qualified, self.ctx)
         if label is not None:
             return Taint(label, (node,))
         return self.eval(obj, env, depth)
@@ -1628,10 +1639,10 @@ class _Walker:
         callee = unwrap(callee)
         name = qualified_name(callee, self.ctx) if callee.type in ("identifier", "attribute") else None
         if name is not None:
-            label = spec.SOURCE_CALLS.get(name)
+            label = spec.SOURCE_CALLS.get(name) or _project_source(name, self.ctx, call=True)
             if label is not None:
                 return Taint(label, (call,))
-            classes = spec.SANITISERS.get(name)
+            classes = spec.SANITISERS.get(name) or _project_sanitiser(name, self.ctx)
             if classes is None and callee.type in ("identifier", "attribute"):
                 tail = node_text(callee.child_by_field_name("attribute")) if callee.type == "attribute" else name
                 classes = spec.SANITISER_TAILS.get(tail)
@@ -1757,6 +1768,42 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+def _project_spec(ctx: FileContext) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The project's own sources and sanitisers (``[reviewlab.taint]`` in ``.reviewlab.toml``)."""
+    cached: tuple[frozenset[str], dict[str, frozenset[str]]] | None = ctx.state.get(_STATE_PROJECT)
+    if cached is None:
+        raw = ctx.options.get(TAINT_OPTIONS) or {}
+        sanitisers: dict[str, frozenset[str]] = {}
+        for sink_class, names in dict(raw.get("sanitizers") or {}).items():
+            classes = spec.ALL if sink_class == "all" else frozenset({sink_class})
+            for name in names:
+                sanitisers[name] = sanitisers.get(name, frozenset()) | classes
+        cached = (frozenset(raw.get("sources") or ()), sanitisers)
+        ctx.state[_STATE_PROJECT] = cached
+    return cached
+
+
+def _configured(name: str | None, names: frozenset[str] | dict[str, frozenset[str]]) -> str | None:
+    """The configured entry ``name`` matches: the same dotted name, or a bare entry naming its last part."""
+    if not name or not names:
+        return None
+    if name in names:
+        return name
+    tail = name.rsplit(".", 1)[-1]
+    return tail if tail in names else None
+
+
+def _project_source(name: str | None, ctx: FileContext, call: bool = False) -> str | None:
+    entry = _configured(name, _project_spec(ctx)[0])
+    return None if entry is None else f"project source {entry}{'()' if call else ''}"
+
+
+def _project_sanitiser(name: str, ctx: FileContext) -> frozenset[str] | None:
+    sanitisers = _project_spec(ctx)[1]
+    entry = _configured(name, sanitisers)
+    return None if entry is None else sanitisers[entry]
 
 
 def _root_identifier(node: Node) -> Node | None:
