@@ -53,9 +53,7 @@ class TaintConfig(BaseModel):
     def _known_classes(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         unknown = sorted(set(value) - SANITISER_CLASSES)
         if unknown:
-            raise ValueError(
-                f"unknown sink class(es) {', '.join(unknown)}; use {', '.join(sorted(SANITISER_CLASSES))}"
-            )
+            raise ValueError(f"unknown sink class(es) {', '.join(unknown)}; use {', '.join(sorted(SANITISER_CLASSES))}")
         return value
 
 

@@ -193,5 +193,5 @@ def test_an_unknown_sink_class_in_the_config_is_a_clear_error(tmp_path: Path) ->
 
     config = tmp_path / ".reviewlab.toml"
     config.write_text('[reviewlab.taint]\nsanitizers = { sqll = ["x.quote"] }\n')
-    with pytest.raises(ConfigError, match="unknown sink class.*sqll"):
+    with pytest.raises(ConfigError, match=r"unknown sink class.*sqll"):
         load_config(config)
