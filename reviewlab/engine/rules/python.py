@@ -23,6 +23,7 @@ from reviewlab.engine.rules.pyhelpers import (
     call_name,
     calls_named,
     cwe_url,
+    function_tail,
     has_splat,
     imports,
     is_module_level,
@@ -262,8 +263,36 @@ _CREDENTIAL_TARGETS = (
     "default_parameter name: (identifier) @name value:",  # def f(name="...")
     "typed_default_parameter name: (identifier) @name value:",  # def f(name: str = "...")
 )
+# Calls that take a credential by position: qualified name (or method name) -> (argument index, keyword, noun).
+_SECRET_ARGUMENTS: dict[str, tuple[int, str, str]] = {
+    "jwt.encode": (1, "key", "secret"),
+    "jwt.decode": (1, "key", "secret"),
+    "hmac.new": (0, "key", "secret"),
+    "cryptography.fernet.Fernet": (0, "key", "key"),
+    "requests.auth.HTTPBasicAuth": (1, "password", "password"),
+    "requests.auth.HTTPDigestAuth": (1, "password", "password"),
+    **{
+        f"itsdangerous.{name}": (0, "secret_key", "secret")
+        for name in ("URLSafeSerializer", "URLSafeTimedSerializer", "Serializer", "TimestampSigner", "Signer")
+    },
+}
+# Methods taking (user, password): smtplib/ftplib/imaplib ``login``, python-ldap binds.
+_LOGIN_METHODS = {"login": 1, "simple_bind_s": 1, "simple_bind": 1, "bind_s": 1}
+_SECRET_CALL_TAILS = frozenset(name.rsplit(".", 1)[1] for name in _SECRET_ARGUMENTS) | frozenset(_LOGIN_METHODS)
 _CREDENTIAL_QUERY = "\n".join(
-    f"(({target} {_STRING_VALUE}) @finding (#match? @name {_CREDENTIAL_NAME_RE}))" for target in _CREDENTIAL_TARGETS
+    (
+        *(
+            f"(({target} {_STRING_VALUE}) @finding (#match? @name {_CREDENTIAL_NAME_RE}))"
+            for target in _CREDENTIAL_TARGETS
+        ),
+        # ``password == "Maint@nce#1"``: a built-in backdoor
+        "((comparison_operator [(identifier) @name (attribute attribute: (identifier) @name) "
+        "(call function: (attribute attribute: (identifier) @get) "
+        "  arguments: (argument_list . (string (string_content) @name)))] "
+        f"{_STRING_VALUE}) @finding (#match? @name {_CREDENTIAL_NAME_RE}))",
+        f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]) @secret_call "
+        f"(#any-of? @fn {any_of(*sorted(_SECRET_CALL_TAILS))}))",
+    )
 )
 _PLACEHOLDER = re.compile(
     r"(?i)(change[-_. ]?me|changeit|x+|\*+|\.+|-+|_+|\?+|#+|0+|1234(5678?)?|dummy.*|fake.*|mock.*|example.*|"
@@ -310,11 +339,49 @@ def looks_like_secret(value: str, noun: str) -> bool:
     return True
 
 
+def _literal_credential(value: str) -> bool:
+    """A literal in a position that only takes a key or password is one, unless it is a placeholder."""
+    return (
+        len(value) >= 4
+        and not any(c.isspace() for c in value)
+        and not _PLACEHOLDER.fullmatch(value)
+        and not value.startswith(_NOT_A_SECRET_START)
+        and "example" not in value.lower()
+    )
+
+
+def _secret_argument(call: tree_sitter.Node, ctx: FileContext) -> Hit | None:
+    """A literal credential passed by position or keyword to a call that takes one (``jwt.encode(c, "key")``)."""
+    name = call_name(call, ctx) or ""
+    spec = _SECRET_ARGUMENTS.get(name)
+    callee = call.child_by_field_name("function")
+    receiver = callee.child_by_field_name("object") if callee is not None and callee.type == "attribute" else None
+    if spec is None and function_tail(call) in _LOGIN_METHODS and receiver is not None:
+        if node_text(receiver).split(".", 1)[0] in imports(ctx):
+            return None  # ``auth.login(...)`` of an imported module: not a (user, password) login
+        spec = (_LOGIN_METHODS[function_tail(call)], "password", "password")
+    if spec is None:
+        return None
+    index, keyword, noun = spec
+    value = argument(call, index, keyword)
+    literal = string_value(value) if value is not None else None
+    if value is None or literal is None or not _literal_credential(literal):
+        return None
+    label = name or function_tail(call)
+    return Hit(value, message=f"Hard-coded {noun} passed to `{label}`; load it from the environment or a secret store.")
+
+
 def _check_credentials(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    if ctx.option(rule, "ignore_tests") and is_test_path(ctx.path):
+        return
+    call = first(captures, "secret_call")
+    if call is not None:
+        hit = _secret_argument(call, ctx)
+        if hit is not None:
+            yield hit
+        return
     finding, name, value = first(captures, "finding"), first(captures, "name"), first(captures, "value")
     if finding is None or name is None or value is None:
-        return
-    if ctx.option(rule, "ignore_tests") and is_test_path(ctx.path):
         return
     target = node_text(name)
     if name.type == "string_content" and not _KEY_LIKE.fullmatch(target):
@@ -346,7 +413,11 @@ HARDCODED_CREDENTIALS = Rule(
         "`token_count`), NLP and pagination tokens (`pad_token`, `next_page_token`), empty strings, "
         "placeholders (`changeme`, `xxx`, `<token>`, `${TOKEN}`), values that are labels or "
         "variable names (`'Password'`, `'DB_PASSWORD'`, `'X-API-Key'`), prose, URLs, paths, password "
-        "hashes, comparisons, and test files (`tests/`, `test_*.py`; option `ignore_tests`).",
+        "hashes, and test files (`tests/`, `test_*.py`; option `ignore_tests`). Also flagged: a credential "
+        'compared with a literal (`if password == "Maint@nce#1":`, a built-in backdoor) and literal keys and '
+        'passwords passed by position to calls that take one: `jwt.encode(claims, "...")`/`jwt.decode`, '
+        "`hmac.new`, `Fernet`, itsdangerous serializers and signers, `HTTPBasicAuth`/`HTTPDigestAuth`, and "
+        "`login`/`simple_bind_s(user, password)` (smtplib, ftplib, imaplib, python-ldap).",
         why="Secrets in source end up in every clone, fork, backup, CI log and container image, cannot be "
         "rotated without a release, and are shared by every environment.",
         example='DB_PASSWORD = "hunter2"\nclient = Client(api_key="sk-live-4f9a8c")\n'
