@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
@@ -32,6 +32,7 @@ _IMPORT = re.compile(
     re.MULTILINE,
 )
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_METHOD = re.compile(rb"^[ \t]+(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 
 
 class Project:
@@ -43,27 +44,37 @@ class Project:
         self._exists: dict[str, bool] = {}
         self._parsed: OrderedDict[str, FileContext | None] = OrderedDict()
         self._digests: dict[str, str | None] = {}
+        self._modules: dict[tuple[str, str, int], str | None] = {}
+        self._imports: dict[str, list[str]] = {}
+        self._methods: dict[str, frozenset[str]] = {}
+        self._mentions: dict[str, bool] = {}
         self.in_progress: set[tuple[str, str]] = set()  # (relpath, function) summaries being computed
 
     # -- resolution ----------------------------------------------------------------------------
 
     def module_file(self, importer: str, module: str, level: int = 0) -> str | None:
         """The project-relative path of the file ``module`` names when imported from ``importer``."""
+        importer_dir = importer.rpartition("/")[0] or "."
+        key = (importer_dir, module, level)
+        if key not in self._modules:
+            self._modules[key] = self._find_module(importer_dir, module, level)
+        return self._modules[key]
+
+    def _find_module(self, importer_dir: str, module: str, level: int) -> str | None:
         parts = [p for p in module.split(".") if p]
-        importer_dir = PurePosixPath(importer).parent
+        directory = PurePosixPath(importer_dir)
         if level:
-            base = importer_dir
+            base = directory
             for _ in range(level - 1):
                 base = base.parent
             bases = [base]
         else:
-            bases = [importer_dir, *importer_dir.parents]
+            bases = [directory, *directory.parents]
         for base in bases:
-            candidate = base.joinpath(*parts) if parts else base
-            for path in (f"{candidate}.py", f"{candidate}/__init__.py"):
-                relpath = str(PurePosixPath(path))
+            candidate = "/".join((str(base), *parts)).removeprefix("./")
+            for relpath in (f"{candidate}.py", f"{candidate}/__init__.py"):
                 if not relpath.startswith("..") and self._is_file(relpath):
-                    return relpath.removeprefix("./")
+                    return relpath
         return None
 
     def resolve(self, importer: str, qualified: str) -> tuple[str, str] | None:
@@ -84,6 +95,15 @@ class Project:
             path = self.root / relpath
             known = self._exists[relpath] = path.is_file() and not path.is_symlink()
         return known
+
+    def defines_method(self, relpath: str, name: str) -> bool:
+        """Whether the module has an indented ``def name(`` (a method), read without parsing, once per review."""
+        methods = self._methods.get(relpath)
+        if methods is None:
+            content = self._read(relpath) or b""
+            methods = frozenset(m.decode("utf-8", "replace") for m in _METHOD.findall(content))
+            self._methods[relpath] = methods
+        return name in methods
 
     # -- parsing -------------------------------------------------------------------------------
 
@@ -119,27 +139,44 @@ class Project:
 
     # -- cache dependencies --------------------------------------------------------------------
 
-    def imported_files(self, relpath: str, source: bytes) -> list[str]:
-        """The project files ``source`` imports directly (modules, and ``from pkg import module``)."""
+    def imported_files(self, relpath: str, source: bytes | None = None) -> list[str]:
+        """The project files ``relpath`` imports directly (modules, and ``from pkg import module``);
+        read from disk (once per review) unless ``source`` is given."""
+        if source is None and relpath in self._imports:
+            return self._imports[relpath]
+        content = source if source is not None else self._read(relpath)
         found: list[str] = []
-        for module, level in _imported_modules(source):
+        for module, level in _imported_modules(content or b""):
             resolved = self.module_file(relpath, module, level)
             if resolved is not None and resolved != relpath and resolved not in found:
                 found.append(resolved)
+        if source is None:
+            self._imports[relpath] = found
         return found
+
+    def closure(self, relpath: str, source: bytes | None = None) -> set[str]:
+        """The project modules ``relpath`` imports, followed transitively (at most ``_MAX_DEPENDENCIES``)."""
+        seen: set[str] = set()
+        queue = deque(self.imported_files(relpath, source))
+        while queue and len(seen) < _MAX_DEPENDENCIES:
+            current = queue.popleft()
+            if current in seen or current == relpath:
+                continue
+            seen.add(current)
+            queue.extend(self.imported_files(current))
+        return seen
+
+    def mentions_source(self, relpath: str) -> bool:
+        """Whether the module's text mentions something a taint source is made of (cached per module)."""
+        if relpath not in self._mentions:
+            from reviewlab.engine.taint.spec import mentions_source
+
+            self._mentions[relpath] = mentions_source(self._read(relpath) or b"")
+        return self._mentions[relpath]
 
     def dependency_digest(self, relpath: str, source: bytes) -> str:
         """A digest of the content of every project module ``source`` imports, followed transitively."""
-        seen: list[str] = []
-        queue = self.imported_files(relpath, source)
-        while queue and len(seen) < _MAX_DEPENDENCIES:
-            current = queue.pop(0)
-            if current in seen or current == relpath:
-                continue
-            seen.append(current)
-            content = self._read(current)
-            if content is not None:
-                queue.extend(self.imported_files(current, content))
+        seen = self.closure(relpath, source)
         if not seen:
             return ""
         material = "\x1f".join(f"{dep}={self._digest(dep)}" for dep in sorted(seen))

@@ -313,15 +313,14 @@ def _check_sql_injection(rule: Rule, captures: Captures, ctx: FileContext) -> It
     literal = bound_text(query, ctx)
     if literal.strip() and not _SQL_WORDS.search(literal):
         return  # text that does not read as SQL (GraphQL ``schema.execute``...)
-    taint = sink_taint(query, call, ctx, taint_spec.SQL)
-    if taint is None:
+    if string_value(query) is not None:
+        return  # a literal statement
+    # From a parameter only SQL built by formatting counts (a bare one may be a whole query), and not DDL,
+    # PRAGMA, SET..., which interpolate identifiers.
+    parameters = is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS) and not _NO_PARAMETERS.match(literal)
+    taint = sink_taint(query, call, ctx, taint_spec.SQL, parameters=parameters)
+    if taint is None or (not taint.source and is_trusted(query, ctx, _SQL_SANITIZER)):
         return
-    if not taint.source and (
-        is_trusted(query, ctx, _SQL_SANITIZER)
-        or not is_formatted(query, ctx, _SQL_SANITIZER, _SQL_WORDS)
-        or _NO_PARAMETERS.match(literal)
-    ):
-        return  # from a parameter: DDL, PRAGMA, SET... interpolate identifiers; a bare one may be a whole query
     if taint.source:
         yield Hit(call, message=taint_message(tail, "SQL", taint), flow=flow_steps(taint, call, tail, ctx))
     else:

@@ -26,7 +26,14 @@ from reviewlab.engine.rules.pyhelpers import (
     unwrap,
 )
 from reviewlab.engine.taint.core import Taint
-from reviewlab.engine.taint.python import FunctionFlow, enclosing_flow, parameter_names
+from reviewlab.engine.taint.index import file_index
+from reviewlab.engine.taint.python import (
+    FunctionFlow,
+    enclosing_flow,
+    may_be_tainted,
+    parameter_names,
+    text_may_read_source,
+)
 from reviewlab.engine.taint.steps import flow_steps
 
 Node = tree_sitter.Node
@@ -173,19 +180,7 @@ def parameter_flow(function: Node, ctx: FileContext) -> FunctionFlow:
 
 def _calls_by_name(ctx: FileContext) -> dict[str, list[Node]]:
     """Every call in the file by the called name's last component (``f(...)``, ``self.f(...)``)."""
-    calls: dict[str, list[Node]] | None = ctx.state.get(_STATE_CALLS)
-    if calls is None:
-        calls = {}
-        stack = [ctx.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "call":
-                callee = node.child_by_field_name("function")
-                if callee is not None and callee.type in ("identifier", "attribute"):
-                    calls.setdefault(function_tail(node), []).append(node)
-            stack.extend(node.named_children)
-        ctx.state[_STATE_CALLS] = calls
-    return calls
+    return file_index(ctx).calls
 
 
 def _argument_for(call: Node, function: Node, param: str) -> Node | None:
@@ -198,7 +193,9 @@ def _argument_for(call: Node, function: Node, param: str) -> Node | None:
     return argument(call, index, param) if index >= 0 else None
 
 
-def sink_taint(expr: Node, anchor: Node, ctx: FileContext, sink_class: str, *, local: bool = True) -> Taint | None:
+def sink_taint(
+    expr: Node, anchor: Node, ctx: FileContext, sink_class: str, *, local: bool = True, parameters: bool = True
+) -> Taint | None:
     """What untrusted data ``expr`` at the sink ``anchor`` carries.
 
     A real source (``Taint.source`` set) when the function reads one, or when ``expr`` comes from a
@@ -207,29 +204,33 @@ def sink_taint(expr: Node, anchor: Node, ctx: FileContext, sink_class: str, *, l
     from a parameter of a function nobody in the file calls: a public helper whose callers are unknown.
     None when the data is clean, constant, sanitised for ``sink_class``, validated, in dead code, or comes
     only from callers that pass clean data. ``local`` says whether data the operator controls
-    (environment, ``sys.argv``, ``input()``) counts.
+    (environment, ``sys.argv``, ``input()``) counts; ``parameters=False`` asks for real sources only.
     """
-    return _sink_taint(expr, anchor, ctx, sink_class, local, 0)
+    return _sink_taint(expr, anchor, ctx, sink_class, local, 0, parameters)
 
 
-def _sink_taint(expr: Node, anchor: Node, ctx: FileContext, sink_class: str, local: bool, depth: int) -> Taint | None:
-    if in_dead_code(anchor) or validated(anchor, expr, ctx):
+def _sink_taint(
+    expr: Node, anchor: Node, ctx: FileContext, sink_class: str, local: bool, depth: int, parameters: bool = False
+) -> Taint | None:
+    if in_dead_code(anchor):
         return None
-    taint = enclosing_flow(anchor, ctx).taint_of(expr)
-    if taint is not None and taint.reaches(sink_class) and (local or taint.source not in LOCAL_SOURCES):
-        return taint
     function = enclosing_function(anchor)
+    taint = enclosing_flow(anchor, ctx).taint_of(expr) if may_be_tainted(ctx) else None
+    if taint is not None and taint.reaches(sink_class) and (local or taint.source not in LOCAL_SOURCES):
+        return None if validated(anchor, expr, ctx) else taint
     if function is None:
-        return None
-    through = parameter_flow(function, ctx).taint_of(expr)
-    if through is None or not through.params or sink_class in through.sanitised:
         return None
     name = node_text(function.child_by_field_name("name"))
     callers = [c for c in _calls_by_name(ctx).get(name, ()) if not _inside(c, function)]
+    if callers and (depth >= _MAX_CALLER_DEPTH or not any(_caller_may_pass_source(c, ctx) for c in callers)):
+        return None  # the chain is too long, or no caller can hand over source data
+    if not callers and not parameters:
+        return None  # the parameter path is not wanted
+    through = parameter_flow(function, ctx).taint_of(expr)
+    if through is None or not through.params or sink_class in through.sanitised or validated(anchor, expr, ctx):
+        return None
     if not callers:
         return through
-    if depth >= _MAX_CALLER_DEPTH:
-        return None
     for call in callers:
         for param in sorted(through.params):
             arg = _argument_for(call, function, param)
@@ -239,6 +240,18 @@ def _sink_taint(expr: Node, anchor: Node, ctx: FileContext, sink_class: str, loc
             if outer is not None and outer.source:
                 return replace(outer, path=(*outer.path, call, *through.path[1:]))
     return None
+
+
+def _caller_may_pass_source(call: Node, ctx: FileContext) -> bool:
+    """Whether the code around a call may hold source data: module-level code, a function whose text mentions a
+    source, or a function that has callers itself (the data may come from further up)."""
+    if not may_be_tainted(ctx):
+        return False
+    function = enclosing_function(call)
+    if function is None or text_may_read_source(function, ctx):
+        return True
+    name = node_text(function.child_by_field_name("name"))
+    return any(not _inside(c, function) for c in _calls_by_name(ctx).get(name, ()))
 
 
 def _inside(node: Node, function: Node) -> bool:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import tree_sitter
 
-from reviewlab.engine.project import current_project
+from reviewlab.engine.project import Project, current_project
 from reviewlab.engine.rules.base import FileContext
 from reviewlab.engine.rules.pyhelpers import (
     imports,
@@ -63,6 +63,7 @@ from reviewlab.engine.taint.folding import (
     literal,
     unary,
 )
+from reviewlab.engine.taint.index import file_index
 from reviewlab.engine.taint.values import Const, Fact, Seq, Table, bounded, summary_key
 from reviewlab.engine.taint.values import merge as merge_facts
 from reviewlab.engine.taint.values import taint_of as fact_taint
@@ -74,6 +75,11 @@ _STATE_FLOWS = "taint.python.flows"
 _STATE_SUMMARIES = "taint.python.summaries"
 _STATE_DEFS = "taint.python.defs"
 _STATE_CLASSES = "taint.python.classes"
+_STATE_BASES = "taint.python.bases"
+_STATE_PROJECT_MODULES = "taint.python.project_modules"
+_STATE_MAY_READ = "taint.python.may_read_source"
+_STATE_MAY_TAINT = "taint.python.may_be_tainted"
+_STATE_PROJECT_READS = "taint.python.project_reads"
 _STATE_CONSTANTS = "taint.python.constants"
 _STATE_METHODS = "taint.python.methods"
 _STATE_PROJECT = "taint.python.project"
@@ -213,17 +219,7 @@ def enclosing_flow(node: Node, ctx: FileContext) -> FunctionFlow:
 
 
 def _functions(ctx: FileContext) -> list[Node]:
-    defs: list[Node] | None = ctx.state.get(_STATE_DEFS)
-    if defs is None:
-        defs = []
-        stack = [ctx.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "function_definition":
-                defs.append(node)
-            stack.extend(reversed(node.named_children))
-        ctx.state[_STATE_DEFS] = defs
-    return defs
+    return file_index(ctx).functions
 
 
 def module_flows(ctx: FileContext) -> dict[int, FunctionFlow]:
@@ -244,9 +240,7 @@ def summary(name: str, ctx: FileContext) -> Summary | None:
     own: Taint | None = None
     sanitised: frozenset[str] | None = None
     found = False
-    for function in _functions(ctx):
-        if node_text(function.child_by_field_name("name")) != name:
-            continue
+    for function in file_index(ctx).functions_by_name.get(name, ()):
         found = True
         returns = FunctionFlow(function, ctx, summary_mode=True).returns
         if returns is None:
@@ -334,49 +328,41 @@ def _enclosing_class(function: Node) -> Node | None:
 
 
 def _classes(ctx: FileContext) -> dict[str, list[Node]]:
-    classes: dict[str, list[Node]] | None = ctx.state.get(_STATE_CLASSES)
-    if classes is None:
-        classes = {}
-        stack = [ctx.tree.root_node]
-        while stack:
-            node = stack.pop()
-            if node.type == "class_definition":
-                classes.setdefault(node_text(node.child_by_field_name("name")), []).append(node)
-            stack.extend(node.named_children)
-        ctx.state[_STATE_CLASSES] = classes
-    return classes
+    return file_index(ctx).classes
 
 
-def _is_view_class(cls: Node, ctx: FileContext, seen: frozenset[str] = frozenset()) -> bool:
+def _is_view_class(cls: Node, ctx: FileContext) -> bool:
     """Whether a class has a base named like a view (``spec.VIEW_BASE_SUFFIXES``), or a same-file base that is one."""
+    return _derives_from(cls, ctx, spec.VIEW_BASE_SUFFIXES)
+
+
+def _is_handler_class(cls: Node, ctx: FileContext) -> bool:
+    """Whether a class derives (directly or through a class of this file) from a ``...RequestHandler``."""
+    return _derives_from(cls, ctx, spec.HANDLER_BASE_SUFFIXES)
+
+
+def _derives_from(cls: Node, ctx: FileContext, suffixes: tuple[str, ...]) -> bool:
+    """Whether a base of ``cls`` (or of a same-file base class, transitively) has a name ending with ``suffixes``.
+
+    Memoised per file; a class being decided counts as not deriving, which ends base-class cycles."""
+    known: dict[tuple[int, tuple[str, ...]], bool] = ctx.state.setdefault(_STATE_BASES, {})
+    key = (cls.id, suffixes)
+    if key in known:
+        return known[key]
+    known[key] = False
     bases = cls.child_by_field_name("superclasses")
+    result = False
     for base in bases.named_children if bases is not None else ():
         if base.type == "attribute":
             base = base.child_by_field_name("attribute") or base
         if base.type != "identifier":
             continue  # ``metaclass=...`` and other keyword arguments
         name = node_text(base)
-        if name.endswith(spec.VIEW_BASE_SUFFIXES):
-            return True
-        if name not in seen and any(_is_view_class(c, ctx, seen | {name}) for c in _classes(ctx).get(name, ())):
-            return True
-    return False
-
-
-def _is_handler_class(cls: Node, ctx: FileContext) -> bool:
-    """Whether a class derives (directly or through a class of this file) from a ``...RequestHandler``."""
-    bases = cls.child_by_field_name("superclasses")
-    for base in bases.named_children if bases is not None else ():
-        if base.type == "attribute":
-            base = base.child_by_field_name("attribute") or base
-        if base.type != "identifier":
-            continue
-        name = node_text(base)
-        if name.endswith(spec.HANDLER_BASE_SUFFIXES):
-            return True
-        if any(c.id != cls.id and _is_handler_class(c, ctx) for c in _classes(ctx).get(name, ())):
-            return True
-    return False
+        if name.endswith(suffixes) or any(_derives_from(c, ctx, suffixes) for c in _classes(ctx).get(name, ())):
+            result = True
+            break
+    known[key] = result
+    return result
 
 
 def _injected(default: Node | None) -> bool:
@@ -1714,18 +1700,14 @@ class _Walker:
     def _foreign_method(self, method: str, call: Node, env: Env, depth: int) -> Taint | None:
         """``thing.do_something(x)`` where a class of a project module this file imports defines the method."""
         project = current_project()
-        if project is None:
-            return None
-        seen: set[str] = set()
-        for origin in imports(self.ctx).values():
-            for module in (origin, origin.rpartition(".")[0]):
-                relpath = project.module_file(self.ctx.path, module.lstrip("."), len(module) - len(module.lstrip(".")))
-                if not module or relpath is None or relpath in seen or relpath == self.ctx.path:
-                    continue
-                seen.add(relpath)
-                other = project.context(relpath)
-                if other is not None and _is_method(method, other):
-                    return self._foreign(f"{module}.{method}", call, env, depth, skip_self=True)
+        if project is None or self._args_taint(call, env, depth) is None:
+            return None  # a method found by name alone is followed only for the data passed into it
+        for module, relpath in _project_modules(self.ctx, project):
+            if not project.defines_method(relpath, method):
+                continue
+            other = project.context(relpath)
+            if other is not None and _is_method(method, other):
+                return self._foreign(f"{module}.{method}", call, env, depth, skip_self=True)
         return None
 
     def _summarised(
@@ -1733,6 +1715,8 @@ class _Walker:
     ) -> Taint | None:
         """Apply the summary of function ``name`` of this file (or of ``ctx``, another module) to ``call``."""
         home = ctx if ctx is not None else self.ctx
+        if not _may_read_source(home) and self._args_taint(call, env, depth) is None:
+            return None  # no argument carries anything and the module reads no source: nothing to return
         found = summary(name, home)
         if found is None:
             return None
@@ -1768,6 +1752,57 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+def _may_read_source(ctx: FileContext) -> bool:
+    """Whether the file's text mentions anything a source is made of (a cheap test, once per file)."""
+    known: bool | None = ctx.state.get(_STATE_MAY_READ)
+    if known is None:
+        known = spec.mentions_source(ctx.source) or bool(_project_spec(ctx)[0])
+        ctx.state[_STATE_MAY_READ] = known
+    return known
+
+
+def text_may_read_source(node: Node, ctx: FileContext) -> bool:
+    """Whether a function's text (with its decorators) mentions something a source is made of."""
+    owner = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
+    return spec.mentions_source(owner.text or b"") or bool(_project_spec(ctx)[0])
+
+
+def _project_may_read(ctx: FileContext, project: Project | None) -> bool:
+    known: bool | None = ctx.state.get(_STATE_PROJECT_READS)
+    if known is None:
+        known = project is not None and any(project.mentions_source(relpath) for relpath in project.closure(ctx.path))
+        ctx.state[_STATE_PROJECT_READS] = known
+    return known
+
+
+def may_be_tainted(ctx: FileContext) -> bool:
+    """Whether data from a real source can appear in this file: it mentions one itself, or a project module it
+    imports (directly or through others) does. When not, only parameters carry anything into its sinks."""
+    known: bool | None = ctx.state.get(_STATE_MAY_TAINT)
+    if known is None:
+        known = _may_read_source(ctx) or _project_may_read(ctx, current_project())
+        ctx.state[_STATE_MAY_TAINT] = known
+    return known
+
+
+def _project_modules(ctx: FileContext, project: Project) -> list[tuple[str, str]]:
+    """The project modules this file imports: (module name as imported, project-relative path), once per file."""
+    found: list[tuple[str, str]] | None = ctx.state.get(_STATE_PROJECT_MODULES)
+    if found is None:
+        found = []
+        seen: set[str] = set()
+        for origin in imports(ctx).values():
+            for module in (origin, origin.rpartition(".")[0]):
+                if not module.strip("."):
+                    continue
+                relpath = project.module_file(ctx.path, module.lstrip("."), len(module) - len(module.lstrip(".")))
+                if relpath is not None and relpath not in seen and relpath != ctx.path:
+                    seen.add(relpath)
+                    found.append((module, relpath))
+        ctx.state[_STATE_PROJECT_MODULES] = found
+    return found
 
 
 def _project_spec(ctx: FileContext) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
@@ -1860,9 +1895,8 @@ def _is_method(name: str, ctx: FileContext) -> bool:
 
 
 def _parameters_of(name: str, ctx: FileContext) -> list[tuple[str, Node, Node | None]]:
-    for function in _functions(ctx):
-        if node_text(function.child_by_field_name("name")) == name:
-            return list(_parameters(function))
+    for function in file_index(ctx).functions_by_name.get(name, ()):
+        return list(_parameters(function))
     return []
 
 
@@ -1943,13 +1977,7 @@ def _module_constants(ctx: FileContext) -> dict[str, Fact]:
         return constants
     ctx.state[_STATE_CONSTANTS] = {}  # while the module itself is analysed, functions see none
     final = flow_for(ctx.tree.root_node, ctx).final or {}
-    rebound: set[str] = set()
-    stack = [ctx.tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "global_statement":
-            rebound.update(node_text(c) for c in node.named_children if c.type == "identifier")
-        stack.extend(node.named_children)
+    rebound = file_index(ctx).globals
     constants = {name: fact for name, fact in final.items() if isinstance(fact, Const) and name not in rebound}
     ctx.state[_STATE_CONSTANTS] = constants
     return constants

@@ -174,3 +174,26 @@ FIXED_HOST = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://[^/?#{}\s]+[/?#]")
 CONFIG_PARSERS = frozenset(
     {"configparser.ConfigParser", "configparser.RawConfigParser", "configparser.SafeConfigParser", "ConfigParser"}
 )
+
+# Text every source is written with: a file without any of it cannot read a source itself, so calls into it
+# that pass nothing tainted need no summary, and helpers it defines are reached by client data only from
+# callers that mention a source. A request handler class names its base (``RequestHandler``); route
+# parameters need a route decorator (``@app.get(``...); anything else arrives as arguments.
+SOURCE_TEXT = re.compile(
+    rb"\b(?:request(?:\.[A-Za-z_]|\[|\s*[,):=])|environ(?:\.[a-z]|\[|\s*[,)])|argv\b|input\s*\(|getenv|stdin\."
+    rb")|RequestHandler|\.recv|^[ \t]*(?:from|import)\b[^\n]*\brequest\b"
+    rb"|@[\w.]+\.(?:route|get|post|put|delete|patch|api_route|websocket)\(",
+    re.MULTILINE,
+)
+
+_SOURCE_WORDS = (b"request", b"environ", b"argv", b"input", b"getenv", b"stdin", b"recv", b"RequestHandler")
+_ROUTE_WORDS = (b".route(", b".get(", b".post(", b".put(", b".delete(", b".patch(", b".api_route(", b".websocket(")
+
+
+def mentions_source(text: bytes) -> bool:
+    """``SOURCE_TEXT.search(text)``, with a fast test for the words it needs first (the regex alone is slow)."""
+    if not any(word in text for word in _SOURCE_WORDS) and not (
+        b"@" in text and any(word in text for word in _ROUTE_WORDS)
+    ):
+        return False
+    return SOURCE_TEXT.search(text) is not None
