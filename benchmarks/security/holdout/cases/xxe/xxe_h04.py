@@ -1,0 +1,34 @@
+import xml.sax
+from xml.sax.handler import ContentHandler, feature_external_ges
+
+from flask import Flask, request
+
+app = Flask(__name__)
+
+
+class TitleCollector(ContentHandler):
+    def __init__(self):
+        super().__init__()
+        self.titles, self._buf, self._in_title = [], [], False
+
+    def startElement(self, name, attrs):
+        self._in_title = name == "title"
+
+    def characters(self, content):
+        if self._in_title:
+            self._buf.append(content)
+
+    def endElement(self, name):
+        if name == "title":
+            self.titles.append("".join(self._buf))
+            self._buf, self._in_title = [], False
+
+
+@app.post("/feeds/preview")
+def preview_feed():
+    handler = TitleCollector()
+    parser = xml.sax.make_parser()
+    parser.setFeature(feature_external_ges, True)
+    parser.setContentHandler(handler)
+    parser.parse(request.files["feed"].stream)
+    return {"titles": handler.titles}
