@@ -926,3 +926,16 @@ def test_containment_pattern_and_line_break_checks() -> None:
     assert line is not None
     assert not line.reaches(spec.LOG)
     assert line.reaches(spec.SQL)
+
+
+def test_a_conditional_expression_applies_its_checks_to_its_branches() -> None:
+    code = """
+    FORMATS = ("pdf", "csv")
+
+    def f():
+        fmt = request.args["fmt"]
+        sink(fmt if fmt in FORMATS else "pdf")
+        sink("pdf" if fmt not in FORMATS else fmt)
+        sink(fmt if fmt else "pdf")
+    """
+    assert labels(code) == [None, None, ARGS]

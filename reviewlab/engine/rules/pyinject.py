@@ -187,6 +187,8 @@ def _commands(call: Node, name: str, ctx: FileContext) -> list[tuple[Node, str]]
         return [(first_arg, "a shell command")]
     if literal_prefix(first_arg):
         return []  # ``run(f"convert {name}")`` without a shell names a fixed (if odd) program
+    if value.type == "identifier" and isinstance(enclosing_flow(call, ctx).fact_of(value), Seq):
+        return []  # an argument list built element by element: ``_built_shell_script`` and ``_built_program``
     return [(first_arg, "the program to run")]
 
 
@@ -209,6 +211,18 @@ def _built_shell_script(call: Node, name: str, ctx: FileContext) -> Taint | None
     return None
 
 
+def _built_program(call: Node, name: str, ctx: FileContext) -> Taint | None:
+    """The taint of the program of an argument list built element by element, when a source chose it."""
+    first_arg = argument(call, 0, "args")
+    if first_arg is None or unwrap(first_arg).type != "identifier" or name not in _SUBPROCESS_FUNCS | _EXEC_FUNCS:
+        return None
+    built = enclosing_flow(call, ctx).fact_of(unwrap(first_arg))
+    if not isinstance(built, Seq) or not built.items or _shell_true(call, ctx):
+        return None
+    program = built.items[0]
+    return program if isinstance(program, Taint) and program.source and program.reaches(taint_spec.SHELL) else None
+
+
 def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
     if call is None:
@@ -220,6 +234,11 @@ def _check_command_injection(rule: Rule, captures: Captures, ctx: FileContext) -
     if script is not None:
         what = "a shell script (`sh -c`)"
         yield Hit(call, message=taint_message(name, what, script), flow=flow_steps(script, call, name, ctx))
+        return
+    program = _built_program(call, name, ctx)
+    if program is not None:
+        what = "the program to run"
+        yield Hit(call, message=taint_message(name, what, program), flow=flow_steps(program, call, name, ctx))
         return
     for command, what in _commands(call, name, ctx):
         hit = _report(call, command, ctx, taint_spec.SHELL, name, what, sanitizer=_SHELL_SANITIZER)

@@ -27,6 +27,7 @@ and ``global`` state.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -1501,7 +1502,13 @@ class _Walker:
                     return self.eval(branches[0], env, deeper)
                 if truth is False:
                     return self.eval(branches[2], env, deeper)
-                return union(self.eval(branches[0], env, deeper), self.eval(branches[2], env, deeper))
+                when_true, when_false = env, env  # ``x if x in ALLOWED else "pdf"`` checks x where it is used
+                for guard in self._guards(branches[1], env):
+                    if guard.when:
+                        when_true = _guarded(when_true, guard)
+                    else:
+                        when_false = _guarded(when_false, guard)
+                return union(self.eval(branches[0], when_true, deeper), self.eval(branches[2], when_false, deeper))
             return None
         if kind in _COMPREHENSIONS_AND_GENERATORS:
             inner = self._bind_clauses(node, env)
@@ -1852,18 +1859,25 @@ def _root_identifier(node: Node) -> Node | None:
 
 
 def _removes_line_breaks(call: Node) -> bool:
-    """``value.replace("\\n", "")`` (or ``"\\r"``, ``"\\r\\n"``, with any replacement that has none)."""
+    """``value.replace("\\n", "")`` or ``.replace("\\n", "\\\\n")``: a line break (or CR) replaced by text that
+    has none (the escaped ``\\n`` written out is two ordinary characters)."""
     args = _positional(call)
     if len(args) < 2:
         return False
-    old, new = string_value(args[0]), string_value(args[1])
-    return (
-        old in ("\\n", "\\r", "\\r\\n", "\n", "\r", "\r\n")
-        and new is not None
-        and not any(c in new for c in "\r\n")
-        and "\\n" not in new
-        and "\\r" not in new
-    )
+    old, new = _string_literal(args[0]), _string_literal(args[1])
+    return old in ("\n", "\r", "\r\n") and new is not None and "\n" not in new and "\r" not in new
+
+
+def _string_literal(node: Node) -> str | None:
+    """The value of a plain string literal with its escapes decoded (``"\\\\n"`` is backslash, n)."""
+    node = unwrap(node)
+    if node.type != "string" or string_value(node) is None:
+        return None
+    try:
+        value = ast.literal_eval(node_text(node))
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _module_bindings(name: str, ctx: FileContext) -> list[Node]:
