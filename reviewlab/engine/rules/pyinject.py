@@ -66,13 +66,14 @@ def _report(
     *,
     local: bool = True,
     sanitizer: re.Pattern[str] | None = None,
+    files: bool = False,
 ) -> Hit | None:
     """A hit at ``call`` when untrusted data reaches ``value``: with its flow, or naming the parameter it comes from.
 
     Data from a real source is judged by the dataflow alone. A parameter of a helper nobody in the file calls
     must also not look constant (``is_trusted``: ``ALL_CAPS`` names, ``"%d" % n``, calls matching ``sanitizer``).
     """
-    taint = sink_taint(value, call, ctx, sink_class, local=local)
+    taint = sink_taint(value, call, ctx, sink_class, local=local, files=files)
     if taint is None or (not taint.source and is_trusted(value, ctx, sanitizer)):
         return None
     if taint.source:
@@ -94,7 +95,7 @@ def _check_eval(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hi
     code = argument(call, 0, "source", "object")
     if code is None:
         return
-    hit = _report(call, code, ctx, taint_spec.CODE, function_tail(call), "code")
+    hit = _report(call, code, ctx, taint_spec.CODE, function_tail(call), "code", files=True)
     if hit is not None:
         yield hit
 
@@ -110,7 +111,8 @@ EVAL = Rule(
     message="`eval`/`exec` runs code built from untrusted data; whoever controls it runs anything in the process.",
     docs=RuleDocs(
         what="Flags the builtins `eval` and `exec` when the code they run carries untrusted data: client request "
-        "inputs, route parameters, the environment, `sys.argv`, `input()` or stdin, followed through assignments, "
+        "inputs, route parameters, the environment, `sys.argv`, `input()`, stdin, or the content of a file opened "
+        "at a path known only at run time (`exec(open(plugin_path).read())`), followed through assignments, "
         "string building, containers and helper functions of the same file (a helper's parameter counts when a "
         "caller in the file passes such data, or when nobody in the file calls the helper). Constant code, values "
         "replaced by constants, branches that can never run and numbers (`int(x)`) are not flagged.",
@@ -412,7 +414,7 @@ def _check_deserialisation(rule: Rule, captures: Captures, ctx: FileContext) -> 
     value = unwrap(data)
     if string_value(value) is not None or (value.type == "call" and function_tail(value) == "dumps"):
         return  # a literal, or a round trip of data the process just serialised itself
-    hit = _report(call, data, ctx, taint_spec.DESERIALISE, name, "data to deserialise", local=False)
+    hit = _report(call, data, ctx, taint_spec.DESERIALISE, name, "data to deserialise", local=False, files=True)
     if hit is not None:
         yield hit
 
@@ -432,9 +434,10 @@ UNSAFE_DESERIALISATION = Rule(
         "the data comes from the client (request inputs, cookies, uploaded bodies, route parameters), followed "
         "through decoding (`base64.b64decode`...), assignments, containers and helper functions of the same "
         "file; a helper's parameter counts when a caller in the file passes client data, or when nobody in the "
-        "file calls the helper. Not flagged: literals, a round trip of data the process just serialised "
-        "(`pickle.loads(pickle.dumps(x))`), and files or data the program reads itself (a local cache, a model "
-        "file), which an attacker would first have to write.",
+        "file calls the helper, and when it is the content of a file opened at a path known only at run time "
+        "(whoever can write that file runs code in the process). Not flagged: literals, a round trip of data the "
+        "process just serialised (`pickle.loads(pickle.dumps(x))`), and the program's own files at a constant "
+        "path (`open('model.pkl', 'rb')`).",
         why="Unpickling calls whatever constructors the data names (`__reduce__`), so a crafted payload "
         "runs arbitrary code. Anyone who can write the bytes (an upload, a cookie, a queue, a shared "
         "file) can take over the process.",
@@ -522,7 +525,7 @@ def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> I
     flow = enclosing_flow(call, ctx)
     for candidate in candidates:
         taint = flow.taint_of(candidate)
-        if taint is not None and taint.reaches(taint_spec.PATH):
+        if taint is not None and taint.reaches(taint_spec.PATH) and taint.source != taint_spec.FILE_READ:
             yield Hit(
                 call,
                 message=taint_message(display, "a path", taint),

@@ -25,6 +25,7 @@ from reviewlab.engine.rules.pyhelpers import (
     string_value,
     unwrap,
 )
+from reviewlab.engine.taint import spec as taint_spec
 from reviewlab.engine.taint.core import Taint
 from reviewlab.engine.taint.index import file_index
 from reviewlab.engine.taint.python import (
@@ -43,7 +44,7 @@ _STATE_CALLS = "pytaint.calls"
 _MAX_CALLER_DEPTH = 3  # helper -> helper -> helper: deeper chains are not followed
 
 # Sources the program's operator controls, not a remote client.
-LOCAL_SOURCES = frozenset({"os.environ", "os.getenv()", "sys.argv", "input()", "sys.stdin"})
+LOCAL_SOURCES = frozenset({"os.environ", "os.getenv()", "sys.argv", "input()", "sys.stdin", taint_spec.FILE_READ})
 # Text showing CR/LF was removed or escaped on the way: ``.replace("\n", "")``, ``repr()``, ``!r``, ``quote()``.
 CRLF_NEUTRALISED = re.compile(
     r"""\.replace\(\s*['"]\\[rn]|\.splitlines\(|\brepr\(|!r\}|\bquote(?:_plus)?\(|\bjson\.dumps\("""
@@ -194,7 +195,14 @@ def _argument_for(call: Node, function: Node, param: str) -> Node | None:
 
 
 def sink_taint(
-    expr: Node, anchor: Node, ctx: FileContext, sink_class: str, *, local: bool = True, parameters: bool = True
+    expr: Node,
+    anchor: Node,
+    ctx: FileContext,
+    sink_class: str,
+    *,
+    local: bool = True,
+    parameters: bool = True,
+    files: bool = False,
 ) -> Taint | None:
     """What untrusted data ``expr`` at the sink ``anchor`` carries.
 
@@ -204,19 +212,28 @@ def sink_taint(
     from a parameter of a function nobody in the file calls: a public helper whose callers are unknown.
     None when the data is clean, constant, sanitised for ``sink_class``, validated, in dead code, or comes
     only from callers that pass clean data. ``local`` says whether data the operator controls
-    (environment, ``sys.argv``, ``input()``) counts; ``parameters=False`` asks for real sources only.
+    (environment, ``sys.argv``, ``input()``) counts; ``parameters=False`` asks for real sources only;
+    ``files`` whether the content of a file opened at a run-time path counts (code and deserialisation).
     """
-    return _sink_taint(expr, anchor, ctx, sink_class, local, 0, parameters)
+    return _sink_taint(expr, anchor, ctx, sink_class, local, 0, parameters, files)
 
 
 def _sink_taint(
-    expr: Node, anchor: Node, ctx: FileContext, sink_class: str, local: bool, depth: int, parameters: bool = False
+    expr: Node,
+    anchor: Node,
+    ctx: FileContext,
+    sink_class: str,
+    local: bool,
+    depth: int,
+    parameters: bool = False,
+    files: bool = False,
 ) -> Taint | None:
     if in_dead_code(anchor):
         return None
     function = enclosing_function(anchor)
-    taint = enclosing_flow(anchor, ctx).taint_of(expr) if may_be_tainted(ctx) else None
-    if taint is not None and taint.reaches(sink_class) and (local or taint.source not in LOCAL_SOURCES):
+    readable = may_be_tainted(ctx) or (files and b"open(" in ctx.source)
+    taint = enclosing_flow(anchor, ctx).taint_of(expr) if readable else None
+    if taint is not None and taint.reaches(sink_class) and _counts(taint, local, files):
         return None if validated(anchor, expr, ctx) else taint
     if function is None:
         return None
@@ -236,7 +253,7 @@ def _sink_taint(
             arg = _argument_for(call, function, param)
             if arg is None:
                 continue
-            outer = _sink_taint(arg, call, ctx, sink_class, local, depth + 1)
+            outer = _sink_taint(arg, call, ctx, sink_class, local, depth + 1, files=files)
             if outer is not None and outer.source:
                 return replace(outer, path=(*outer.path, call, *through.path[1:]))
     return None
@@ -252,6 +269,13 @@ def _caller_may_pass_source(call: Node, ctx: FileContext) -> bool:
         return True
     name = node_text(function.child_by_field_name("name"))
     return any(not _inside(c, function) for c in _calls_by_name(ctx).get(name, ()))
+
+
+def _counts(taint: Taint, local: bool, files: bool) -> bool:
+    """Whether a sink cares about the taint's kind of source."""
+    if taint.source == taint_spec.FILE_READ:
+        return files
+    return local or taint.source not in LOCAL_SOURCES
 
 
 def _inside(node: Node, function: Node) -> bool:

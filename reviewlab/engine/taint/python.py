@@ -1645,6 +1645,9 @@ class _Walker:
                 return _sanitise(self._args_taint(call, env, depth), classes)
             if name in spec.PROPAGATORS:
                 return self._args_taint(call, env, depth)
+            if name in spec.FILE_OPENERS:
+                path = argument_at(call, 0)
+                return None if path is None or self.fold(path, env) is not UNKNOWN else Taint(spec.FILE_READ, (call,))
         if callee.type == "identifier":
             local = node_text(callee)
             if name is not None and local in imports(self.ctx):
@@ -1967,6 +1970,12 @@ def _arguments(call: Node) -> list[Node]:
     if args is None or args.type != "argument_list":
         return []
     return [a for a in args.named_children if a.type != "comment"]
+
+
+def argument_at(call: Node, index: int) -> Node | None:
+    """The ``index``-th positional argument, or None."""
+    positional = _positional(call)
+    return positional[index] if index < len(positional) else None
 
 
 def _positional(call: Node) -> list[Node]:

@@ -75,6 +75,11 @@ TORNADO_REQUEST_ATTRS = frozenset(
 
 # Attribute chains that are sources by themselves.
 SOURCE_ATTRIBUTES: dict[str, str] = {"sys.argv": "sys.argv", "os.environ": "os.environ"}
+# A file opened at a path known only at run time: its content is whatever is in that file. Reported only
+# where file content is dangerous by itself (code to run, data to deserialise); a constant path is the
+# program's own file.
+FILE_READ = "file read"
+FILE_OPENERS = frozenset({"open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"})
 # Calls that return untrusted data.
 SOURCE_CALLS: dict[str, str] = {
     "input": "input()",
@@ -146,6 +151,8 @@ PROPAGATORS = frozenset(
     | {"codecs.decode", "codecs.encode", "binascii.unhexlify", "binascii.a2b_base64", "binascii.hexlify"}
     | {"zlib.decompress", "gzip.decompress", "bz2.decompress", "lzma.decompress", "string.Template"}
     | {"compile", "io.BytesIO", "io.StringIO", "urllib.parse.unquote_to_bytes", "shlex.split", "shlex.join"}
+    | {"json.load", "pickle.load", "pickle.loads", "marshal.load", "marshal.loads", "yaml.load", "yaml.safe_load"}
+    | {"yaml.unsafe_load", "tomllib.load", "tomllib.loads", "csv.reader", "csv.DictReader"}
 )
 # Methods that carry the taint of their receiver (or, for ``join``/``format``, of their arguments).
 STR_METHODS = frozenset(
