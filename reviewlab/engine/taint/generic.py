@@ -28,7 +28,8 @@ from reviewlab.engine.taint.generic_adapter import (
     text,
 )
 from reviewlab.engine.taint.generic_flow import GenericFlow, adapter_for, enclosing_flow, enclosing_function, flow_for
-from reviewlab.engine.taint.generic_steps import code, flow_steps
+from reviewlab.engine.taint.generic_steps import flow_steps
+from reviewlab.engine.taint.steps import code
 
 if TYPE_CHECKING:
     from reviewlab.engine.rules.base import FileContext

@@ -13,31 +13,18 @@ from reviewlab.engine.model import FlowStep
 from reviewlab.engine.taint.core import Taint
 from reviewlab.engine.taint.generic_adapter import CALL, Adapter, Node, Scope, text
 from reviewlab.engine.taint.generic_flow import adapter_for, enclosing_function
+from reviewlab.engine.taint.steps import code, walk_steps
 
 if TYPE_CHECKING:
     from reviewlab.engine.rules.base import FileContext
 
-_MAX_SHOWN = 60  # longer names and expressions are cut in step messages
 _PARAMETER_LISTS = frozenset({"formal_parameters", "parameter_list", "inferred_parameters"})
 
 
 def flow_steps(taint: Taint, sink: Node, sink_label: str, ctx: FileContext) -> tuple[FlowStep, ...]:
     """The steps from the taint's source to ``sink``, source first and the sink last."""
     adapter = adapter_for(ctx)
-    steps: list[FlowStep] = []
-    seen: set[int] = set()
-    previous: Node | None = None
-    for index, node in enumerate(taint.path):
-        if node.id in seen:
-            continue
-        seen.add(node.id)
-        if index == 0:
-            steps.append(FlowStep(ctx.span(node), f"source: {taint.source}"))
-        else:
-            steps.append(FlowStep(ctx.span(node), _hop(node, previous, adapter, ctx)))
-        previous = node
-    steps.append(FlowStep(ctx.span(sink), f"sink: {code(sink_label)}"))
-    return tuple(steps)
+    return walk_steps(taint, sink, sink_label, ctx, lambda node, previous: (node, _hop(node, previous, adapter, ctx)))
 
 
 def _hop(node: Node, previous: Node | None, adapter: Adapter, ctx: FileContext) -> str:
@@ -72,11 +59,3 @@ def _builder(receiver: Node, adapter: Adapter) -> Node:
             break
         receiver = inner.receiver
     return receiver
-
-
-def code(source: str) -> str:
-    """``source`` as a Markdown-style code span on one line, cut to a readable length."""
-    one_line = " ".join(source.split())
-    if len(one_line) > _MAX_SHOWN:
-        one_line = one_line[: _MAX_SHOWN - 1] + "…"
-    return "`" + one_line.replace("`", "'") + "`"
