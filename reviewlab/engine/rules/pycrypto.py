@@ -23,6 +23,8 @@ from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDo
 from reviewlab.engine.rules.pycookies import is_preference_cookie
 from reviewlab.engine.rules.pyhelpers import (
     GENERATED_SECRET_NOUNS,
+    OWASP_CRYPTO,
+    PY,
     argument,
     arguments,
     bindings,
@@ -45,14 +47,6 @@ from reviewlab.engine.rules.pyhelpers import (
     unwrap,
 )
 from reviewlab.engine.taint.python import enclosing_flow
-
-PY = ("python",)
-OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
-OWASP_CRYPTO = "https://owasp.org/Top10/A02_2021-Cryptographic_Failures/"
-OWASP_MISCONFIG = "https://owasp.org/Top10/A05_2021-Security_Misconfiguration/"
-OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
-OWASP_AUTH = "https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/"
-
 
 # ---------------------------------------------------------------------------------------------
 # Following a value forward within a function (shared by PY-S006 and PY-S007)

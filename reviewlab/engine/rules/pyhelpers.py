@@ -789,6 +789,15 @@ def built_by(receiver: Node, ctx: FileContext, constructors: frozenset[str]) -> 
 # ---------------------------------------------------------------------------------------------
 
 
+# The language tuple of Python rules, and the OWASP Top 10 pages their references cite.
+PY = ("python",)
+OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
+OWASP_CRYPTO = "https://owasp.org/Top10/A02_2021-Cryptographic_Failures/"
+OWASP_MISCONFIG = "https://owasp.org/Top10/A05_2021-Security_Misconfiguration/"
+OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
+OWASP_AUTH = "https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/"
+
+
 def cwe_url(number: int) -> str:
     """The MITRE page of a CWE."""
     return f"https://cwe.mitre.org/data/definitions/{number}.html"

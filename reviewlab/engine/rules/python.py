@@ -18,6 +18,11 @@ from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.complexity import complexity_rule
 from reviewlab.engine.rules.pyhelpers import (
+    OWASP_AUTH,
+    OWASP_CRYPTO,
+    OWASP_INTEGRITY,
+    OWASP_MISCONFIG,
+    PY,
     any_of,
     argument,
     call_name,
@@ -35,13 +40,6 @@ from reviewlab.engine.rules.pyhelpers import (
     string_value,
     unwrap,
 )
-
-PY = ("python",)
-OWASP_INJECTION = "https://owasp.org/Top10/A03_2021-Injection/"
-OWASP_CRYPTO = "https://owasp.org/Top10/A02_2021-Cryptographic_Failures/"
-OWASP_MISCONFIG = "https://owasp.org/Top10/A05_2021-Security_Misconfiguration/"
-OWASP_INTEGRITY = "https://owasp.org/Top10/A08_2021-Software_and_Data_Integrity_Failures/"
-OWASP_AUTH = "https://owasp.org/Top10/A07_2021-Identification_and_Authentication_Failures/"
 
 
 def _replace_bool(ctx: FileContext, value: tree_sitter.Node, description: str) -> Hit:
