@@ -47,6 +47,7 @@ from reviewlab.engine.rules.pytaint import (
 )
 from reviewlab.engine.taint import spec as taint_spec
 from reviewlab.engine.taint.core import Taint
+from reviewlab.engine.taint.index import file_index
 from reviewlab.engine.taint.python import enclosing_flow
 from reviewlab.engine.taint.steps import flow_steps
 from reviewlab.engine.taint.values import Const, Seq
@@ -846,22 +847,46 @@ def _keyword_true(call: Node, name: str, ctx: FileContext) -> bool:
     return value is not None and enclosing_flow(call, ctx).constant(value) is True
 
 
-def _unsafe_lxml_parser(node: Node | None, ctx: FileContext, anchor: Node) -> bool:
-    """Whether a parser argument is (or is bound to) ``XMLParser(resolve_entities=True)``."""
-    if node is None:
+def _unsafe_lxml_parser(node: Node | None, ctx: FileContext, anchor: Node, depth: int = 0) -> bool:
+    """Whether a parser argument is (or is bound to) ``XMLParser(resolve_entities=True)``, directly or as the
+    return value of a same-file factory function (``make_parser()``)."""
+    if node is None or depth > 3:
         return False
     node = unwrap(node)
     if node.type == "identifier":
         return any(
-            value is not None and value.type == "call" and _unsafe_lxml_parser(value, ctx, anchor)
+            value is not None and value.type == "call" and _unsafe_lxml_parser(value, ctx, anchor, depth + 1)
             for value in _local_bindings(node, ctx)
         )
-    if node.type != "call" or call_name(node, ctx) not in _LXML_PARSERS:
+    if node.type != "call":
         return False
+    callee = node.child_by_field_name("function")
+    if call_name(node, ctx) not in _LXML_PARSERS:
+        if callee is None or callee.type != "identifier":
+            return False
+        return any(
+            _unsafe_lxml_parser(returned, ctx, anchor, depth + 1)
+            for function in file_index(ctx).functions_by_name.get(node_text(callee), ())
+            for returned in _returned_values(function)
+        )
     no_network = keyword_arg(node, "no_network")
     return _keyword_true(node, "resolve_entities", ctx) or (
         no_network is not None and enclosing_flow(node, ctx).constant(no_network) is False
     )
+
+
+def _returned_values(function: Node) -> list[Node]:
+    """The expressions a function returns (not those of functions nested in it)."""
+    found: list[Node] = []
+    body = function.child_by_field_name("body")
+    stack = list(body.named_children) if body is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "return_statement" and node.named_children:
+            found.append(node.named_children[0])
+        elif node.type not in ("function_definition", "class_definition", "lambda"):
+            stack.extend(node.named_children)
+    return found
 
 
 def _local_bindings(identifier: Node, ctx: FileContext) -> list[Node | None]:
@@ -941,7 +966,8 @@ XXE = Rule(
         what="Flags parsing of untrusted XML (client request inputs, route parameters, the environment, `sys.argv`, "
         "`input()`, followed through assignments, string building and helper functions of the same file) by a "
         "parser that resolves external entities: lxml `fromstring/XML/parse/iterparse` with an "
-        "`XMLParser(resolve_entities=True)` or `XMLParser(no_network=False)`, and `xml.sax` / `xml.dom.minidom` "
+        "`XMLParser(resolve_entities=True)` or `XMLParser(no_network=False)` (built in place, bound to a name, or "
+        "returned by a factory function of the same file), and `xml.sax` / `xml.dom.minidom` "
         "/ `xml.dom.pulldom` parsers on which `setFeature(feature_external_ges or feature_external_pes, True)` "
         "is called. Not flagged: the default parsers (the standard library does not fetch external entities, "
         "and lxml 5 resolves only internal ones), `defusedxml`, parsers with `resolve_entities=False`, and "
