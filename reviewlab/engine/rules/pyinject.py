@@ -523,10 +523,9 @@ def _check_path_traversal(rule: Rule, captures: Captures, ctx: FileContext) -> I
         display = f"Path.{function_tail(call)}"
     else:
         return
-    flow = enclosing_flow(call, ctx)
     for candidate in candidates:
-        taint = flow.taint_of(candidate)
-        if taint is not None and taint.reaches(taint_spec.PATH) and taint.source != taint_spec.FILE_READ:
+        taint = sink_taint(candidate, call, ctx, taint_spec.PATH, parameters=False)
+        if taint is not None and taint.source:
             yield Hit(
                 call,
                 message=taint_message(display, "a path", taint),
