@@ -21,8 +21,10 @@ from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.languages import FAMILY, LANGUAGES, parser_for, ts_language
 from reviewlab.engine.model import PLAIN_TEXT, Diagnostic, DiagnosticKind, Finding, Fix, FlowStep, Span
 from reviewlab.engine.redaction import Redactor
-from reviewlab.engine.rules import all_rules
+from reviewlab.engine.rules import all_rules, get_rule
 from reviewlab.engine.rules.base import FileContext, Hit, Rule, TextContext, TextHit
+from reviewlab.engine.rules.suppression import RULE_ID as SUPPRESSION_RULE
+from reviewlab.engine.rules.suppression import suppressions
 from reviewlab.engine.taint.python import TAINT_OPTIONS
 
 MAX_SNIPPET = 240
@@ -97,7 +99,7 @@ def analyze_source(path: str, language: str, source: bytes, pack: RulePack) -> F
         if language != PLAIN_TEXT:
             return result
         ctx: TextContext = TextContext(path, language, source, pack.options)
-        result.findings = _to_findings(_scan(pack, ctx), ctx)
+        result.findings = _to_findings(_scan(pack, ctx), ctx, pack)
         return result
     tree = pack.parser(language).parse(source)
     root = tree.root_node
@@ -114,7 +116,7 @@ def analyze_source(path: str, language: str, source: bytes, pack: RulePack) -> F
             assert rule.finish is not None  # noqa: S101 - finishers only holds rules with finish
             hits.extend((rule, hit) for hit in rule.finish(rule, file_ctx))
     hits.extend(_scan(pack, file_ctx))
-    result.findings = _to_findings(hits, file_ctx)
+    result.findings = _to_findings(hits, file_ctx, pack)
     return result
 
 
@@ -174,14 +176,16 @@ def _located(rule: Rule, hit: Hit | TextHit, ctx: TextContext) -> _Report:
     return _Report(rule, node.start_byte, node.end_byte, ctx.span(node), hit.message, hit.fix, hit.flow)
 
 
-def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext) -> list[Finding]:
-    if not hits:
+def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext, pack: RulePack) -> list[Finding]:
+    checker = next((r for r in pack.rules if r.id == SUPPRESSION_RULE), None)
+    if not hits and checker is None:
         return []
     reports = sorted((_located(rule, hit, ctx) for rule, hit in hits), key=lambda r: (r.start, r.rule.id))
     redactor = Redactor(ctx, [hit for _, hit in hits if isinstance(hit, TextHit) and hit.secret])
     findings: list[Finding] = []
     seen: set[tuple[str, int, int]] = set()
     occurrences: dict[tuple[str, str], int] = {}
+    used: set[tuple[int, str]] = set()  # (row, rule id) of the suppressions that silenced something
     for report in reports:
         rule = report.rule
         key = (rule.id, report.start, report.end)
@@ -190,6 +194,7 @@ def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext) -> li
         seen.add(key)
         row = report.span.start_line - 1
         if _suppressed(ctx.line_bytes(row), rule.id):
+            used.add((row, rule.id))
             continue
         snippet = redactor.line(row).strip()
         normalized = " ".join(snippet.split())
@@ -214,7 +219,55 @@ def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext) -> li
                 flow=tuple(FlowStep(step.span, redactor.text(step.message)) for step in report.flow),
             )
         )
+    if checker is not None and FAMILY.get(ctx.language, ctx.language) in checker.languages:
+        findings.extend(_suppression_findings(checker, ctx, pack, used, redactor))
     return _without_duplicate_credentials(findings, {r.rule.id for r in reports if r.rule.scan is not None})
+
+
+def _suppression_findings(
+    checker: Rule, ctx: TextContext, pack: RulePack, used: set[tuple[int, str]], redactor: Redactor
+) -> list[Finding]:
+    """GEN-Q001: blanket suppressions, unknown rule ids, and suppressions of enabled rules that silenced nothing."""
+    enabled = {rule.id for rule in pack.rules}
+    found: list[Finding] = []
+    occurrences: dict[str, int] = {}
+    for suppression in suppressions(ctx.source):
+        if not suppression.ids:
+            problem = "names no rule; name the rule it silences (`reviewlab: ignore[RULE-ID] reason`)"
+        else:
+            unknown = sorted(i for i in suppression.ids if get_rule(i) is None)
+            stale = sorted(
+                i for i in suppression.ids if i in enabled and i != checker.id and (suppression.row, i) not in used
+            )
+            if unknown:
+                problem = f"names unknown rule(s) {', '.join(unknown)}"
+            elif stale:
+                problem = f"suppresses nothing: {', '.join(stale)} reports nothing on this line"
+            else:
+                continue
+        if _suppressed(ctx.line_bytes(suppression.row), checker.id) and suppression.ids:
+            continue  # ``ignore[GEN-Q001]`` keeps a deliberate one
+        snippet = redactor.line(suppression.row).strip()
+        normalized = " ".join(snippet.split())
+        nth = occurrences.get(normalized, 0)
+        occurrences[normalized] = nth + 1
+        found.append(
+            Finding(
+                rule_id=checker.id,
+                category=checker.category,
+                severity=checker.severity,
+                confidence=checker.confidence,
+                cwe=checker.cwe,
+                path=ctx.path,
+                span=ctx.byte_span(suppression.start, suppression.end),
+                snippet=snippet[:MAX_SNIPPET],
+                message=f"This suppression {problem}.",
+                fingerprint=fingerprint(checker.id, ctx.path, normalized, nth),
+                fix=None,
+                flow=(),
+            )
+        )
+    return found
 
 
 def _without_duplicate_credentials(findings: list[Finding], scanners: set[str]) -> list[Finding]:

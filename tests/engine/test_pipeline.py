@@ -112,7 +112,27 @@ def test_inline_suppression(tmp_path: Path) -> None:
         "eval(input())  # reviewlab: ignore[PY-S001]\n"
         "eval(input())  # reviewlab: ignore[PY-Q001]\n"
     )
-    assert [f.span.start_line for f in review(path, ReviewConfig()).findings] == [3]
+    findings = review(path, ReviewConfig()).findings
+    assert [f.span.start_line for f in findings if f.rule_id == "PY-S001"] == [3]
+
+
+def test_blanket_unknown_and_stale_suppressions_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text(
+        "eval(input())  # reviewlab: ignore\n"
+        "eval(input())  # reviewlab: ignore[PY-S001] reviewed: trusted operator input\n"
+        "eval(input())  # reviewlab: ignore[PY-Q001]\n"
+        "x = 1  # reviewlab: ignore[NOPE-1]\n"
+        "y = 2  # reviewlab: ignore[PY-S001, GEN-Q001] kept on purpose\n"
+    )
+    found = {(f.span.start_line, f.message) for f in review(path, ReviewConfig()).findings if f.rule_id == "GEN-Q001"}
+    assert found == {
+        (1, "This suppression names no rule; name the rule it silences (`reviewlab: ignore[RULE-ID] reason`)."),
+        (3, "This suppression suppresses nothing: PY-Q001 reports nothing on this line."),
+        (4, "This suppression names unknown rule(s) NOPE-1."),
+    }
+    deselected = review(path, ReviewConfig(ignore=("PY-Q",))).findings
+    assert {f.span.start_line for f in deselected if f.rule_id == "GEN-Q001"} == {1, 4}
 
 
 def test_select_and_ignore(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_rule_ids_are_unique_and_well_formed() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
     for rule_id in ids:
-        assert re.fullmatch(r"(PY|JS|JAVA|GO|SEC)-[SQPA]\d{3}", rule_id), rule_id
+        assert re.fullmatch(r"(PY|JS|JAVA|GO|SEC|GEN)-[SQPA]\d{3}", rule_id), rule_id
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)

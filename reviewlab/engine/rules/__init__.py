@@ -40,6 +40,7 @@ _PACKS = (
     "javaflow",
     "goflow",
     "secrets",
+    "suppression",
 )
 
 
