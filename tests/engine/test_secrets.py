@@ -201,7 +201,7 @@ def test_suppression_comment() -> None:
 
 def test_secret_rules_scan_text_and_have_no_query() -> None:
     scanners = {rule.id for rule in all_rules() if rule.scan is not None}
-    assert scanners == set(RULE_IDS)
+    assert scanners - {"GEN-Q001"} == set(RULE_IDS)  # GEN-Q001 is reported by the analyzer itself
     for rule_id in RULE_IDS:
         rule = get_rule(rule_id)
         assert rule is not None
