@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reviewlab import __version__
+from reviewlab.engine import baseline
 from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
 from reviewlab.engine.config import discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
@@ -59,7 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--config", type=Path, help="configuration file (default: PATH/.reviewlab.toml)")
     rev.add_argument("--no-cache", action="store_true", help="analyse every file, ignoring cached results")
     rev.add_argument("--no-store", action="store_true", help="do not record the review in the history")
+    rev.add_argument(
+        "--baseline", type=Path, help="report only findings not in this baseline file, and the ones fixed since"
+    )
     rev.set_defaults(handler=cmd_review)
+
+    base = commands.add_parser("baseline", help="accept the current findings as a baseline")
+    base_commands = base.add_subparsers(dest="baseline_command", required=True, parser_class=_Parser)
+    create = base_commands.add_parser("create", help="write the fingerprints of the current findings")
+    create.add_argument("path", type=Path, help="file or directory to review")
+    create.add_argument(
+        "--output", "-o", type=Path, help=f"baseline file to write (default: PATH/{baseline.DEFAULT_BASELINE})"
+    )
+    create.add_argument("--config", type=Path, help="configuration file (default: PATH/.reviewlab.toml)")
+    create.add_argument("--jobs", "-j", type=_positive_int, help="parallel worker processes (default: CPU count)")
+    create.add_argument("--no-cache", action="store_true", help="analyse every file, ignoring cached results")
+    create.set_defaults(handler=cmd_baseline_create)
 
     hist = commands.add_parser("history", help="list past reviews")
     hist.add_argument("--limit", type=_positive_int, default=20)
@@ -110,15 +126,33 @@ def _run_with_progress(
         return run(on_progress)
 
 
-def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+def _review(args: argparse.Namespace, settings: Settings) -> ReviewResult:
     config = load_config(args.config) if args.config else discover_config(args.path)
     cache = _open_cache(settings, args.no_cache)
     try:
-        result = _run_with_progress(
+        return _run_with_progress(
             lambda progress: review(args.path, config, jobs=args.jobs, cache=cache, progress=progress)
         )
     finally:
         cache.close()
+
+
+def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
+    result = _review(args, settings)
+    target = args.output or (
+        args.path / baseline.DEFAULT_BASELINE if args.path.is_dir() else args.path.parent / baseline.DEFAULT_BASELINE
+    )
+    entries = baseline.from_result(result)
+    baseline.save(entries, result, target)
+    Console(highlight=False).print(f"baseline of {len(entries)} finding(s) written to {target}")
+    return EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
+    accepted = baseline.load(args.baseline) if args.baseline is not None else None
+    result = _review(args, settings)
+    if accepted is not None:
+        baseline.apply(result, accepted)
 
     out = Console(highlight=False, soft_wrap=True)
     if args.output is not None:

@@ -238,6 +238,8 @@ class ReviewResult:
     files: list[FileRecord] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # When a baseline was applied: {"known": findings it hid, "fixed": its entries no longer found}.
+    baseline: dict[str, Any] | None = None
 
     @property
     def lines(self) -> int:

@@ -62,6 +62,7 @@ def report_dict(result: ReviewResult) -> dict[str, Any]:
         "findings": [f.to_dict() for f in sorted_findings(result)],
         "diagnostics": [d.to_dict() for d in sorted_diagnostics(result)],
         "files": [_file_dict(f) for f in sorted_files(result)],
+        **({"baseline": result.baseline} if result.baseline is not None else {}),
     }
 
 

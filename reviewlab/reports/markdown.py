@@ -117,5 +117,26 @@ def render(result: ReviewResult) -> str:
         f"({_plural(result.lines, 'line')}) under {code_span(result.root)}, "
         f"rule pack {code_span(result.rule_pack_version)}, {result.duration_seconds:.2f} s."
     )
-    sections = ["# reviewlab report", headline, _summary(result), _findings(result), _diagnostics(result)]
+    sections = ["# reviewlab report", headline, _summary(result), *_baseline(result), _findings(result)]
+    sections.append(_diagnostics(result))
     return "\n\n".join(sections) + "\n"
+
+
+def _baseline(result: ReviewResult) -> list[str]:
+    """A section on the baseline when one was applied: how many known findings it hid, and what was fixed."""
+    if result.baseline is None:
+        return []
+    fixed = result.baseline.get("fixed", [])
+    lines = [
+        "## Baseline",
+        "",
+        f"{_plural(int(result.baseline.get('known', 0)), 'known finding')} hidden by the baseline; "
+        f"{_plural(len(fixed), 'baseline finding')} fixed since.",
+    ]
+    if fixed:
+        lines += ["", "| Rule | Path | Line | Message |", "| --- | --- | ---: | --- |"]
+        lines += [
+            f"| {code_span(e['rule_id'])} | {code_span(e['path'])} | {e['line']} | {escape_text(e['message'])} |"
+            for e in fixed
+        ]
+    return ["\n".join(lines)]

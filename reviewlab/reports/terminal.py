@@ -75,14 +75,19 @@ def _overview(result: ReviewResult) -> Table:
     table = Table(title="Review", title_justify="left", show_header=False)
     table.add_column("What")
     table.add_column("Value", justify="right")
-    rows = (
+    rows: list[tuple[str, str]] = [
         ("Files", str(len(result.files))),
         ("Lines", str(result.lines)),
         ("Findings", str(len(result.findings))),
         ("Diagnostics", str(len(result.diagnostics))),
         ("Cache hits", str(result.cache_hits)),
         ("Duration", f"{result.duration_seconds:.2f} s"),
-    )
+    ]
+    if result.baseline is not None:
+        rows += [
+            ("Known (baseline)", str(result.baseline.get("known", 0))),
+            ("Fixed since baseline", str(len(result.baseline.get("fixed", [])))),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     return table
