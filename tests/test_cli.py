@@ -27,7 +27,7 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "webshop.txt"
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     root.mkdir()
-    (root / "app.py").write_text("import os\n\n\ndef run(cmd):\n    return eval(cmd)\n")
+    (root / "app.py").write_text("import os\n\n\ndef run(cmd):\n    return eval(cmd or os.sep)\n")
     (root / "README.md").write_text("not code\n")
     return root
 

@@ -15,7 +15,7 @@ from reviewlab.engine.rules import get_rule
 from reviewlab.engine.rules.base import Rule, RuleDocs
 from reviewlab.errors import InputError
 
-VULNERABLE = "import os\n\n\ndef run(cmd):\n    return eval(cmd)\n"
+VULNERABLE = "import os\n\n\ndef run(cmd):\n    return eval(cmd or os.sep)\n"
 
 
 def keyed(result) -> list[tuple[str, int, str]]:
@@ -74,7 +74,7 @@ def test_fingerprint_survives_edits_above(tmp_path: Path) -> None:
     path = tmp_path / "a.py"
     path.write_text(VULNERABLE)
     before = review(path, ReviewConfig()).findings
-    path.write_text("# a new header comment\nimport sys\n\n" + VULNERABLE)
+    path.write_text("# a new header comment\nimport sys  # noqa: F401\n\n" + VULNERABLE)
     after = review(path, ReviewConfig()).findings
     assert [f.span.start_line for f in after] == [f.span.start_line + 3 for f in before]
     assert [f.fingerprint for f in after] == [f.fingerprint for f in before]

@@ -33,6 +33,7 @@ _PACKS = (
     "pycrypto",
     "pyflow",
     "pycookies",
+    "pyquality",
     "javascript",
     "java",
     "go",
