@@ -124,7 +124,7 @@ def test_a_text_file_as_the_review_root(tmp_path: Path) -> None:
 
 
 def test_a_review_counts_text_files_as_text(tmp_path: Path) -> None:
-    write(tmp_path, "app.py", "import os\n")
+    write(tmp_path, "app.py", "import os\n\nprint(os.sep)\n")
     write(tmp_path, "config/settings.yaml", f"database:\n  password: '{GENERIC_SECRET}'\n")
     write(tmp_path, ".env", f"GITHUB_TOKEN={TOKEN}\n")
     write(tmp_path, "README.md", "# shop\n")
@@ -143,7 +143,7 @@ def test_a_review_counts_text_files_as_text(tmp_path: Path) -> None:
 
 
 def test_text_files_are_not_reviewed_when_no_secret_rule_runs(tmp_path: Path) -> None:
-    write(tmp_path, "app.py", "import os\n")
+    write(tmp_path, "app.py", "import os\n\nprint(os.sep)\n")
     write(tmp_path, ".env", f"GITHUB_TOKEN={TOKEN}\n")
     result = review(tmp_path, ReviewConfig(select=("PY-",)), jobs=1)
     assert [f.path for f in result.files] == ["app.py"]
