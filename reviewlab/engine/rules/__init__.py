@@ -34,6 +34,7 @@ _PACKS = (
     "pyflow",
     "pycookies",
     "pyquality",
+    "pyperf",
     "javascript",
     "java",
     "go",
