@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reviewlab import __version__
-from reviewlab.engine import baseline
+from reviewlab.engine import baseline, gate
 from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
-from reviewlab.engine.config import discover_config, load_config
+from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
 from reviewlab.engine.pipeline import ProgressEvent, review
 from reviewlab.errors import ReviewlabError
@@ -126,19 +126,20 @@ def _run_with_progress(
         return run(on_progress)
 
 
-def _review(args: argparse.Namespace, settings: Settings) -> ReviewResult:
+def _review(args: argparse.Namespace, settings: Settings) -> tuple[ReviewConfig, ReviewResult]:
     config = load_config(args.config) if args.config else discover_config(args.path)
     cache = _open_cache(settings, args.no_cache)
     try:
-        return _run_with_progress(
+        result = _run_with_progress(
             lambda progress: review(args.path, config, jobs=args.jobs, cache=cache, progress=progress)
         )
     finally:
         cache.close()
+    return config, result
 
 
 def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
-    result = _review(args, settings)
+    _, result = _review(args, settings)
     target = args.output or (
         args.path / baseline.DEFAULT_BASELINE if args.path.is_dir() else args.path.parent / baseline.DEFAULT_BASELINE
     )
@@ -150,9 +151,10 @@ def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     accepted = baseline.load(args.baseline) if args.baseline is not None else None
-    result = _review(args, settings)
+    config, result = _review(args, settings)
     if accepted is not None:
         baseline.apply(result, accepted)
+    verdict = gate.evaluate(result, config.gate)
 
     out = Console(highlight=False, soft_wrap=True)
     if args.output is not None:
@@ -183,6 +185,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             store.close()
         Console(stderr=True, highlight=False).print(f"review stored as {session_id}")
 
+    if verdict is not None and not verdict.passed:
+        return EXIT_FINDINGS
     if args.fail_on != "none":
         threshold = Severity(args.fail_on).rank
         if any(f.severity.rank >= threshold for f in result.findings):

@@ -9,6 +9,12 @@ ignore = ["PY-Q002"]             # rule ids or id prefixes not to run
 [reviewlab.rules.PY-Q003]        # per-rule options
 max_complexity = 15
 
+[reviewlab.gate]                 # the quality gate: its verdict sets the exit code and is in every report
+fail_on = "high"                 # no finding at or above this severity
+max_findings = 50
+max_per_severity = { medium = 10 }
+forbidden_rules = ["PY-Q003"]    # e.g. no function over the complexity limit
+
 [reviewlab.taint]                # the project's own sources and sanitisers, for the Python dataflow
 sources = ["myapp.http.param", "myapp.context.raw_body"]   # calls or attributes whose value is client data
 sanitizers = { sql = ["myapp.db.quote"], html = ["myapp.web.clean"], all = ["myapp.validate.strict"] }
@@ -57,6 +63,42 @@ class TaintConfig(BaseModel):
         return value
 
 
+_SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+class GateConfig(BaseModel):
+    """``[reviewlab.gate]``: the conditions of the quality gate (all optional; none configured = no gate)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fail_on: str | None = None  # no finding at or above this severity
+    max_findings: int | None = Field(default=None, ge=0)
+    max_per_severity: dict[str, int] = Field(default_factory=dict)  # e.g. {"high": 0, "medium": 10}
+    forbidden_rules: tuple[str, ...] = ()  # rule ids or prefixes that must not report (e.g. "PY-Q003")
+
+    @field_validator("fail_on")
+    @classmethod
+    def _severity(cls, value: str | None) -> str | None:
+        if value is not None and value not in _SEVERITIES:
+            raise ValueError(f"unknown severity {value!r}; use one of {', '.join(_SEVERITIES)}")
+        return value
+
+    @field_validator("max_per_severity")
+    @classmethod
+    def _severities(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - set(_SEVERITIES))
+        if unknown:
+            raise ValueError(f"unknown severity {', '.join(unknown)}; use {', '.join(_SEVERITIES)}")
+        if any(limit < 0 for limit in value.values()):
+            raise ValueError("limits must be 0 or more")
+        return value
+
+    @field_validator("forbidden_rules", mode="before")
+    @classmethod
+    def _rule_strings(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
 class ReviewConfig(BaseModel):
     """Validated review configuration. Unknown keys are errors, so typos do not pass silently."""
 
@@ -68,6 +110,7 @@ class ReviewConfig(BaseModel):
     ignore: tuple[str, ...] = ()
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     taint: TaintConfig = Field(default_factory=TaintConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
 
     @field_validator("exclude", "select", "ignore", mode="before")
     @classmethod

@@ -240,6 +240,8 @@ class ReviewResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # When a baseline was applied: {"known": findings it hid, "fixed": its entries no longer found}.
     baseline: dict[str, Any] | None = None
+    # When the project configures a quality gate: {"passed": bool, "conditions": [...]}.
+    gate: dict[str, Any] | None = None
 
     @property
     def lines(self) -> int:

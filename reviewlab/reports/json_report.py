@@ -63,6 +63,7 @@ def report_dict(result: ReviewResult) -> dict[str, Any]:
         "diagnostics": [d.to_dict() for d in sorted_diagnostics(result)],
         "files": [_file_dict(f) for f in sorted_files(result)],
         **({"baseline": result.baseline} if result.baseline is not None else {}),
+        **({"gate": result.gate} if result.gate is not None else {}),
     }
 
 

@@ -117,9 +117,32 @@ def render(result: ReviewResult) -> str:
         f"({_plural(result.lines, 'line')}) under {code_span(result.root)}, "
         f"rule pack {code_span(result.rule_pack_version)}, {result.duration_seconds:.2f} s."
     )
-    sections = ["# reviewlab report", headline, _summary(result), *_baseline(result), _findings(result)]
+    sections = ["# reviewlab report", headline, *_gate(result), _summary(result), *_baseline(result)]
+    sections.append(_findings(result))
     sections.append(_diagnostics(result))
     return "\n\n".join(sections) + "\n"
+
+
+def _gate(result: ReviewResult) -> list[str]:
+    """The quality gate's verdict and its conditions, when the project configures a gate."""
+    if result.gate is None:
+        return []
+    verdict = "**passed**" if result.gate.get("passed") else "**failed**"
+    rows = [
+        f"| {escape_text(str(c['name']))} | {c['limit']} | {c['actual']} | {'yes' if c['passed'] else 'no'} |"
+        for c in result.gate.get("conditions", [])
+    ]
+    return [
+        "\n".join(
+            [
+                f"## Quality gate: {verdict}",
+                "",
+                "| Condition | Limit | Actual | Met |",
+                "| --- | ---: | ---: | --- |",
+                *rows,
+            ]
+        )
+    ]
 
 
 def _baseline(result: ReviewResult) -> list[str]:

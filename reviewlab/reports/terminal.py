@@ -83,6 +83,9 @@ def _overview(result: ReviewResult) -> Table:
         ("Cache hits", str(result.cache_hits)),
         ("Duration", f"{result.duration_seconds:.2f} s"),
     ]
+    if result.gate is not None:
+        failed = [str(c["name"]) for c in result.gate.get("conditions", []) if not c["passed"]]
+        rows.append(("Quality gate", "passed" if result.gate.get("passed") else "failed: " + ", ".join(failed)))
     if result.baseline is not None:
         rows += [
             ("Known (baseline)", str(result.baseline.get("known", 0))),

@@ -30,6 +30,7 @@ from reviewlab.engine.taint.core import Taint
 from reviewlab.engine.taint.index import file_index
 from reviewlab.engine.taint.python import (
     FunctionFlow,
+    enclosing_class,
     enclosing_flow,
     may_be_tainted,
     parameter_names,
@@ -237,8 +238,7 @@ def _sink_taint(
         return None if validated(anchor, expr, ctx) else taint
     if function is None:
         return None
-    name = node_text(function.child_by_field_name("name"))
-    callers = [c for c in _calls_by_name(ctx).get(name, ()) if not _inside(c, function)]
+    callers = _callers(function, ctx)
     if callers and (depth >= _MAX_CALLER_DEPTH or not any(_caller_may_pass_source(c, ctx) for c in callers)):
         return None  # the chain is too long, or no caller can hand over source data
     if not callers and not parameters:
@@ -267,8 +267,7 @@ def _caller_may_pass_source(call: Node, ctx: FileContext) -> bool:
     function = enclosing_function(call)
     if function is None or text_may_read_source(function, ctx):
         return True
-    name = node_text(function.child_by_field_name("name"))
-    return any(not _inside(c, function) for c in _calls_by_name(ctx).get(name, ()))
+    return bool(_callers(function, ctx))
 
 
 def _counts(taint: Taint, local: bool, files: bool) -> bool:
@@ -276,6 +275,31 @@ def _counts(taint: Taint, local: bool, files: bool) -> bool:
     if taint.source == taint_spec.FILE_READ:
         return files
     return local or taint.source not in LOCAL_SOURCES
+
+
+def _callers(function: Node, ctx: FileContext) -> list[Node]:
+    """The calls of the file that may call ``function``: ``f(...)`` for a plain function, ``obj.f(...)``
+    (not ``module.f(...)`` of an imported module) for a method; never the calls inside it."""
+    name = node_text(function.child_by_field_name("name"))
+    method = enclosing_class(function) is not None
+    found: list[Node] = []
+    for call in _calls_by_name(ctx).get(name, ()):
+        if _inside(call, function):
+            continue
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            continue
+        if callee.type == "identifier":
+            if not method:
+                found.append(call)
+        elif method:
+            receiver = callee.child_by_field_name("object")
+            root = receiver
+            while root is not None and root.type == "attribute":
+                root = root.child_by_field_name("object")
+            if root is None or root.type != "identifier" or node_text(root) not in imports(ctx):
+                found.append(call)
+    return found
 
 
 def _inside(node: Node, function: Node) -> bool:

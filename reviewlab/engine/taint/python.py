@@ -317,7 +317,7 @@ def _decorator_names(function: Node) -> Iterator[str]:
             yield node_text(expression)
 
 
-def _enclosing_class(function: Node) -> Node | None:
+def enclosing_class(function: Node) -> Node | None:
     """The class a function is a method of (directly in its body), or None."""
     parent = function.parent
     if parent is not None and parent.type == "decorated_definition":
@@ -421,7 +421,7 @@ class _Walker:
             names = set(parameter_names(self.function))
             env.update((k, v) for k, v in _module_constants(self.ctx).items() if k not in names)
             route = _is_route(self.function)
-            owner = _enclosing_class(self.function)
+            owner = enclosing_class(self.function)
             first_param = next(_parameters(self.function), None)
             if owner is not None and first_param is not None and _is_handler_class(owner, self.ctx):
                 self.handler_self = first_param[0]  # http.server / Tornado / socketserver request handler
@@ -1905,7 +1905,7 @@ def _is_method(name: str, ctx: FileContext) -> bool:
         methods = frozenset(
             node_text(function.child_by_field_name("name"))
             for function in _functions(ctx)
-            if _enclosing_class(function) is not None
+            if enclosing_class(function) is not None
         )
         ctx.state[_STATE_METHODS] = methods
     return name in methods
