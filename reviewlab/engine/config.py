@@ -3,8 +3,13 @@
 [reviewlab]
 max_file_size = 1048576          # bytes; larger files are skipped with a diagnostic
 exclude = ["migrations/", "*.min.js"]   # gitignore-style, on top of .gitignore
+include = ["src/", "app/"]       # when set, only these paths (gitignore-style) are reviewed
 select = ["PY-", "JS-S001"]      # rule ids or id prefixes to run (default: all)
 ignore = ["PY-Q002"]             # rule ids or id prefixes not to run
+
+[reviewlab.severity]             # report a rule (id or prefix) at another severity
+"PY-Q002" = "high"
+"JS-Q" = "info"
 
 [reviewlab.rules.PY-Q003]        # per-rule options
 max_complexity = 15
@@ -106,13 +111,29 @@ class ReviewConfig(BaseModel):
 
     max_file_size: int = Field(default=DEFAULT_MAX_FILE_SIZE, gt=0)
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()  # gitignore-style patterns; when set, only matching files are reviewed
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     taint: TaintConfig = Field(default_factory=TaintConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
 
-    @field_validator("exclude", "select", "ignore", mode="before")
+    severity: dict[str, str] = Field(default_factory=dict)  # rule id or prefix -> severity reported
+
+    @field_validator("severity")
+    @classmethod
+    def _severity_overrides(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted({v for v in value.values() if v not in _SEVERITIES})
+        if unknown:
+            raise ValueError(f"unknown severity {', '.join(unknown)}; use {', '.join(_SEVERITIES)}")
+        return value
+
+    def severity_for(self, rule_id: str) -> str | None:
+        """The severity the project wants ``rule_id`` reported at (the longest matching id or prefix), if any."""
+        matches = [key for key in self.severity if rule_id.startswith(key)]
+        return self.severity[max(matches, key=len)] if matches else None
+
+    @field_validator("exclude", "include", "select", "ignore", mode="before")
     @classmethod
     def _strings(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -142,7 +142,11 @@ def discover(
         raise InputError(f"not a regular file or directory: {root}")
 
     extra = _IgnoreScope("", pathspec.GitIgnoreSpec.from_lines(config.exclude)) if config.exclude else None
-    yield from _walk(root, "", [s for s in (extra,) if s is not None], diagnostics, text_files)
+    found = _walk(root, "", [s for s in (extra,) if s is not None], diagnostics, text_files)
+    if config.include:
+        wanted = pathspec.GitIgnoreSpec.from_lines(config.include)
+        found = (f for f in found if wanted.match_file(f.relpath))
+    yield from found
 
 
 def _walk(

@@ -7,6 +7,7 @@ once. Small reviews never start a pool. One file's failure is a diagnostic, neve
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -23,7 +24,7 @@ from reviewlab.engine.cache import NullCache, ResultCache, cache_key, options_di
 from reviewlab.engine.config import ReviewConfig, discover_config
 from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
-from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
+from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult, Severity
 from reviewlab.engine.packversion import rule_pack_version
 from reviewlab.engine.project import Project, set_project, using_project
 from reviewlab.engine.secrets import RULE_IDS as SECRET_RULE_IDS
@@ -264,12 +265,25 @@ def review(
         result.files.append(records[relpath])
         result.findings.extend(findings[relpath])
         result.diagnostics.extend(file_diagnostics[relpath])
+    result.findings = _with_severity_overrides(result.findings, config)
     result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
     result.finished_at = _now()
     result.duration_seconds = round(time.perf_counter() - started, 3)
     if progress is not None:
         progress(ProgressEvent("done", len(files), len(files)))
     return result
+
+
+def _with_severity_overrides(findings: list[Finding], config: ReviewConfig) -> list[Finding]:
+    """The findings at the severities the project's ``[reviewlab.severity]`` asks for (cached results keep the
+    rules' own severities, so changing an override needs no re-analysis)."""
+    if not config.severity:
+        return findings
+    changed: list[Finding] = []
+    for finding in findings:
+        wanted = config.severity_for(finding.rule_id)
+        changed.append(dataclasses.replace(finding, severity=Severity(wanted)) if wanted else finding)
+    return changed
 
 
 def _read(source_file: SourceFile, config: ReviewConfig, diagnostics: list[Diagnostic]) -> bytes | None:
@@ -313,7 +327,7 @@ def review_snippet(code: str, language: str, config: ReviewConfig | None = None)
 
     [(_, found, diags, lines)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
     result.files.append(FileRecord(relpath, language, lines, hashlib.sha256(source).hexdigest()))
-    result.findings.extend(found)
+    result.findings.extend(_with_severity_overrides(found, config))
     result.diagnostics.extend(diags)
     result.finished_at = _now()
     result.duration_seconds = round(time.perf_counter() - started, 3)

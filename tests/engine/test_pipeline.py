@@ -186,3 +186,18 @@ def test_null_cache_never_hits(tmp_path: Path) -> None:
     cache = NullCache()
     review(tmp_path, ReviewConfig(), cache=cache)
     assert review(tmp_path, ReviewConfig(), cache=cache).cache_hits == 0
+
+
+def test_include_paths_and_severity_overrides(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def f(items=[]):\n    return items\n")
+    (tmp_path / "scripts" / "tool.py").write_text("def g(items=[]):\n    return items\n")
+    config = ReviewConfig(include=("src/",), severity={"PY-Q": "info", "PY-Q002": "high"})
+    result = review(tmp_path, config, jobs=1)
+    assert [f.path for f in result.files] == ["src/app.py"]
+    assert [(f.rule_id, f.severity.value) for f in result.findings] == [("PY-Q002", "high")]
+    assert config.severity_for("PY-Q001") == "info"
+    assert config.severity_for("JS-S001") is None
+    with pytest.raises(ValueError, match="unknown severity"):
+        ReviewConfig(severity={"PY-Q002": "urgent"})
