@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reviewlab import __version__
-from reviewlab.engine import baseline, gate
+from reviewlab.engine import baseline, fixes, gate
 from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
 from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument(
         "--baseline", type=Path, help="report only findings not in this baseline file, and the ones fixed since"
     )
+    fixing = rev.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true", help="apply the findings' safe fixes to the files")
+    fixing.add_argument("--fix-diff", action="store_true", help="print the safe fixes as a unified diff; write nothing")
     rev.set_defaults(handler=cmd_review)
 
     base = commands.add_parser("baseline", help="accept the current findings as a baseline")
@@ -185,6 +188,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
             store.close()
         Console(stderr=True, highlight=False).print(f"review stored as {session_id}")
 
+    if args.fix or args.fix_diff:
+        _apply_fixes(args, result)
     if verdict is not None and not verdict.passed:
         return EXIT_FINDINGS
     if args.fail_on != "none":
@@ -192,6 +197,21 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         if any(f.severity.rank >= threshold for f in result.findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _apply_fixes(args: argparse.Namespace, result: ReviewResult) -> None:
+    """``--fix`` writes the fixes; ``--fix-diff`` prints them. Either way, say what was left out and why."""
+    planned = fixes.plan(args.path, result.findings)
+    err = Console(stderr=True, highlight=False)
+    for file_fix in planned:
+        for fix, reason in file_fix.skipped:
+            err.print(f"{file_fix.path}: not fixed ({reason}): {fix.description}")
+    if args.fix_diff:
+        sys.stdout.write("".join(f.diff() for f in planned))
+        return
+    written = fixes.write(args.path, planned)
+    applied = sum(len(f.applied) for f in planned if f.changed)
+    err.print(f"{applied} fix(es) applied in {written} file(s)")
 
 
 def _write(path: Path, text: str) -> None:

@@ -1,0 +1,72 @@
+"""Safe fixes: applied without overlaps, rejected when the result would not parse, shown as a diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewlab.cli import main
+from reviewlab.engine.config import ReviewConfig
+from reviewlab.engine.fixes import fix_file, plan
+from reviewlab.engine.model import Fix, Replacement, Span
+from reviewlab.engine.pipeline import review
+
+CODE = (
+    "import yaml\n\n\n"
+    "def load(path, user):\n"
+    "    if user == None:\n"
+    "        return None\n"
+    "    with open(path) as handle:\n"
+    "        return yaml.load(handle)\n"
+)
+
+
+def replace(line: int, start: int, end: int, text: str) -> Fix:
+    return Fix(f"write {text!r}", (Replacement(Span(line, start, line, end), text),))
+
+
+def test_the_findings_fixes_are_applied_together(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(CODE)
+    result = review(tmp_path, ReviewConfig(select=("PY-Q009", "PY-S005")), jobs=1)
+    assert sorted(f.rule_id for f in result.findings if f.fix is not None) == ["PY-Q009", "PY-S005"]
+    [planned] = plan(tmp_path, result.findings)
+    assert len(planned.applied) == 2
+    assert "if user is None:" in planned.fixed
+    assert "yaml.safe_load(handle)" in planned.fixed
+    assert planned.diff().startswith("--- a/app.py\n+++ b/app.py\n")
+
+
+def test_overlapping_and_stale_fixes_are_left_out() -> None:
+    text = "x = a == None\n"
+    first = replace(1, 5, 14, "a is None")
+    overlapping = replace(1, 7, 14, "is None")
+    stale = replace(9, 1, 2, "y")
+    result = fix_file("a.py", text, [first, overlapping, stale])
+    assert result.fixed == "x = a is None\n"
+    assert [reason for _, reason in result.skipped] == [
+        "it overlaps another fix",
+        "its location is no longer in the file",
+    ]
+
+
+def test_a_fix_that_breaks_the_syntax_is_rejected() -> None:
+    text = "def f(a):\n    return a\n"
+    result = fix_file("a.py", text, [replace(2, 12, 13, "(")])
+    assert result.fixed == text
+    assert not result.applied
+    assert [reason for _, reason in result.skipped] == ["the fixed file would not parse"]
+
+
+def test_fix_diff_writes_nothing_and_fix_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "app.py"
+    path.write_text(CODE)
+    args = ["review", str(tmp_path), "--no-store", "--no-cache", "--format", "json", "--output", str(tmp_path / "r")]
+    assert main([*args, "--fix-diff"]) == 0
+    assert "+    if user is None:" in capsys.readouterr().out
+    assert path.read_text() == CODE
+    assert main([*args, "--fix"]) == 0
+    assert "fix(es) applied in 1 file(s)" in capsys.readouterr().err
+    assert "if user is None:" in path.read_text()
+    again = review(tmp_path, ReviewConfig(select=("PY-Q009", "PY-S005")), jobs=1)
+    assert again.findings == []
