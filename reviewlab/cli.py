@@ -18,12 +18,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reviewlab import __version__
-from reviewlab.engine import baseline, fixes, gate
+from reviewlab.engine import baseline, fixes, gate, gitdiff
 from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
 from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
 from reviewlab.engine.pipeline import ProgressEvent, review
-from reviewlab.errors import ReviewlabError
+from reviewlab.errors import InputError, ReviewlabError
 from reviewlab.reports import FORMATS, render
 from reviewlab.reports.terminal import print_summary
 from reviewlab.settings import Settings, get_settings
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--no-store", action="store_true", help="do not record the review in the history")
     rev.add_argument(
         "--baseline", type=Path, help="report only findings not in this baseline file, and the ones fixed since"
+    )
+    rev.add_argument(
+        "--diff",
+        metavar="BASE[..HEAD]",
+        help="review a git change: findings on lines it adds or changes only (BASE: against the working tree)",
     )
     fixing = rev.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply the findings' safe fixes to the files")
@@ -141,6 +146,26 @@ def _review(args: argparse.Namespace, settings: Settings) -> tuple[ReviewConfig,
     return config, result
 
 
+def _review_diff(args: argparse.Namespace, settings: Settings) -> tuple[ReviewConfig, ReviewResult]:
+    """Review the change ``--diff`` names and keep the findings on the lines it adds or changes."""
+    base, head = gitdiff.parse_range(args.diff)
+    if head is not None and (args.fix or args.fix_diff):
+        raise InputError("--fix and --fix-diff apply to the working tree: use --diff BASE, not BASE..HEAD")
+    repo = gitdiff.repository_root(args.path)
+    target = args.path.resolve()
+    prefix = "" if target == repo else target.relative_to(repo).as_posix()
+    changed = gitdiff.changed_lines(repo, base, head)
+    if head is None:
+        config, result = _review(args, settings)
+    else:
+        with gitdiff.snapshot(repo, head) as tree:
+            at_head = argparse.Namespace(**{**vars(args), "path": tree / prefix if prefix else tree})
+            config, result = _review(at_head, settings)
+        result.root = str(target)
+    gitdiff.restrict(result, changed, prefix)
+    return config, result
+
+
 def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
     _, result = _review(args, settings)
     target = args.output or (
@@ -154,7 +179,10 @@ def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     accepted = baseline.load(args.baseline) if args.baseline is not None else None
-    config, result = _review(args, settings)
+    if args.diff is not None:
+        config, result = _review_diff(args, settings)
+    else:
+        config, result = _review(args, settings)
     if accepted is not None:
         baseline.apply(result, accepted)
     verdict = gate.evaluate(result, config.gate)

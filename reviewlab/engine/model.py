@@ -196,6 +196,7 @@ class DiagnosticKind(StrEnum):
     SYMLINK_LOOP = "symlink-loop"
     NO_FILES = "no-files"
     INTERNAL_ERROR = "internal-error"
+    NOT_ANALYSED = "not-analysed"  # a file a reviewed change touches that was not analysed, and why
 
 
 @dataclass(frozen=True, slots=True)
