@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import PurePosixPath
 
 import tree_sitter
 
+from reviewlab.engine.languages import ts_language
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.pyhelpers import (
@@ -40,6 +42,23 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A string that is a type expression (``"Foo"``, ``"list[Bar] | None"``): the names in it are used.
 _NOQA = re.compile(rb"#\s*noqa(?::\s*([A-Z0-9, ]+))?", re.IGNORECASE)
 _TYPE_STRING = re.compile(r"[A-Za-z_][\w.]*(\[[\w.\[\], |]*\])?( ?\| ?[A-Za-z_][\w.]*(\[[\w.\[\], |]*\])?)*")
+
+
+@cache
+def _name_query() -> tree_sitter.Query:
+    return tree_sitter.Query(ts_language("python"), "(identifier) @id (string) @string (comment) @comment")
+
+
+def _collected(node: Node) -> dict[str, list[Node]]:
+    """The identifiers, strings and comments under ``node``, collected by one query (in C, not a Python walk)."""
+    return tree_sitter.QueryCursor(_name_query()).captures(node)
+
+
+def _in_import(identifier: Node) -> bool:
+    current = identifier.parent
+    while current is not None and current.type in ("dotted_name", "aliased_import", "relative_import"):
+        current = current.parent
+    return current is not None and current.type in _IMPORTS
 
 
 def _descendants(node: Node) -> Iterator[Node]:
@@ -77,25 +96,16 @@ def _target_identifiers(node: Node) -> Iterator[Node]:
 def _names_used(module: Node) -> set[str]:
     """Every name the module reads outside its imports, including names in string annotations,
     type-expression strings (``cast("Foo", x)``) and ``# type:`` comments."""
-    used: set[str] = set()
-    stack = [module]
-    while stack:
-        node = stack.pop()
-        kind = node.type
-        if kind in _IMPORTS:
-            continue
-        if kind == "identifier":
-            if _is_reference(node):
-                used.add(node_text(node))
-            continue
-        if kind == "string":
-            content = "".join(node_text(c) for c in node.named_children if c.type == "string_content").strip()
-            in_annotation = node.parent is not None and node.parent.type == "type"
-            if in_annotation or _TYPE_STRING.fullmatch(content):
-                used.update(_WORD.findall(content))
-        elif kind == "comment" and node_text(node).lstrip("# ").startswith("type:"):
+    found = _collected(module)
+    used = {node_text(n) for n in found.get("id", ()) if _is_reference(n) and not _in_import(n)}
+    for node in found.get("string", ()):
+        content = "".join(node_text(c) for c in node.named_children if c.type == "string_content").strip()
+        in_annotation = node.parent is not None and node.parent.type == "type"
+        if in_annotation or _TYPE_STRING.fullmatch(content):
+            used.update(_WORD.findall(content))
+    for node in found.get("comment", ()):
+        if node_text(node).lstrip("# ").startswith("type:"):
             used.update(_WORD.findall(node_text(node)))
-        stack.extend(node.named_children)
     return used
 
 
@@ -190,29 +200,6 @@ UNUSED_IMPORT = Rule(
 # ---------------------------------------------------------------------------------------------
 
 
-def _stores(body: Node) -> set[tuple[int, int]]:
-    """Byte ranges of identifiers a function body (or a nested scope) only writes: assignment, loop,
-    ``with ... as`` and walrus targets."""
-    stored: set[tuple[int, int]] = set()
-    for node in _descendants(body):
-        targets: Node | None = None
-        assigned = node.type == "assignment" and node.child_by_field_name("right") is not None
-        if assigned or node.type in ("for_statement", "for_in_clause"):
-            targets = node.child_by_field_name("left")
-        elif node.type == "as_pattern_target":
-            targets = node
-        elif node.type == "named_expression":
-            targets = node.child_by_field_name("name")
-        if targets is None:
-            continue
-        if targets.type == "as_pattern_target":
-            identifiers = [i for c in targets.named_children for i in _target_identifiers(c)]
-        else:
-            identifiers = list(_target_identifiers(targets))
-        stored.update((i.start_byte, i.end_byte) for i in identifiers)
-    return stored
-
-
 def _local_assignments(function: Node) -> Iterator[Node]:
     """Identifiers assigned a value by a plain ``name = value`` (or ``a = b = value``) in the
     function's own scope; unpacking, loop, ``with`` and walrus targets are not candidates."""
@@ -229,24 +216,47 @@ def _local_assignments(function: Node) -> Iterator[Node]:
                 stack.append(child)
 
 
+def _is_store(identifier: Node) -> bool:
+    """Whether an identifier is written, not read: an assignment, loop, ``with ... as`` or walrus target."""
+    child, parent = identifier, identifier.parent
+    while parent is not None and parent.type in _TARGET_CONTAINERS | {"parenthesized_expression"}:
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type == "assignment":
+        return parent.child_by_field_name("left") == child and parent.child_by_field_name("right") is not None
+    if parent.type in ("for_statement", "for_in_clause"):
+        return parent.child_by_field_name("left") == child
+    if parent.type == "named_expression":
+        return parent.child_by_field_name("name") == child
+    return parent.type == "as_pattern_target"
+
+
 def _check_unused_local(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     function = first(captures, "function")
     body = function.child_by_field_name("body") if function is not None else None
     if function is None or body is None:
         return
-    stored = _stores(body)
+    candidates = [t for t in _local_assignments(function) if not node_text(t).startswith("_")]
+    if not candidates:
+        return
+    text = body.text or b""
+    if b"locals(" in text or b"vars(" in text:
+        return  # ``locals()`` / ``vars()`` read every local by name
+    names = {node_text(t) for t in candidates}
     read: set[str] = set()
+    for node in _collected(body).get("id", ()):
+        name = node_text(node)
+        if name in names and name not in read and not _is_store(node) and _is_reference(node):
+            read.add(name)
     declared: set[str] = set()
-    for node in _descendants(body):
-        if node.type == "call" and node_text(node.child_by_field_name("function")) in ("locals", "vars"):
-            return  # ``locals()`` / ``vars()`` read every local by name
-        if node.type in ("global_statement", "nonlocal_statement") and enclosing_function(node) == function:
-            declared.update(node_text(c) for c in node.named_children)
-        elif node.type == "identifier" and (node.start_byte, node.end_byte) not in stored and _is_reference(node):
-            read.add(node_text(node))
-    for target in _local_assignments(function):
+    if b"global" in text or b"nonlocal" in text:
+        for node in _descendants(body):
+            if node.type in ("global_statement", "nonlocal_statement") and enclosing_function(node) == function:
+                declared.update(node_text(c) for c in node.named_children)
+    for target in candidates:
         name = node_text(target)
-        if name.startswith("_") or name in read or name in declared or _noqa(ctx, target, b"F841"):
+        if name in read or name in declared or _noqa(ctx, target, b"F841"):
             continue
         yield Hit(target, message=f"Local variable `{name}` is assigned but never read.")
 
