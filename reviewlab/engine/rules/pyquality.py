@@ -93,19 +93,27 @@ def _target_identifiers(node: Node) -> Iterator[Node]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _names_used(module: Node) -> set[str]:
-    """Every name the module reads outside its imports, including names in string annotations,
-    type-expression strings (``cast("Foo", x)``) and ``# type:`` comments."""
+def _names_used(module: Node, wanted: set[str]) -> set[str]:
+    """Which of the ``wanted`` names the module reads outside its imports, including names in string
+    annotations, type-expression strings (``cast("Foo", x)``) and ``# type:`` comments."""
     found = _collected(module)
-    used = {node_text(n) for n in found.get("id", ()) if _is_reference(n) and not _in_import(n)}
+    targets = {name.encode() for name in wanted}
+    used: set[str] = set()
+    for node in found.get("id", ()):
+        token = node.text or b""
+        if token in targets and _is_reference(node) and not _in_import(node):
+            used.add(token.decode())
+            targets.discard(token)
+            if not targets:
+                return used
     for node in found.get("string", ()):
         content = "".join(node_text(c) for c in node.named_children if c.type == "string_content").strip()
         in_annotation = node.parent is not None and node.parent.type == "type"
         if in_annotation or _TYPE_STRING.fullmatch(content):
-            used.update(_WORD.findall(content))
+            used.update(w for w in _WORD.findall(content) if w in wanted)
     for node in found.get("comment", ()):
         if node_text(node).lstrip("# ").startswith("type:"):
-            used.update(_WORD.findall(node_text(node)))
+            used.update(w for w in _WORD.findall(node_text(node)) if w in wanted)
     return used
 
 
@@ -161,7 +169,7 @@ def _check_unused_import(rule: Rule, captures: Captures, ctx: FileContext) -> It
     ]
     if not candidates:
         return
-    used = _names_used(module) | _dunder_all(module)
+    used = _names_used(module, {local for local, _ in candidates}) | _dunder_all(module)
     for local, node in candidates:
         if local not in used and not _noqa(ctx, node, b"F401"):
             yield Hit(node, message=f"`{node_text(node)}` is imported but never used.")
@@ -243,12 +251,15 @@ def _check_unused_local(rule: Rule, captures: Captures, ctx: FileContext) -> Ite
     text = body.text or b""
     if b"locals(" in text or b"vars(" in text:
         return  # ``locals()`` / ``vars()`` read every local by name
-    names = {node_text(t) for t in candidates}
+    names = {node_text(t).encode() for t in candidates}
     read: set[str] = set()
     for node in _collected(body).get("id", ()):
-        name = node_text(node)
-        if name in names and name not in read and not _is_store(node) and _is_reference(node):
-            read.add(name)
+        token = node.text or b""
+        if token in names and not _is_store(node) and _is_reference(node):
+            read.add(token.decode())
+            names.discard(token)
+            if not names:
+                return
     declared: set[str] = set()
     if b"global" in text or b"nonlocal" in text:
         for node in _descendants(body):
