@@ -29,7 +29,7 @@ from reviewlab.engine.rules.pyhelpers import (
     cwe_url,
     enclosing_function,
     function_tail,
-    imports,
+    imports_module,
     keyword_arg,
     literal_prefix,
     node_text,
@@ -213,10 +213,9 @@ def _flask_route(function: Node, ctx: FileContext) -> bool:
     parent = function.parent
     if parent is None or parent.type != "decorated_definition":
         return False
-    origins = imports(ctx).values()
-    if not any(o.split(".", 1)[0] in _WEB_MODULES for o in origins):
+    if not imports_module(ctx, _WEB_MODULES):
         return False
-    if any(o.split(".", 1)[0] in ("fastapi", "starlette") for o in origins):
+    if imports_module(ctx, ("fastapi", "starlette")):
         return False  # FastAPI serialises a returned string as JSON
     for decorator in parent.named_children:
         expression = decorator.named_children[0] if decorator.type == "decorator" and decorator.named_children else None

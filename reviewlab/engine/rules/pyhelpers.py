@@ -17,7 +17,7 @@ the combined query has already narrowed the candidates; nothing walks the whole 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -173,6 +173,12 @@ def imports(ctx: FileContext) -> dict[str, str]:
             _record_import(statement, cached)
         ctx.state["pyhelpers.imports"] = cached
     return cached
+
+
+def imports_module(ctx: FileContext, modules: Iterable[str]) -> bool:
+    """Whether the file imports anything from one of the top-level packages ``modules`` (``flask``...)."""
+    wanted = set(modules)
+    return any(origin.split(".", 1)[0] in wanted for origin in imports(ctx).values())
 
 
 def _is_variable(identifier: Node, ctx: FileContext, imported: bool) -> bool:

@@ -29,6 +29,7 @@ from reviewlab.engine.rules.pyhelpers import (
     enclosing_function,
     function_tail,
     imports,
+    imports_module,
     is_formatted,
     is_trusted,
     keyword_arg,
@@ -694,13 +695,9 @@ _LDAP_SEARCHES: dict[str, tuple[tuple[int, str], ...]] = {
 }
 
 
-def _imports_module(ctx: FileContext, modules: tuple[str, ...]) -> bool:
-    return any(origin.split(".", 1)[0] in modules for origin in imports(ctx).values())
-
-
 def _check_ldap_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
-    if call is None or not _imports_module(ctx, _LDAP_MODULES):
+    if call is None or not imports_module(ctx, _LDAP_MODULES):
         return
     method = function_tail(call)
     specs = _LDAP_SEARCHES.get(method)
@@ -770,7 +767,7 @@ _XPATH_TEXT = re.compile(r"[/\[@]")
 def _check_xpath_injection(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
     function = call.child_by_field_name("function") if call is not None else None
-    if call is None or function is None or not _imports_module(ctx, _XPATH_MODULES):
+    if call is None or function is None or not imports_module(ctx, _XPATH_MODULES):
         return
     name = call_name(call, ctx) or ""
     if name in _XPATH_FUNCTIONS:
@@ -938,7 +935,7 @@ def _xml_input(call: Node, ctx: FileContext) -> tuple[Node | None, str] | None:
 
 def _check_xxe(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
     call = first(captures, "call")
-    if call is None or not _imports_module(ctx, ("lxml", "xml")):
+    if call is None or not imports_module(ctx, ("lxml", "xml")):
         return
     found = _xml_input(call, ctx)
     if found is None:
@@ -1017,7 +1014,7 @@ def _check_template_injection(rule: Rule, captures: Captures, ctx: FileContext) 
     if name in _TEMPLATE_SOURCES:
         index, keyword = _TEMPLATE_SOURCES[name]
         display = name.rsplit(".", 1)[-1]
-    elif function_tail(call) == "from_string" and _imports_module(ctx, _TEMPLATE_MODULES):
+    elif function_tail(call) == "from_string" and imports_module(ctx, _TEMPLATE_MODULES):
         index, keyword, display = 0, "source", "from_string"  # ``Environment(...).from_string(source)``
     elif "." not in name and name in _TEMPLATE_TAILS and name not in imports(ctx) and name != "Template":
         index, keyword = next(spec for full, spec in _TEMPLATE_SOURCES.items() if full.endswith("." + name))

@@ -27,7 +27,7 @@ from reviewlab.engine.rules.pyhelpers import (
     cwe_url,
     enclosing_function,
     enclosing_scope,
-    imports,
+    imports_module,
     is_test_path,
     node_text,
     unwrap,
@@ -586,7 +586,7 @@ def _check_singleton_comparison(rule: Rule, captures: Captures, ctx: FileContext
     left, operator, right = comparison.children
     if operator.type not in ("==", "!=") or (left.type in _SINGLETONS) == (right.type in _SINGLETONS):
         return
-    if any(origin.split(".", 1)[0] in _OVERLOADING for origin in imports(ctx).values()):
+    if imports_module(ctx, _OVERLOADING):
         return
     if comparison.parent is not None and comparison.parent.type in ("argument_list", "keyword_argument"):
         return  # ``query.filter(User.deleted_at == None)``: most likely an expression builder
