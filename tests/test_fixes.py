@@ -8,7 +8,7 @@ import pytest
 
 from reviewlab.cli import main
 from reviewlab.engine.config import ReviewConfig
-from reviewlab.engine.fixes import fix_file, plan
+from reviewlab.engine.fixes import fix_diff, fix_file, plan
 from reviewlab.engine.model import Fix, Replacement, Span
 from reviewlab.engine.pipeline import review
 
@@ -70,3 +70,23 @@ def test_fix_diff_writes_nothing_and_fix_writes(tmp_path: Path, capsys: pytest.C
     assert "if user is None:" in path.read_text()
     again = review(tmp_path, ReviewConfig(select=("PY-Q009", "PY-S005")), jobs=1)
     assert again.findings == []
+
+
+def test_each_fix_carries_its_unified_diff_and_a_fix_that_breaks_the_file_is_not_offered() -> None:
+    from reviewlab.engine.analyzer import RulePack, analyze_source
+    from reviewlab.engine.rules import get_rule
+
+    rule = get_rule("PY-S005")
+    assert rule is not None
+    source = b"import yaml\n\n\ndef load(text):\n    return yaml.load(text)\n"
+    [finding] = analyze_source("conf.py", "python", source, RulePack([rule])).findings
+    assert finding.fix is not None
+    assert finding.fix.diff == (
+        "--- a/conf.py\n+++ b/conf.py\n@@ -3,3 +3,3 @@\n \n def load(text):\n"
+        "-    return yaml.load(text)\n+    return yaml.safe_load(text)\n"
+    )
+
+    broken = Fix("break it", (Replacement(Span(5, 5, 5, 11), "return (("),))
+    assert fix_diff("conf.py", source, broken) is None
+    stale = Fix("elsewhere", (Replacement(Span(50, 1, 50, 2), "x"),))
+    assert fix_diff("conf.py", source, stale) is None

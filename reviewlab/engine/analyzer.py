@@ -18,6 +18,8 @@ from typing import Any
 import tree_sitter
 
 from reviewlab.engine.config import ReviewConfig
+from reviewlab.engine.facts import FACTS, facts_for
+from reviewlab.engine.fixes import fix_diff
 from reviewlab.engine.languages import FAMILY, LANGUAGES, parser_for, ts_language
 from reviewlab.engine.model import PLAIN_TEXT, Diagnostic, DiagnosticKind, Finding, Fix, FlowStep, Span
 from reviewlab.engine.redaction import Redactor
@@ -40,16 +42,26 @@ class CompiledQuery:
 
 @dataclass(slots=True)
 class FileAnalysis:
+    """One file's findings and diagnostics, and its facts: what the review keeps of the file besides findings
+    (its metrics) and what the project-wide analyses read (``facts.FACTS``), as JSON-compatible data."""
+
     findings: list[Finding] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 class RulePack:
     """The enabled rules, compiled into one query per language (lazily, once per process)."""
 
-    def __init__(self, rules: Iterable[Rule], options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self.rules = tuple(rules)
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+        facts: Iterable[str] = (),
+    ) -> None:
+        self.rules = tuple(r for r in rules if not r.project)
+        self.facts = tuple(facts)  # the names of the facts (``facts.FACTS``) to gather from every parsed file
         self.scanners = tuple(r for r in self.rules if r.scan is not None)
         self.options: Mapping[str, Mapping[str, Any]] = options or {}
         self._compiled: dict[str, CompiledQuery | None] = {}
@@ -58,7 +70,8 @@ class RulePack:
     @classmethod
     def from_config(cls, config: ReviewConfig) -> RulePack:
         options: dict[str, Mapping[str, Any]] = {**config.rules, TAINT_OPTIONS: config.taint.model_dump()}
-        return cls((r for r in all_rules() if config.rule_enabled(r.id)), options)
+        rules = [r for r in all_rules() if config.rule_enabled(r.id)]
+        return cls(rules, options, facts_for(config, rules))
 
     def compiled(self, language: str) -> CompiledQuery | None:
         if language not in self._compiled:
@@ -117,6 +130,7 @@ def analyze_source(path: str, language: str, source: bytes, pack: RulePack) -> F
             hits.extend((rule, hit) for hit in rule.finish(rule, file_ctx))
     hits.extend(_scan(pack, file_ctx))
     result.findings = _to_findings(hits, file_ctx, pack)
+    result.facts = {name: FACTS[name](file_ctx) for name in pack.facts}
     return result
 
 
@@ -203,6 +217,9 @@ def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext, pack:
         fix = report.fix
         if fix is not None and any(redactor.touches(r.text) for r in fix.replacements):
             fix = None  # a fix that writes a secret back would need it in the report
+        diff = "" if fix is None else fix_diff(ctx.path, ctx.source, fix)
+        if diff is None:
+            fix, diff = None, ""  # it does not apply, or the fixed file would not parse: not a fix to offer
         findings.append(
             Finding(
                 rule_id=rule.id,
@@ -215,7 +232,7 @@ def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext, pack:
                 snippet=snippet[:MAX_SNIPPET],
                 message=redactor.text(report.message or rule.message),
                 fingerprint=fingerprint(rule.id, ctx.path, normalized, nth),
-                fix=None if fix is None else Fix(redactor.text(fix.description), fix.replacements),
+                fix=None if fix is None else Fix(redactor.text(fix.description), fix.replacements, redactor.text(diff)),
                 flow=tuple(FlowStep(step.span, redactor.text(step.message)) for step in report.flow),
             )
         )

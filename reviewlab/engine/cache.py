@@ -13,13 +13,21 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from reviewlab.engine.model import Diagnostic, Finding
 
-# What is kept per file: its findings, its diagnostics and its line count.
-Analysed = tuple[list[Finding], list[Diagnostic], int]
+
+@dataclass(slots=True)
+class Analysed:
+    """What is kept per file: its findings, diagnostics, line count and facts (``reviewlab.engine.facts``)."""
+
+    findings: list[Finding]
+    diagnostics: list[Diagnostic]
+    lines: int
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
 class ResultCache(Protocol):
@@ -27,7 +35,7 @@ class ResultCache(Protocol):
 
     def get(self, key: str) -> Analysed | None: ...
 
-    def put_many(self, items: Iterable[tuple[str, list[Finding], list[Diagnostic], int]]) -> None: ...
+    def put_many(self, items: Iterable[tuple[str, Analysed]]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -41,21 +49,23 @@ def options_digest(options: Any) -> str:
     return hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def _encode(findings: list[Finding], diagnostics: list[Diagnostic], lines: int) -> bytes:
+def _encode(analysed: Analysed) -> bytes:
     payload = {
-        "f": [f.to_dict() for f in findings],
-        "d": [d.to_dict() for d in diagnostics],
-        "l": lines,
+        "f": [f.to_dict() for f in analysed.findings],
+        "d": [d.to_dict() for d in analysed.diagnostics],
+        "l": analysed.lines,
+        "x": analysed.facts,
     }
     return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 1)
 
 
 def _decode(blob: bytes) -> Analysed:
     payload = json.loads(zlib.decompress(blob))
-    return (
+    return Analysed(
         [Finding.from_dict(f) for f in payload["f"]],
         [Diagnostic.from_dict(d) for d in payload["d"]],
         int(payload["l"]),
+        dict(payload.get("x") or {}),
     )
 
 
@@ -65,7 +75,7 @@ class NullCache:
     def get(self, key: str) -> Analysed | None:
         return None
 
-    def put_many(self, items: Iterable[tuple[str, list[Finding], list[Diagnostic], int]]) -> None:
+    def put_many(self, items: Iterable[tuple[str, Analysed]]) -> None:
         for _ in items:
             pass
 
@@ -101,8 +111,8 @@ class SqliteResultCache:
         except (zlib.error, ValueError, KeyError, TypeError):
             return None
 
-    def put_many(self, items: Iterable[tuple[str, list[Finding], list[Diagnostic], int]]) -> None:
-        rows = [(key, _encode(f, d, n)) for key, f, d, n in items]
+    def put_many(self, items: Iterable[tuple[str, Analysed]]) -> None:
+        rows = [(key, _encode(analysed)) for key, analysed in items]
         if not rows:
             return
         try:

@@ -2,6 +2,7 @@
 
 [reviewlab]
 max_file_size = 1048576          # bytes; larger files are skipped with a diagnostic
+metrics = true                   # keep every file's and function's metrics with the review
 exclude = ["migrations/", "*.min.js"]   # gitignore-style, on top of .gitignore
 include = ["src/", "app/"]       # when set, only these paths (gitignore-style) are reviewed
 select = ["PY-", "JS-S001"]      # rule ids or id prefixes to run (default: all)
@@ -19,6 +20,8 @@ fail_on = "high"                 # no finding at or above this severity
 max_findings = 50
 max_per_severity = { medium = 10 }
 forbidden_rules = ["PY-Q003"]    # e.g. no function over the complexity limit
+max_complexity = 20              # no function with a cyclomatic complexity over 20
+max_cognitive = 30               # no function with a cognitive complexity over 30
 
 [reviewlab.taint]                # the project's own sources and sanitisers, for the Python dataflow
 sources = ["myapp.http.param", "myapp.context.raw_body"]   # calls or attributes whose value is client data
@@ -80,6 +83,8 @@ class GateConfig(BaseModel):
     max_findings: int | None = Field(default=None, ge=0)
     max_per_severity: dict[str, int] = Field(default_factory=dict)  # e.g. {"high": 0, "medium": 10}
     forbidden_rules: tuple[str, ...] = ()  # rule ids or prefixes that must not report (e.g. "PY-Q003")
+    max_complexity: int | None = Field(default=None, ge=1)  # highest cyclomatic complexity of any function
+    max_cognitive: int | None = Field(default=None, ge=0)  # highest cognitive complexity of any function
 
     @field_validator("fail_on")
     @classmethod
@@ -117,6 +122,7 @@ class ReviewConfig(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     taint: TaintConfig = Field(default_factory=TaintConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
+    metrics: bool = True  # compute each file's metrics and store them with the review
 
     severity: dict[str, str] = Field(default_factory=dict)  # rule id or prefix -> severity reported
 

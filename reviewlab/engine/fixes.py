@@ -86,6 +86,24 @@ def fix_file(path: str, original: str, fixes: Iterable[Fix]) -> FileFix:
     return result
 
 
+def fix_diff(path: str, source: bytes, fix: Fix, context: int = 2) -> str | None:
+    """The fix as a unified diff of the file (``context`` lines around it), or None when it cannot be applied
+    to ``source`` or the fixed file would no longer parse."""
+    original = source.decode("utf-8", "replace")
+    result = fix_file(path, original, [fix])
+    if not result.applied:
+        return None
+    return "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            result.fixed.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+            n=context,
+        )
+    )
+
+
 def plan(root: Path, findings: Iterable[Finding]) -> list[FileFix]:
     """The fixes of ``findings`` grouped by file under ``root`` (a file, or the reviewed directory)."""
     by_path: dict[str, list[Fix]] = {}

@@ -1,5 +1,8 @@
 """The quality gate: conditions a review must meet, from ``[reviewlab.gate]`` in ``.reviewlab.toml``.
 
+Complexity limits read the metrics stored with the review (``max_complexity`` is the highest
+cyclomatic complexity of any function, ``max_cognitive`` the highest cognitive complexity).
+
 The verdict is computed after any baseline is applied, so with ``--baseline`` the gate judges only new
 findings — SonarQube's "new code" gate. It sets the command's exit code and appears in every report.
 """
@@ -52,8 +55,20 @@ def evaluate(result: ReviewResult, gate: GateConfig) -> GateVerdict | None:
     for prefix in gate.forbidden_rules:
         actual = sum(1 for f in findings if f.rule_id.startswith(prefix))
         conditions.append(Condition(f"findings of {prefix}", 0, actual, actual == 0))
+    for metric, limit in (("cyclomatic", gate.max_complexity), ("cognitive", gate.max_cognitive)):
+        if limit is not None:
+            actual = _highest(result, metric)
+            conditions.append(Condition(f"highest {metric} complexity of a function", limit, actual, actual <= limit))
     if not conditions:
         return None
     verdict = GateVerdict(conditions)
     result.gate = verdict.to_dict()
     return verdict
+
+
+def _highest(result: ReviewResult, metric: str) -> int:
+    """The highest value of a function metric over the review's files (0 without metrics)."""
+    return max(
+        (f[metric] for record in result.files if record.metrics for f in record.metrics.get("functions", [])),
+        default=0,
+    )

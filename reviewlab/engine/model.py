@@ -69,10 +69,12 @@ class Replacement:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
-    """A known fix for a finding, as text replacements in the same file."""
+    """A known fix for a finding, as text replacements in the same file, and the same edit as a unified diff
+    (``diff``; set by the analyzer, which has the file's text, and empty where nobody computed it)."""
 
     description: str
     replacements: tuple[Replacement, ...]
+    diff: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +101,40 @@ class FlowStep:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a finding involves, possibly in another file (the other copy of a clone, the next module of
+    an import cycle)."""
+
+    path: str
+    span: Span
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "start_line": self.span.start_line,
+            "start_column": self.span.start_column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Related:
+        return cls(
+            data["path"],
+            Span(data["start_line"], data["start_column"], data["end_line"], data["end_column"]),
+            data["message"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in one file.
 
     ``flow`` is the path from a source of untrusted data to the sink (source first, sink last), for
-    the findings of dataflow rules; it is empty for every other finding.
+    the findings of dataflow rules; it is empty for every other finding. ``related`` are the other places the
+    finding involves (the other copy of duplicated code, the modules of an import cycle).
     """
 
     rule_id: str
@@ -118,6 +149,7 @@ class Finding:
     fingerprint: str = ""
     fix: Fix | None = None
     flow: tuple[FlowStep, ...] = ()
+    related: tuple[Related, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -136,6 +168,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             "fix": None,
             "flow": [step.to_dict() for step in self.flow],
+            "related": [place.to_dict() for place in self.related],
         }
         if self.fix is not None:
             data["fix"] = {
@@ -150,6 +183,7 @@ class Finding:
                     }
                     for r in self.fix.replacements
                 ],
+                "diff": self.fix.diff,
             }
         return data
 
@@ -166,6 +200,7 @@ class Finding:
                     )
                     for r in data["fix"]["replacements"]
                 ),
+                diff=data["fix"].get("diff", ""),
             )
         return cls(
             rule_id=data["rule_id"],
@@ -180,6 +215,7 @@ class Finding:
             fingerprint=data.get("fingerprint", ""),
             fix=fix,
             flow=tuple(FlowStep.from_dict(step) for step in data.get("flow") or ()),
+            related=tuple(Related.from_dict(place) for place in data.get("related") or ()),
         )
 
 
@@ -218,13 +254,15 @@ class Diagnostic:
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
-    """A file that was reviewed."""
+    """A file that was reviewed, with its metrics (``reviewlab.engine.metrics.FileMetrics.to_dict()``) when the
+    review computed them for its language."""
 
     path: str
     language: str
     lines: int
     sha256: str
     cached: bool = False
+    metrics: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -243,6 +281,8 @@ class ReviewResult:
     baseline: dict[str, Any] | None = None
     # When the project configures a quality gate: {"passed": bool, "conditions": [...]}.
     gate: dict[str, Any] | None = None
+    # When the architecture review ran: the module graph, package metrics and cycles (``ArchitectureReport``).
+    architecture: dict[str, Any] | None = None
 
     @property
     def lines(self) -> int:

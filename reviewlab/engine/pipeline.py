@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reviewlab.engine.cache import NullCache, ResultCache, cache_key, options_digest
+from reviewlab.engine.cache import Analysed, NullCache, ResultCache, cache_key, options_digest
 from reviewlab.engine.config import ReviewConfig, discover_config
 from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
@@ -38,9 +38,9 @@ BINARY_SNIFF_BYTES = 8192
 CHUNK_BYTES = 256 * 1024
 CHUNK_FILES = 64
 
-# (relpath, language, source) in; (relpath, findings, diagnostics, lines) out.
+# (relpath, language, source) in; (relpath, what the analysis keeps of the file) out.
 WorkItem = tuple[str, str, bytes]
-WorkResult = tuple[str, list[Finding], list[Diagnostic], int]
+WorkResult = tuple[str, Analysed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +98,11 @@ def analyze_items(items: list[WorkItem], pack: RulePack) -> list[WorkResult]:
             diagnostics.append(
                 Diagnostic(DiagnosticKind.INTERNAL_ERROR, relpath, f"analysis failed: {type(err).__name__}: {err}")
             )
-            results.append((relpath, [], diagnostics, source.count(b"\n")))
+            results.append((relpath, Analysed([], diagnostics, source.count(b"\n"))))
             continue
-        results.append((relpath, analysis.findings, diagnostics + analysis.diagnostics, analysis.lines))
+        results.append(
+            (relpath, Analysed(analysis.findings, diagnostics + analysis.diagnostics, analysis.lines, analysis.facts))
+        )
     return results
 
 
@@ -154,7 +156,8 @@ class _Runner:
             except BrokenProcessPool:
                 self._discard_pool()
                 results.extend(
-                    (relpath, [], [_crash_diagnostic(relpath)], source.count(b"\n")) for relpath, _, source in chunk
+                    (relpath, Analysed([], [_crash_diagnostic(relpath)], source.count(b"\n")))
+                    for relpath, _, source in chunk
                 )
         return results
 
@@ -208,28 +211,28 @@ def review(
     if not files:
         result.diagnostics.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
 
-    digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules", "taint"}))
+    digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules", "taint", "metrics"}))
     by_path = {f.relpath: f for f in files}
     keys: dict[str, tuple[str, str]] = {}  # relpath -> (cache key, sha256)
     records: dict[str, FileRecord] = {}
-    findings: dict[str, list[Finding]] = {}
-    file_diagnostics: dict[str, list[Diagnostic]] = {}
+    analysed: dict[str, Analysed] = {}
     done = 0
 
-    def record(relpath: str, found: list[Finding], diags: list[Diagnostic], lines: int, cached: bool) -> None:
+    def record(relpath: str, outcome: Analysed, cached: bool) -> None:
         nonlocal done
         source_file = by_path[relpath]
-        records[relpath] = FileRecord(relpath, source_file.language, lines, keys[relpath][1], cached)
-        findings[relpath] = found
-        file_diagnostics[relpath] = diags
+        records[relpath] = FileRecord(
+            relpath, source_file.language, outcome.lines, keys[relpath][1], cached, outcome.facts.get("metrics")
+        )
+        analysed[relpath] = outcome
         done += 1
         if progress is not None:
             progress(ProgressEvent("analyze", done, len(files), relpath))
 
     def finish_batch(batch: list[WorkResult]) -> None:
-        for relpath, found, diags, lines in batch:
-            record(relpath, found, diags, lines, cached=False)
-        cache.put_many((keys[r][0], f, d, n) for r, f, d, n in batch)
+        for relpath, outcome in batch:
+            record(relpath, outcome, cached=False)
+        cache.put_many((keys[relpath][0], outcome) for relpath, outcome in batch)
 
     project = Project(root if root.is_dir() else root.parent, config.max_file_size)
     runner = _Runner(config, max(1, jobs if jobs is not None else default_jobs()), project)
@@ -247,7 +250,7 @@ def review(
             keys[source_file.relpath] = (key, sha)
             hit = cache.get(key)
             if hit is not None:
-                record(source_file.relpath, *hit, cached=True)
+                record(source_file.relpath, hit, cached=True)
                 continue
             chunk.append((source_file.relpath, source_file.language, source))
             chunk_bytes += len(source)
@@ -263,8 +266,8 @@ def review(
 
     for relpath in sorted(records):
         result.files.append(records[relpath])
-        result.findings.extend(findings[relpath])
-        result.diagnostics.extend(file_diagnostics[relpath])
+        result.findings.extend(analysed[relpath].findings)
+        result.diagnostics.extend(analysed[relpath].diagnostics)
     result.findings = _with_severity_overrides(result.findings, config)
     result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
     result.finished_at = _now()
@@ -325,10 +328,11 @@ def review_snippet(code: str, language: str, config: ReviewConfig | None = None)
     result = ReviewResult(root="<snippet>", rule_pack_version=rule_pack_version(), started_at=_now())
     from reviewlab.engine.analyzer import RulePack
 
-    [(_, found, diags, lines)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
-    result.files.append(FileRecord(relpath, language, lines, hashlib.sha256(source).hexdigest()))
-    result.findings.extend(_with_severity_overrides(found, config))
-    result.diagnostics.extend(diags)
+    [(_, outcome)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
+    sha = hashlib.sha256(source).hexdigest()
+    result.files.append(FileRecord(relpath, language, outcome.lines, sha, metrics=outcome.facts.get("metrics")))
+    result.findings.extend(_with_severity_overrides(outcome.findings, config))
+    result.diagnostics.extend(outcome.diagnostics)
     result.finished_at = _now()
     result.duration_seconds = round(time.perf_counter() - started, 3)
     return result

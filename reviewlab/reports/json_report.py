@@ -17,12 +17,22 @@ Shape (``schema_version`` 1; new keys may be added, existing keys keep their mea
         each {"rule_id", "category", "severity", "confidence", "cwe", "path", "start_line",
               "start_column", "end_line", "end_column", "snippet", "message", "fingerprint",
               "fix": null | {"description", "replacements": [{start/end line/column, "text"}]},
-              "flow": [{"start_line", "start_column", "end_line", "end_column", "message"}, ...]}
+              "flow": [{"start_line", "start_column", "end_line", "end_column", "message"}, ...],
+              "related": [{"path", "start_line", "start_column", "end_line", "end_column", "message"}, ...]}
         ``flow`` is the dataflow path of a taint finding, source first and sink last ("source:
         flask request.args", "assigned to `path`", ..., "sink: `open`"); empty for other findings.
+        ``related`` are the other places a finding involves (the other copy of duplicated code, the
+        import statements of the other modules of a cycle); empty for most findings.
       "diagnostics": [Diagnostic.to_dict(), ...],  sorted by path, line, kind
-      "files": [{"path", "language", "lines", "sha256", "cached"}, ...]  sorted by path
+      "files": [{"path", "language", "lines", "sha256", "cached", "metrics"?}, ...]  sorted by path
         ``language`` is "text" for a file only the text-scanning (secret) rules read: config, .env, keys...
+        ``metrics`` (parsed files, unless the project sets ``metrics = false``): lines, code_lines,
+        comment_lines, comment_density, cyclomatic, maintainability_index, halstead, has_errors and
+        "functions": [{"name", "start_line", "end_line", "length", "cyclomatic", "cognitive",
+        "max_nesting", "parameters", "code_lines", "halstead_volume", "maintainability_index"}, ...]
+      "baseline"?: {"known": int, "fixed": [...]},   when a baseline was applied
+      "gate"?: {"passed": bool, "conditions": [...]}, when the project configures a quality gate
+      "architecture"?: {...},                         the module graph (see ``ArchitectureReport.to_dict``)
     }
 
 A secret found in a file never appears in the report: findings carry it redacted (``ghp_…(40 chars)``).
@@ -64,17 +74,21 @@ def report_dict(result: ReviewResult) -> dict[str, Any]:
         "files": [_file_dict(f) for f in sorted_files(result)],
         **({"baseline": result.baseline} if result.baseline is not None else {}),
         **({"gate": result.gate} if result.gate is not None else {}),
+        **({"architecture": result.architecture} if result.architecture is not None else {}),
     }
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "path": record.path,
         "language": record.language,
         "lines": record.lines,
         "sha256": record.sha256,
         "cached": record.cached,
     }
+    if record.metrics is not None:
+        data["metrics"] = record.metrics
+    return data
 
 
 def render(result: ReviewResult) -> str:
@@ -110,7 +124,13 @@ def load(text: str) -> ReviewResult:
         started_at=data["started_at"],
         finished_at=data["finished_at"],
         duration_seconds=data["duration_seconds"],
-        files=[FileRecord(f["path"], f["language"], f["lines"], f["sha256"], f["cached"]) for f in data["files"]],
+        files=[
+            FileRecord(f["path"], f["language"], f["lines"], f["sha256"], f["cached"], f.get("metrics"))
+            for f in data["files"]
+        ],
         findings=[Finding.from_dict(f) for f in data["findings"]],
         diagnostics=[Diagnostic.from_dict(d) for d in data["diagnostics"]],
+        baseline=data.get("baseline"),
+        gate=data.get("gate"),
+        architecture=data.get("architecture"),
     )

@@ -53,6 +53,8 @@ def _fix(finding: Finding, language: str) -> list[str]:
     if finding.fix is None:
         return []
     blocks = [f"**Suggested fix:** {escape_text(finding.fix.description)}"]
+    if finding.fix.diff:
+        return [*blocks, code_block(finding.fix.diff, "diff")]
     for replacement in finding.fix.replacements:
         if replacement.text:
             blocks.append(f"Replace {_where(replacement.span)} with:")
@@ -69,6 +71,17 @@ def _flow(finding: Finding) -> list[str]:
     return ["**Data flow:**", "\n".join(steps)]
 
 
+def _related(finding: Finding) -> list[str]:
+    if not finding.related:
+        return []
+    places = [
+        f"- [{escape_text(place.path)}, line {place.span.start_line}]"
+        f"({link_target(place.path, f'L{place.span.start_line}')}): {escape_text(place.message)}"
+        for place in finding.related
+    ]
+    return ["**Related locations:**", "\n".join(places)]
+
+
 def _finding(finding: Finding, language: str) -> str:
     span = finding.span
     anchor = f"L{span.start_line}" if span.end_line == span.start_line else f"L{span.start_line}-L{span.end_line}"
@@ -83,6 +96,7 @@ def _finding(finding: Finding, language: str) -> str:
     if finding.snippet:
         blocks.append(code_block(finding.snippet, language))
     blocks.extend(_flow(finding))
+    blocks.extend(_related(finding))
     blocks.extend(_fix(finding, language))
     return "\n\n".join(blocks)
 

@@ -165,6 +165,15 @@ def sarif_result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
     if finding.flow:
         result["codeFlows"] = [code_flow(finding.path, finding.flow)]
+    if finding.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {"artifactLocation": artifact_location(place.path), "region": _region(place.span)},
+                "message": {"text": place.message},
+            }
+            for number, place in enumerate(finding.related)
+        ]
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     result["properties"] = {

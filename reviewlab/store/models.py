@@ -55,12 +55,20 @@ class AnalysisSession(Base):
     counts_by_category: Mapped[dict[str, int]] = mapped_column(json_type())
     worst_severity: Mapped[str | None] = mapped_column(String(16))
     diagnostics: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+    architecture: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
+    gate: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
 
     results: Mapped[list[CodeReviewResult]] = relationship(
         back_populates="session",
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="CodeReviewResult.id",
+    )
+    file_metrics: Mapped[list[FileMetricsRow]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="FileMetricsRow.id",
     )
 
 
@@ -89,5 +97,32 @@ class CodeReviewResult(Base):
     fingerprint: Mapped[str] = mapped_column(String(128), index=True)
     fix: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
     flow: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type(none_as_null=True))
+    related: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type(none_as_null=True))
 
     session: Mapped[AnalysisSession] = relationship(back_populates="results")
+
+
+class FileMetricsRow(Base):
+    """The metrics of one file of one session: headline numbers as columns, everything in ``metrics``."""
+
+    __tablename__ = "file_metrics"
+    __table_args__ = ({"schema": "production"},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("production.analysis_sessions.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(32))
+    lines: Mapped[int] = mapped_column(Integer)
+    code_lines: Mapped[int] = mapped_column(Integer)
+    comment_lines: Mapped[int] = mapped_column(Integer)
+    comment_density: Mapped[float] = mapped_column(Float)
+    cyclomatic: Mapped[int] = mapped_column(Integer)
+    maintainability_index: Mapped[float] = mapped_column(Float)
+    functions: Mapped[int] = mapped_column(Integer)
+    max_cyclomatic: Mapped[int] = mapped_column(Integer)
+    max_cognitive: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+    session: Mapped[AnalysisSession] = relationship(back_populates="file_metrics")

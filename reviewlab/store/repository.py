@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
@@ -18,7 +18,7 @@ from reviewlab.settings import Settings
 from reviewlab.store import migrate
 from reviewlab.store.connect import create_engine, translated
 from reviewlab.store.failures import store_errors
-from reviewlab.store.models import AnalysisSession, CodeReviewResult, SessionStatus, SourceKind
+from reviewlab.store.models import AnalysisSession, CodeReviewResult, FileMetricsRow, SessionStatus, SourceKind
 
 FINDING_COLUMNS = tuple(c.name for c in CodeReviewResult.__table__.columns if c.name not in ("id", "session_id"))
 """The columns of ``code_review_results`` that are fields of ``Finding.to_dict()``."""
@@ -112,6 +112,19 @@ class Store:
             rows = session.scalars(query.order_by(CodeReviewResult.id)).all()
         return [_finding(row) for row in rows]
 
+    def file_metrics(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """Each file's metrics (``FileMetrics.to_dict()``) of a session, by path (empty for an unknown session)."""
+        query = select(FileMetricsRow.path, FileMetricsRow.metrics).where(FileMetricsRow.session_id == session_id)
+        with store_errors(self.url, "reading metrics"), self._sessions() as session:
+            return {path: dict(metrics) for path, metrics in session.execute(query.order_by(FileMetricsRow.id))}
+
+    def review_reports(self, session_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The session's architecture report and quality gate verdict (None where it had none)."""
+        query = select(AnalysisSession.architecture, AnalysisSession.gate).where(AnalysisSession.id == session_id)
+        with store_errors(self.url, "reading a session"), self._sessions() as session:
+            row = session.execute(query).one_or_none()
+        return (None, None) if row is None else (row[0], row[1])
+
     def diagnostics(self, session_id: str) -> list[Diagnostic]:
         """The diagnostics of a session (empty for an unknown session)."""
         query = select(AnalysisSession.diagnostics).where(AnalysisSession.id == session_id)
@@ -153,14 +166,36 @@ def _session_row(result: ReviewResult, source_kind: SourceKind) -> AnalysisSessi
         counts_by_category=result.counts_by_category(),
         worst_severity=None if worst is None else worst.value,
         diagnostics=[d.to_dict() for d in result.diagnostics],
+        architecture=result.architecture,
+        gate=result.gate,
         results=[_result_row(f) for f in result.findings],
+        file_metrics=[_metrics_row(f.path, f.metrics) for f in result.files if f.metrics is not None],
     )
 
 
 def _result_row(finding: Finding) -> CodeReviewResult:
     data = finding.to_dict()
     data["flow"] = data["flow"] or None  # no dataflow path: NULL, as in rows saved before the column existed
+    data["related"] = data["related"] or None
     return CodeReviewResult(**{name: data[name] for name in FINDING_COLUMNS})
+
+
+def _metrics_row(path: str, metrics: dict[str, Any]) -> FileMetricsRow:
+    functions = metrics.get("functions") or []
+    return FileMetricsRow(
+        path=path,
+        language=metrics["language"],
+        lines=metrics["lines"],
+        code_lines=metrics["code_lines"],
+        comment_lines=metrics["comment_lines"],
+        comment_density=metrics["comment_density"],
+        cyclomatic=metrics["cyclomatic"],
+        maintainability_index=metrics["maintainability_index"],
+        functions=len(functions),
+        max_cyclomatic=max((f["cyclomatic"] for f in functions), default=0),
+        max_cognitive=max((f["cognitive"] for f in functions), default=0),
+        metrics=metrics,
+    )
 
 
 def _timestamp(value: str, name: str) -> datetime:

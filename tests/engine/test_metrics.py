@@ -500,7 +500,9 @@ def test_every_language_family_has_a_profile_and_to_dict_round_trips() -> None:
         assert language in FAMILY
         metrics = file_metrics(b"", language)
         assert metrics.language == language
-    data = file_metrics(SUM_OF_PRIMES["go"].encode(), "go").to_dict()
+    metrics = file_metrics(SUM_OF_PRIMES["go"].encode(), "go")
+    data = metrics.to_dict()
+    function = metrics.functions[0]
     assert data["functions"][0] == {
         "name": "sumOfPrimes",
         "start_line": 4,
@@ -510,6 +512,9 @@ def test_every_language_family_has_a_profile_and_to_dict_round_trips() -> None:
         "max_nesting": 3,
         "parameters": 1,
         "length": 13,
+        "code_lines": 13,
+        "halstead_volume": round(function.halstead.volume, 2),
+        "maintainability_index": round(function.maintainability_index, 2),
     }
     assert json.loads(json.dumps(data)) == data
 
@@ -517,3 +522,16 @@ def test_every_language_family_has_a_profile_and_to_dict_round_trips() -> None:
 def test_unknown_language_is_an_input_error() -> None:
     with pytest.raises(InputError, match="cobol"):
         file_metrics(b"", "cobol")
+
+
+def test_function_halstead_and_maintainability_count_only_the_function_s_own_tokens() -> None:
+    source = "x = 1\n\ndef outer(a):\n    def inner(b):\n        return b + 1\n    return inner(a) * 2\n"
+    metrics = file_metrics(source.encode(), "python")
+    outer, inner = metrics.functions
+    # inner: return b + 1 -> operators {return, +}, operands {b, 1}; its def line: def ( ) : inner b
+    assert inner.halstead.total_operands == 4  # inner, b, b, 1
+    assert inner.code_lines == 2
+    assert outer.code_lines == 2  # the def line and the return line; inner's lines are inner's
+    assert outer.halstead.total_operands + inner.halstead.total_operands + 2 == metrics.halstead.total_operands
+    expected = (171 - 5.2 * math.log(inner.halstead.volume) - 0.23 * 1 - 16.2 * math.log(2)) * 100 / 171
+    assert inner.maintainability_index == pytest.approx(min(100.0, expected))

@@ -161,8 +161,9 @@ def test_a_failing_rule_becomes_a_diagnostic() -> None:
         query="(identifier) @finding",
         check=_exploding,  # type: ignore[arg-type]
     )
-    [(path, findings, diagnostics, lines)] = analyze_items([("a.py", "python", b"x = 1\n")], RulePack([bad]))
-    assert (path, findings, lines) == ("a.py", [], 1)
+    [(path, outcome)] = analyze_items([("a.py", "python", b"x = 1\n")], RulePack([bad]))
+    assert (path, outcome.findings, outcome.lines) == ("a.py", [], 1)
+    diagnostics = outcome.diagnostics
     assert diagnostics[0].kind is DiagnosticKind.INTERNAL_ERROR
     assert "RuntimeError: rule bug" in diagnostics[0].message
 

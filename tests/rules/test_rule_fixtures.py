@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from reviewlab.engine.secrets.paths import is_text_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COMMENT_STARTS = ("#", "//", "/*", "<!--", ";")
+OPTIONS = re.compile(r"reviewlab-options:\s*(\{.*\})")  # a fixture's first line may set the rule's options
 ANNOTATION = re.compile(r"(?:#|//|/\*|<!--|;)\s*(ruleid|ok):\s*([A-Z0-9-]+)")
 RULES = all_rules()
+FILE_RULES = [rule for rule in RULES if not rule.project]  # project rules are tested with their analyses
 
 
 def fixture_language(rule: Rule, path: Path) -> str | None:
@@ -69,12 +72,13 @@ def test_rule_metadata(rule: Rule) -> None:
         assert rule.cwe is not None, "security rules carry a CWE"
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", FILE_RULES, ids=lambda r: r.id)
 def test_rule_fixture_is_line_precise(rule: Rule) -> None:
     files = fixture_files(rule)
     assert files, f"no fixture for {rule.id} in {FIXTURES}"
-    pack = RulePack([rule])
     for path in files:
+        options = OPTIONS.search(path.read_text(encoding="utf-8").split("\n", 1)[0])
+        pack = RulePack([rule], {rule.id: json.loads(options.group(1))} if options else None)
         language = fixture_language(rule, path)
         assert language in LANGUAGES or language == PLAIN_TEXT
         must, must_not = expected_lines(path, rule.id)

@@ -17,6 +17,7 @@ from reviewlab.store.migrate import alembic_config, migration_connection, schema
 from reviewlab.store.models import AnalysisSession, CodeReviewResult
 from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database
 from tests.store.conftest import make_review
+from tests.store.test_migrate import HEAD
 
 OLD_SESSION = {
     "id": "old",
@@ -71,12 +72,12 @@ def test_upgrading_from_0001_keeps_old_findings_without_a_flow(empty_database: s
 
         with Store(engine) as store:
             store.migrate()
-            assert store.revision() == "0002"
+            assert store.revision() == HEAD
             [finding] = store.findings("old")
             new_session = store.save_review(make_review(findings=1))
             [new_finding] = store.findings(new_session)
 
-        assert finding.to_dict() == {**OLD_FINDING, "fix": None, "flow": []}
+        assert finding.to_dict() == {**OLD_FINDING, "fix": None, "flow": [], "related": []}
         assert finding.flow == ()
         assert new_finding.flow == make_review(findings=1).findings[0].flow != ()
         assert schema_differences(engine) == []

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, select
 
-from reviewlab.engine.model import Severity
+from reviewlab.engine.metrics import file_metrics
+from reviewlab.engine.model import Related, Severity, Span
 from reviewlab.errors import StoreError
 from reviewlab.store import SessionStatus, SourceKind, Store
 from reviewlab.store.connect import create_engine, translated
-from reviewlab.store.models import AnalysisSession, CodeReviewResult
+from reviewlab.store.models import AnalysisSession, CodeReviewResult, FileMetricsRow
 from tests.store.conftest import make_review
 
 
@@ -143,3 +144,27 @@ def test_flows_round_trip_and_no_flow_is_stored_as_null(store: Store) -> None:
         engine.dispose()
     assert stored[0] == [step.to_dict() for step in review.findings[0].flow]
     assert stored[1] is None
+
+
+def test_related_locations_metrics_architecture_and_gate_round_trip(store: Store) -> None:
+    review = make_review(findings=2)
+    other = Related("app/copy.py", Span(3, 1, 20, 1), "first copy")
+    review.findings[1] = replace(review.findings[1], related=(other,))
+    metrics = file_metrics(b"def f(a, b):\n    if a and b:\n        return 1\n    return 2\n", "python").to_dict()
+    review.files[0] = replace(review.files[0], metrics=metrics)
+    review.architecture = {"modules": [{"id": "app.main"}], "cycles": []}
+    review.gate = {"passed": False, "conditions": [{"name": "fail_on", "passed": False}]}
+
+    session_id = store.save_review(review)
+
+    assert [f.related for f in store.findings(session_id)] == [(), (other,)]
+    assert store.file_metrics(session_id) == {"app/main.py": metrics}
+    assert store.review_reports(session_id) == (review.architecture, review.gate)
+    assert store.review_reports("unknown") == (None, None)
+    engine = translated(create_engine(store.url))
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(select(FileMetricsRow).where(FileMetricsRow.session_id == session_id)).one()
+    finally:
+        engine.dispose()
+    assert (row.max_cyclomatic, row.max_cognitive, row.functions, row.code_lines) == (3, 2, 1, 4)

@@ -30,6 +30,6 @@ punctuation) are operators. Volume = N * log2(n).
 
 from reviewlab.engine.metrics.model import FileMetrics, FunctionMetrics, Halstead
 from reviewlab.engine.metrics.profiles import PROFILES
-from reviewlab.engine.metrics.walk import file_metrics
+from reviewlab.engine.metrics.walk import file_metrics, tree_metrics
 
-__all__ = ["PROFILES", "FileMetrics", "FunctionMetrics", "Halstead", "file_metrics"]
+__all__ = ["PROFILES", "FileMetrics", "FunctionMetrics", "Halstead", "file_metrics", "tree_metrics"]

@@ -8,26 +8,6 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionMetrics:
-    """Metrics of one function, method or function literal (lines are 1-based)."""
-
-    name: str
-    start_line: int
-    end_line: int
-    cyclomatic: int
-    cognitive: int
-    max_nesting: int
-    parameters: int
-
-    @property
-    def length(self) -> int:
-        return self.end_line - self.start_line + 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "length": self.length}
-
-
-@dataclass(frozen=True, slots=True)
 class Halstead:
     """Halstead counts: distinct (n1, n2) and total (N1, N2) operators and operands."""
 
@@ -52,6 +32,55 @@ class Halstead:
         return {**asdict(self), "vocabulary": self.vocabulary, "length": self.length, "volume": self.volume}
 
 
+def maintainability_index(volume: float, cyclomatic: int, code_lines: int) -> float:
+    """Visual Studio's 0-100 MI: (171 - 5.2 ln HV - 0.23 CC - 16.2 ln LOC) * 100 / 171, 100 if empty."""
+    if volume <= 0 or code_lines <= 0:
+        return 100.0
+    raw = 171 - 5.2 * math.log(volume) - 0.23 * cyclomatic - 16.2 * math.log(code_lines)
+    return min(100.0, max(0.0, raw * 100 / 171))
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionMetrics:
+    """Metrics of one function, method or function literal (lines are 1-based).
+
+    ``code_lines`` and ``halstead`` count the function's own tokens: a nested function's are its own.
+    """
+
+    name: str
+    start_line: int
+    end_line: int
+    cyclomatic: int
+    cognitive: int
+    max_nesting: int
+    parameters: int
+    code_lines: int = 0
+    halstead: Halstead = field(default_factory=Halstead)
+
+    @property
+    def length(self) -> int:
+        return self.end_line - self.start_line + 1
+
+    @property
+    def maintainability_index(self) -> float:
+        return maintainability_index(self.halstead.volume, self.cyclomatic, self.code_lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "length": self.length,
+            "cyclomatic": self.cyclomatic,
+            "cognitive": self.cognitive,
+            "max_nesting": self.max_nesting,
+            "parameters": self.parameters,
+            "code_lines": self.code_lines,
+            "halstead_volume": round(self.halstead.volume, 2),
+            "maintainability_index": round(self.maintainability_index, 2),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class FileMetrics:
     """Metrics of one file; ``cyclomatic`` is every function's plus the decisions outside functions."""
@@ -73,12 +102,8 @@ class FileMetrics:
 
     @property
     def maintainability_index(self) -> float:
-        """Visual Studio's 0-100 MI: (171 - 5.2 ln HV - 0.23 CC - 16.2 ln LOC) * 100 / 171, 100 if empty."""
-        volume = self.halstead.volume
-        if volume <= 0 or self.code_lines <= 0:
-            return 100.0
-        raw = 171 - 5.2 * math.log(volume) - 0.23 * self.cyclomatic - 16.2 * math.log(self.code_lines)
-        return min(100.0, max(0.0, raw * 100 / 171))
+        """Visual Studio's MI of the whole file (see ``maintainability_index``)."""
+        return maintainability_index(self.halstead.volume, self.cyclomatic, self.code_lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tree_sitter
 
@@ -30,13 +30,23 @@ class _Function:
     cyclomatic: int = 1
     cognitive: int = 0
     max_nesting: int = 0
+    operators: Counter[str] = field(default_factory=Counter)
+    operands: Counter[bytes] = field(default_factory=Counter)
+    code_rows: set[int] = field(default_factory=set)
 
 
 def file_metrics(source: bytes, language: str) -> FileMetrics:
     """Metrics of ``source`` in ``language`` (any name in ``languages.LANGUAGES``)."""
     if language not in FAMILY:
         raise InputError(f"no metrics for language {language!r}")
-    return _Walk(source, PROFILES[FAMILY[language]], FAMILY[language] == "python").run(language)
+    return tree_metrics(parser_for(language).parse(source), source, language)[0]
+
+
+def tree_metrics(tree: tree_sitter.Tree, source: bytes, language: str) -> tuple[FileMetrics, list[tree_sitter.Node]]:
+    """Metrics of an already parsed file, and each function's node (``nodes[i]`` is ``functions[i]``'s)."""
+    if language not in FAMILY:
+        raise InputError(f"no metrics for language {language!r}")
+    return _Walk(source, PROFILES[FAMILY[language]], FAMILY[language] == "python").run(language, tree)
 
 
 class _Walk:
@@ -51,11 +61,10 @@ class _Walk:
         self.code_rows: set[int] = set()
         self.comment_rows: set[int] = set()
 
-    def run(self, language: str) -> FileMetrics:
-        tree = parser_for(language).parse(self.source)
+    def run(self, language: str, tree: tree_sitter.Tree) -> tuple[FileMetrics, list[tree_sitter.Node]]:
         self._walk(tree.root_node)
         functions = sorted(self.functions, key=lambda f: (f.node.start_byte, -f.node.end_byte))
-        return FileMetrics(
+        metrics = FileMetrics(
             language=language,
             lines=self.source.count(b"\n") + (0 if not self.source or self.source.endswith(b"\n") else 1),
             code_lines=len(self.code_rows),
@@ -67,6 +76,7 @@ class _Walk:
             has_errors=tree.root_node.has_error,
             functions=[self._finish(f) for f in functions],
         )
+        return metrics, [f.node for f in functions]
 
     # Stack frames: node, owning function index (-1: module level), nesting, inside a boolean run, is an else-if.
     def _walk(self, root: tree_sitter.Node) -> None:
@@ -87,7 +97,7 @@ class _Walk:
                 else:
                     self.functions[owner].cyclomatic += 1
             if node.child_count == 0 or kind in p.literals:
-                self._token(node)
+                self._token(node, self.functions[owner] if owner >= 0 else None)
                 continue
             fn = self.functions[owner] if owner >= 0 else None
             inner, child_bool = nesting, False
@@ -196,14 +206,22 @@ class _Walk:
             if line.strip():
                 self.comment_rows.add(node.start_point.row + offset)
 
-    def _token(self, node: tree_sitter.Node) -> None:
+    def _token(self, node: tree_sitter.Node, fn: _Function | None) -> None:
         if node.start_byte == node.end_byte:
             return
-        self.code_rows.update(range(node.start_point.row, node.end_point.row + 1))
+        rows = range(node.start_point.row, node.end_point.row + 1)
+        self.code_rows.update(rows)
         if node.is_named or node.type in self.p.literals:
-            self.operands[self.source[node.start_byte : node.end_byte]] += 1
+            operand = self.source[node.start_byte : node.end_byte]
+            self.operands[operand] += 1
+            if fn is not None:
+                fn.operands[operand] += 1
         elif node.type not in _CLOSERS:
             self.operators[node.type] += 1
+            if fn is not None:
+                fn.operators[node.type] += 1
+        if fn is not None:
+            fn.code_rows.update(rows)
 
     def _finish(self, f: _Function) -> FunctionMetrics:
         node = f.node
@@ -215,6 +233,8 @@ class _Walk:
             cognitive=f.cognitive,
             max_nesting=f.max_nesting,
             parameters=_parameter_count(node),
+            code_lines=len(f.code_rows),
+            halstead=Halstead(len(f.operators), len(f.operands), sum(f.operators.values()), sum(f.operands.values())),
         )
 
     def _name(self, node: tree_sitter.Node) -> str:

@@ -43,6 +43,7 @@ _PACKS = (
     "goflow",
     "secrets",
     "suppression",
+    "thresholds",
 )
 
 

@@ -188,6 +188,9 @@ class Rule:
     scan: Scan | None = None
     references: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    # Reported by a project-wide analysis once every file is analysed (duplicated code, import cycles): such a
+    # rule has no query and no scan, and no per-file fixture; its analysis module's tests cover it.
+    project: bool = False
 
     def hits(self, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
         if self.check is not None:
