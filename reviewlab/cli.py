@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reviewlab import __version__
-from reviewlab.engine import baseline, fixes, gate, gitdiff
+from reviewlab.engine import baseline, fixes, gate, gitdiff, sarif_import
 from reviewlab.engine.cache import NullCache, ResultCache, SqliteResultCache
 from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--diff",
         metavar="BASE[..HEAD]",
         help="review a git change: findings on lines it adds or changes only (BASE: against the working tree)",
+    )
+    rev.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="SARIF",
+        help="merge another tool's SARIF 2.1.0 findings into the review (repeatable)",
     )
     fixing = rev.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply the findings' safe fixes to the files")
@@ -146,8 +155,10 @@ def _review(args: argparse.Namespace, settings: Settings) -> tuple[ReviewConfig,
     return config, result
 
 
-def _review_diff(args: argparse.Namespace, settings: Settings) -> tuple[ReviewConfig, ReviewResult]:
-    """Review the change ``--diff`` names and keep the findings on the lines it adds or changes."""
+def _review_diff(
+    args: argparse.Namespace, settings: Settings, imports: Sequence[sarif_import.ImportedReport] = ()
+) -> tuple[ReviewConfig, ReviewResult]:
+    """Review the change ``--diff`` names and keep the findings (imported ones too) on the lines it adds or changes."""
     base, head = gitdiff.parse_range(args.diff)
     if head is not None and (args.fix or args.fix_diff):
         raise InputError("--fix and --fix-diff apply to the working tree: use --diff BASE, not BASE..HEAD")
@@ -162,8 +173,25 @@ def _review_diff(args: argparse.Namespace, settings: Settings) -> tuple[ReviewCo
             at_head = argparse.Namespace(**{**vars(args), "path": tree / prefix if prefix else tree})
             config, result = _review(at_head, settings)
         result.root = str(target)
+    _merge_imports(result, imports)
     gitdiff.restrict(result, changed, prefix)
     return config, result
+
+
+def _merge_imports(result: ReviewResult, imports: Sequence[sarif_import.ImportedReport]) -> None:
+    """Add the imported findings that are not duplicates to the result, and say what each log contributed."""
+    err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
+    for report in imports:
+        result.findings, duplicates = sarif_import.merge_findings(result.findings, report.findings)
+        tools = ", ".join(report.tools) or "no tool"
+        err.print(
+            f"imported {len(report.findings) - duplicates} finding(s) from {report.source} ({tools}); "
+            f"{duplicates} duplicate(s) of other findings left out"
+        )
+        for reason, count in sorted(report.skipped.items()):
+            err.print(f"{report.source}: {count} result(s) skipped: {reason}")
+        for warning in report.warnings:
+            err.print(warning)
 
 
 def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -179,10 +207,13 @@ def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     accepted = baseline.load(args.baseline) if args.baseline is not None else None
+    root = args.path.expanduser().resolve()
+    imports = [sarif_import.load_sarif(path, root) for path in args.imports]
     if args.diff is not None:
-        config, result = _review_diff(args, settings)
+        config, result = _review_diff(args, settings, imports)
     else:
         config, result = _review(args, settings)
+        _merge_imports(result, imports)
     if accepted is not None:
         baseline.apply(result, accepted)
     verdict = gate.evaluate(result, config.gate)

@@ -55,10 +55,10 @@ def evaluate(result: ReviewResult, gate: GateConfig) -> GateVerdict | None:
     for prefix in gate.forbidden_rules:
         actual = sum(1 for f in findings if f.rule_id.startswith(prefix))
         conditions.append(Condition(f"findings of {prefix}", 0, actual, actual == 0))
-    for metric, limit in (("cyclomatic", gate.max_complexity), ("cognitive", gate.max_cognitive)):
-        if limit is not None:
-            actual = _highest(result, metric)
-            conditions.append(Condition(f"highest {metric} complexity of a function", limit, actual, actual <= limit))
+    for metric, most in (("cyclomatic", gate.max_complexity), ("cognitive", gate.max_cognitive)):
+        if most is not None:
+            highest = _highest(result, metric)
+            conditions.append(Condition(f"highest {metric} complexity of a function", most, highest, highest <= most))
     if not conditions:
         return None
     verdict = GateVerdict(conditions)

@@ -50,7 +50,8 @@ def test_every_parsed_file_carries_its_metrics(project: Path) -> None:
         ("many", 1, 0, 8),
     ]
     web = by_path["web.js"]
-    assert web is not None and web["comment_lines"] == 1 and web["functions"][0]["cyclomatic"] == 2
+    assert web is not None
+    assert (web["comment_lines"], web["functions"][0]["cyclomatic"]) == (1, 2)
     assert by_path.get("notes.txt") is None  # text files have no metrics
 
 
@@ -71,7 +72,8 @@ def test_metrics_come_back_from_the_cache_and_can_be_turned_off(project: Path, t
 def test_a_snippet_review_has_metrics() -> None:
     result = review_snippet(BRANCHY, "python")
     [record] = result.files
-    assert record.metrics is not None and len(record.metrics["functions"]) == 2
+    assert record.metrics is not None
+    assert len(record.metrics["functions"]) == 2
 
 
 def test_default_thresholds_report_through_a_review(project: Path) -> None:
@@ -84,7 +86,7 @@ def test_default_thresholds_report_through_a_review(project: Path) -> None:
 def test_threshold_options_come_from_the_project_config(project: Path) -> None:
     (project / ".reviewlab.toml").write_text(
         '[reviewlab]\nselect = ["GEN-Q003", "GEN-Q005"]\n'
-        '[reviewlab.rules.GEN-Q003]\nmax_cognitive = 5\n[reviewlab.rules.GEN-Q005]\nmax_lines = 8\n'
+        "[reviewlab.rules.GEN-Q003]\nmax_cognitive = 5\n[reviewlab.rules.GEN-Q005]\nmax_lines = 8\n"
     )
     result = review(project, load_config(project / ".reviewlab.toml"), jobs=1)
     assert [(f.rule_id, f.path, f.span.start_line) for f in result.findings] == [
