@@ -207,7 +207,7 @@ def _to_findings(hits: list[tuple[Rule, Hit | TextHit]], ctx: TextContext, pack:
             continue
         seen.add(key)
         row = report.span.start_line - 1
-        if _suppressed(ctx.line_bytes(row), rule.id):
+        if is_suppressed(ctx.line_bytes(row), rule.id):
             used.add((row, rule.id))
             continue
         snippet = redactor.line(row).strip()
@@ -262,7 +262,7 @@ def _suppression_findings(
                 problem = f"suppresses nothing: {', '.join(stale)} reports nothing on this line"
             else:
                 continue
-        if _suppressed(ctx.line_bytes(suppression.row), checker.id) and suppression.ids:
+        if is_suppressed(ctx.line_bytes(suppression.row), checker.id) and suppression.ids:
             continue  # ``ignore[GEN-Q001]`` keeps a deliberate one
         snippet = redactor.line(suppression.row).strip()
         normalized = " ".join(snippet.split())
@@ -306,7 +306,8 @@ def _contains(outer: Span, inner: Span) -> bool:
     ) <= (outer.end_line, outer.end_column)
 
 
-def _suppressed(line: bytes, rule_id: str) -> bool:
+def is_suppressed(line: bytes, rule_id: str) -> bool:
+    """Whether a ``reviewlab: ignore`` comment on ``line`` (one line's bytes) silences ``rule_id``."""
     if b"reviewlab" not in line:
         return False
     match = _SUPPRESS.search(line)

@@ -23,6 +23,17 @@ forbidden_rules = ["PY-Q003"]    # e.g. no function over the complexity limit
 max_complexity = 20              # no function with a cyclomatic complexity over 20
 max_cognitive = 30               # no function with a cognitive complexity over 30
 
+[reviewlab.architecture]         # the module graph: god-module limits (0 turns one off) and layering rules
+max_fan_out = 20
+max_lines = 1000
+[[reviewlab.architecture.layers]]
+name = "domain"
+paths = ["src/app/domain/"]
+must_not_import = ["api"]
+[[reviewlab.architecture.layers]]
+name = "api"
+paths = ["src/app/api/"]
+
 [reviewlab.taint]                # the project's own sources and sanitisers, for the Python dataflow
 sources = ["myapp.http.param", "myapp.context.raw_body"]   # calls or attributes whose value is client data
 sanitizers = { sql = ["myapp.db.quote"], html = ["myapp.web.clean"], all = ["myapp.validate.strict"] }
@@ -36,6 +47,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reviewlab.engine.architecture.config import ArchitectureConfig
 from reviewlab.errors import ConfigError
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
@@ -122,6 +134,7 @@ class ReviewConfig(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(default_factory=dict)
     taint: TaintConfig = Field(default_factory=TaintConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
+    architecture: ArchitectureConfig = Field(default_factory=ArchitectureConfig)
     metrics: bool = True  # compute each file's metrics and store them with the review
 
     severity: dict[str, str] = Field(default_factory=dict)  # rule id or prefix -> severity reported

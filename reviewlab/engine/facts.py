@@ -2,8 +2,8 @@
 
 A fact is computed in the worker that parsed the file, cached with the file's findings, and read
 in the parent once every file is analysed: ``metrics`` are stored with the review (and feed the
-quality gate's complexity limit). A review gathers every fact some enabled part of it needs and no
-other.
+quality gate's complexity limit), ``imports`` build the module graph (``reviewlab.engine.crossfile``).
+A review gathers every fact some enabled part of it needs and no other.
 """
 
 from __future__ import annotations
@@ -22,9 +22,21 @@ def _metrics(ctx: FileContext) -> dict[str, Any]:
     return metrics_of(ctx)[0].to_dict()
 
 
-FACTS: dict[str, Callable[[FileContext], dict[str, Any]]] = {"metrics": _metrics}
+def _imports(ctx: FileContext) -> dict[str, Any]:
+    from reviewlab.engine.architecture import module_facts
+
+    return module_facts(ctx.path, ctx.language, ctx.tree, ctx.source)
+
+
+FACTS: dict[str, Callable[[FileContext], dict[str, Any]]] = {"metrics": _metrics, "imports": _imports}
 
 
 def facts_for(config: ReviewConfig, rules: Sequence[Rule]) -> tuple[str, ...]:
     """The facts a review with ``config`` and its enabled ``rules`` gathers from each parsed file."""
-    return ("metrics",) if config.metrics else ()
+    enabled = {rule.id for rule in rules}
+    wanted: list[str] = []
+    if config.metrics:
+        wanted.append("metrics")
+    if any(rule_id.startswith("GEN-A") for rule_id in enabled):
+        wanted.append("imports")
+    return tuple(wanted)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from reviewlab.engine.cache import Analysed, NullCache, ResultCache, cache_key, options_digest
 from reviewlab.engine.config import ReviewConfig, discover_config
+from reviewlab.engine.crossfile import project_review
 from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
 from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult, Severity
@@ -45,7 +46,7 @@ WorkResult = tuple[str, Analysed]
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    """Progress of a review: ``stage`` is "discover", "analyze" or "done"."""
+    """Progress of a review: ``stage`` is "discover", "analyze", "project" (the project-wide analyses) or "done"."""
 
     stage: str
     done: int
@@ -212,6 +213,7 @@ def review(
         result.diagnostics.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
 
     digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules", "taint", "metrics"}))
+    # The facts gathered follow from select/ignore and ``metrics``, so the options digest covers them too.
     by_path = {f.relpath: f for f in files}
     keys: dict[str, tuple[str, str]] = {}  # relpath -> (cache key, sha256)
     records: dict[str, FileRecord] = {}
@@ -268,6 +270,11 @@ def review(
         result.files.append(records[relpath])
         result.findings.extend(analysed[relpath].findings)
         result.diagnostics.extend(analysed[relpath].diagnostics)
+    if progress is not None:
+        progress(ProgressEvent("project", 0, 1))
+    outcome = project_review({path: a.facts for path, a in analysed.items() if a.facts}, project.root, config)
+    result.findings.extend(outcome.findings)
+    result.architecture = outcome.architecture
     result.findings = _with_severity_overrides(result.findings, config)
     result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
     result.finished_at = _now()

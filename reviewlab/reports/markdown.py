@@ -133,6 +133,7 @@ def render(result: ReviewResult) -> str:
     )
     sections = ["# reviewlab report", headline, *_gate(result), _summary(result), *_baseline(result)]
     sections.append(_findings(result))
+    sections.extend(_architecture(result))
     sections.append(_diagnostics(result))
     return "\n\n".join(sections) + "\n"
 
@@ -176,4 +177,43 @@ def _baseline(result: ReviewResult) -> list[str]:
             f"| {code_span(e['rule_id'])} | {code_span(e['path'])} | {e['line']} | {escape_text(e['message'])} |"
             for e in fixed
         ]
+    return ["\n".join(lines)]
+
+
+MAX_PACKAGE_ROWS = 20
+
+
+def _architecture(result: ReviewResult) -> list[str]:
+    """The module graph: its size, the cycles, the packages' metrics and a Mermaid diagram."""
+    if result.architecture is None:
+        return []
+    from reviewlab.engine.architecture import ArchitectureReport
+
+    report = ArchitectureReport.from_dict(result.architecture)
+    lines = [
+        "## Architecture",
+        "",
+        f"{_plural(len(report.modules), 'module')}, {_plural(len(report.edges), 'import edge')} between them, "
+        f"{_plural(len(report.packages), 'package')}, {_plural(len(report.cycles), 'import cycle')}.",
+    ]
+    if report.cycles:
+        lines += ["", "**Import cycles:**", ""]
+        lines += [f"- {' → '.join(code_span(module) for module in cycle.path)}" for cycle in report.cycles]
+    packages = sorted(report.packages, key=lambda p: (-p.distance, p.name))[:MAX_PACKAGE_ROWS]
+    if packages:
+        shown = "" if len(report.packages) <= MAX_PACKAGE_ROWS else f" (the {MAX_PACKAGE_ROWS} farthest from it)"
+        lines += [
+            "",
+            f"Packages by distance from the main sequence{shown}:",
+            "",
+            "| Package | Modules | Fan-in (Ca) | Fan-out (Ce) | Instability | Abstractness | Distance |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {code_span(p.name or '.', in_table=True)} | {p.modules} | {p.fan_in} | {p.fan_out} "
+            f"| {p.instability:.2f} | {p.abstractness:.2f} | {p.distance:.2f} |"
+            for p in packages
+        ]
+    if report.modules:
+        lines += ["", code_block(report.to_mermaid(), "mermaid")]
     return ["\n".join(lines)]

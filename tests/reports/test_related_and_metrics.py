@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from reviewlab.engine.architecture import ArchitectureConfig, build_graph
 from reviewlab.engine.metrics import file_metrics
 from reviewlab.engine.model import Category, Fix, Related, Replacement, ReviewResult, Severity, Span
 from reviewlab.reports import json_report, markdown, sarif
@@ -34,7 +35,7 @@ def _review() -> ReviewResult:
     review.findings[1] = replace(review.findings[1], fix=eval_fix)
     metrics = file_metrics(b"def f(a):\n    return a\n", "python").to_dict()
     review.files[1] = replace(review.files[1], metrics=metrics)
-    review.architecture = {"modules": [], "edges": [], "cycles": []}
+    review.architecture = build_graph({}, None, ArchitectureConfig()).to_dict()
     return review
 
 
@@ -76,3 +77,4 @@ def test_markdown_shows_related_locations_and_the_fix_as_a_diff() -> None:
     text = markdown.render(_review())
     assert "**Related locations:**\n\n- [app/main.py, line 40](app/main.py#L40): first copy" in text
     assert "```diff\n" + DIFF in text
+    assert "## Architecture\n\n0 modules, 0 import edges between them, 0 packages, 0 import cycles." in text

@@ -44,6 +44,7 @@ _PACKS = (
     "secrets",
     "suppression",
     "thresholds",
+    "project",
 )
 
 
