@@ -75,7 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=[],
         metavar="SARIF",
-        help="merge another tool's SARIF 2.1.0 findings into the review (repeatable)",
+        help=(
+            "merge another tool's SARIF 2.1.0 findings into the review (repeatable); the config's ignore, exclude, "
+            'include and severity apply to them, select only when an entry has a ":" (e.g. "ruff:")'
+        ),
     )
     fixing = rev.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply the findings' safe fixes to the files")
@@ -92,6 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--config", type=Path, help="configuration file (default: PATH/.reviewlab.toml)")
     create.add_argument("--jobs", "-j", type=_positive_int, help="parallel worker processes (default: CPU count)")
     create.add_argument("--no-cache", action="store_true", help="analyse every file, ignoring cached results")
+    create.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="SARIF",
+        help="accept another tool's SARIF 2.1.0 findings into the baseline too, as review --import merges them",
+    )
     create.set_defaults(handler=cmd_baseline_create)
 
     hist = commands.add_parser("history", help="list past reviews")
@@ -173,15 +185,23 @@ def _review_diff(
             at_head = argparse.Namespace(**{**vars(args), "path": tree / prefix if prefix else tree})
             config, result = _review(at_head, settings)
         result.root = str(target)
-    _merge_imports(result, imports)
+    _merge_imports(result, imports, config)
     gitdiff.restrict(result, changed, prefix)
     return config, result
 
 
-def _merge_imports(result: ReviewResult, imports: Sequence[sarif_import.ImportedReport]) -> None:
-    """Add the imported findings that are not duplicates to the result, and say what each log contributed."""
+def _load_imports(args: argparse.Namespace) -> list[sarif_import.ImportedReport]:
+    """The SARIF logs ``--import`` names, about the tree at ``args.path``; read before the review, to fail early."""
+    root = args.path.expanduser().resolve()
+    return [sarif_import.load_sarif(path, root) for path in args.imports]
+
+
+def _merge_imports(result: ReviewResult, imports: Sequence[sarif_import.ImportedReport], config: ReviewConfig) -> None:
+    """Add the imported findings the configuration keeps and that are not duplicates to the result, and say what
+    each log contributed."""
     err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
-    for report in imports:
+    for imported in imports:
+        report = sarif_import.apply_config(imported, config)
         result.findings, duplicates = sarif_import.merge_findings(result.findings, report.findings)
         tools = ", ".join(report.tools) or "no tool"
         err.print(
@@ -195,7 +215,9 @@ def _merge_imports(result: ReviewResult, imports: Sequence[sarif_import.Imported
 
 
 def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
-    _, result = _review(args, settings)
+    imports = _load_imports(args)
+    config, result = _review(args, settings)
+    _merge_imports(result, imports, config)
     target = args.output or (
         args.path / baseline.DEFAULT_BASELINE if args.path.is_dir() else args.path.parent / baseline.DEFAULT_BASELINE
     )
@@ -207,13 +229,12 @@ def cmd_baseline_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     accepted = baseline.load(args.baseline) if args.baseline is not None else None
-    root = args.path.expanduser().resolve()
-    imports = [sarif_import.load_sarif(path, root) for path in args.imports]
+    imports = _load_imports(args)
     if args.diff is not None:
         config, result = _review_diff(args, settings, imports)
     else:
         config, result = _review(args, settings)
-        _merge_imports(result, imports)
+        _merge_imports(result, imports, config)
     if accepted is not None:
         baseline.apply(result, accepted)
     verdict = gate.evaluate(result, config.gate)

@@ -1,4 +1,5 @@
-"""Other tools' SARIF as findings: real ruff and bandit output, semgrep and ESLint samples, paths, merging, the CLI."""
+"""Other tools' SARIF as findings: real ruff and bandit output, semgrep and ESLint samples, paths, merging, the
+project's configuration, baselines, the CLI."""
 
 from __future__ import annotations
 
@@ -17,9 +18,18 @@ import pytest
 from reviewlab.cli import main
 from reviewlab.engine.analyzer import fingerprint
 from reviewlab.engine.config import ReviewConfig
+from reviewlab.engine.discovery import discover
 from reviewlab.engine.model import Category, Confidence, Finding, Severity, Span
 from reviewlab.engine.pipeline import review
-from reviewlab.engine.sarif_import import is_duplicate, load_sarif, merge_findings, tool_prefix
+from reviewlab.engine.sarif_import import (
+    ImportedReport,
+    apply_config,
+    is_duplicate,
+    load_sarif,
+    merge_findings,
+    tool_prefix,
+)
+from reviewlab.engine.sarif_import.configured import EXCLUDED, IGNORED, NOT_INCLUDED, NOT_SELECTED
 from reviewlab.errors import InputError
 
 APP = (
@@ -997,3 +1007,174 @@ def test_a_diff_review_keeps_imported_findings_on_changed_lines(project: Path, t
     argv += ["--format", "json", "--output", str(out)]
     assert main(argv) == 0
     assert [(f["rule_id"], f["start_line"]) for f in json.loads(out.read_text())["findings"]] == [("ruff:E741", 15)]
+
+
+# --- the project's configuration -------------------------------------------------------------------------------------
+
+
+IMPORTED = ("ruff:E501", "ruff:F401", "bandit:B602", "semgrep:python.sql")
+
+
+def imported(*findings: Finding, root: Path | None = None) -> ImportedReport:
+    return ImportedReport(Path("tool.sarif"), list(findings), ["tool"], root=root)
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "kept", "skipped"),
+    [
+        ((), (), set(IMPORTED), {}),
+        ((), ("ruff:E501", "bandit:"), {"ruff:F401", "semgrep:python.sql"}, {IGNORED: 2}),
+        (("PY-",), (), set(IMPORTED), {}),  # a select of reviewlab's own rules leaves imported findings alone
+        (("PY-", "ruff:"), (), {"ruff:E501", "ruff:F401"}, {NOT_SELECTED: 2}),
+        (("ruff:F", "semgrep:"), ("semgrep:python.sql",), {"ruff:F401"}, {NOT_SELECTED: 2, IGNORED: 1}),
+    ],
+)
+def test_select_and_ignore(
+    select: tuple[str, ...], ignore: tuple[str, ...], kept: set[str], skipped: dict[str, int]
+) -> None:
+    report = imported(*(make(rule_id, 1, None) for rule_id in IMPORTED))
+    configured = apply_config(report, ReviewConfig(select=select, ignore=ignore))
+    assert {f.rule_id for f in configured.findings} == kept
+    assert configured.skipped == skipped
+    assert len(report.findings) == len(IMPORTED)  # the loaded report is left as it was
+    assert not report.skipped
+
+
+TREE = ("app.py", "migrations/0001.py", "src/a.py", "src/gen/b.py", "src/gen/keep.py", "web/x.min.js", "web/x.js")
+
+
+@pytest.mark.parametrize(
+    ("exclude", "include"),
+    [
+        ((), ()),
+        (("migrations/", "*.min.js"), ()),
+        (("src/gen/", "!src/gen/keep.py"), ()),  # a file in an excluded directory cannot be included back
+        (("gen",), ("src/", "web/")),
+        ((), ("*.py", "!migrations/")),
+    ],
+)
+def test_exclude_and_include_drop_imported_findings_where_discovery_does(
+    tmp_path: Path, exclude: tuple[str, ...], include: tuple[str, ...]
+) -> None:
+    root = tmp_path / "project"
+    for relpath in TREE:
+        (root / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (root / relpath).write_text("x = 1\n")
+    config = ReviewConfig(exclude=exclude, include=include)
+    reviewed = {f.relpath for f in discover(root, config, [])}
+    assert (reviewed == set(TREE)) is not (exclude or include)
+    configured = apply_config(imported(*(make("tool:R", 1, None, path=p) for p in TREE), root=root), config)
+    assert {f.path for f in configured.findings} == reviewed
+    assert configured.skipped.keys() <= {EXCLUDED, NOT_INCLUDED}
+    assert sum(configured.skipped.values()) == len(TREE) - len(reviewed)
+
+
+def test_paths_are_not_filtered_in_a_single_file_review(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    config = ReviewConfig(exclude=("*.py",), include=("src/",))
+    assert [f.relpath for f in discover(tmp_path / "app.py", config, [])] == ["app.py"]
+    report = imported(make("tool:R", 1, None, path="app.py"), root=tmp_path / "app.py")
+    assert apply_config(report, config).findings == report.findings
+
+
+def test_severity_overrides(tmp_path: Path) -> None:
+    config = ReviewConfig(severity={"ruff:": "info", "ruff:F401": "low", "bandit:B6": "critical", "PY-": "info"})
+    report = imported(*(make(rule_id, 1, None) for rule_id in IMPORTED))
+    assert {f.rule_id: f.severity for f in apply_config(report, config).findings} == {
+        "ruff:E501": Severity.INFO,
+        "ruff:F401": Severity.LOW,
+        "bandit:B602": Severity.CRITICAL,
+        "semgrep:python.sql": Severity.HIGH,
+    }
+
+
+@pytest.mark.parametrize(
+    ("config", "rules"),
+    [
+        ('ignore = ["bandit:"]', {"PY-Q004", "PY-S002", "ruff:E741"}),
+        ('select = ["PY-"]', {"PY-Q004", "PY-S002", "ruff:E741", "bandit:B404"}),
+        ('select = ["PY-", "ruff:"]', {"PY-Q004", "PY-S002", "ruff:E741"}),
+        # Filtered before merging: with none of our rules selected, ruff's F401 and S602 are no duplicates.
+        ('select = ["ruff:"]', {"ruff:F401", "ruff:S602", "ruff:E741"}),
+        ('exclude = ["app.py"]', set()),
+    ],
+)
+def test_review_applies_the_configuration_to_imports(
+    project: Path, tmp_path: Path, config: str, rules: set[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ruff, bandit = ruff_sarif(project, tmp_path / "ruff.sarif"), bandit_sarif(project, tmp_path / "bandit.sarif")
+    (project / ".reviewlab.toml").write_text(f"[reviewlab]\n{config}\n")
+    out = tmp_path / "report.json"
+    argv = ["review", str(project), "--import", str(ruff), "--import", str(bandit), "--no-store", "--no-cache"]
+    assert main([*argv, "--format", "json", "--output", str(out)]) == 0
+    assert {f["rule_id"] for f in json.loads(out.read_text())["findings"]} == rules
+    if config.startswith("ignore"):
+        err = capsys.readouterr().err
+        assert f"imported 0 finding(s) from {bandit} (bandit); 0 duplicate(s) of other findings left out" in err
+        assert f"{bandit}: 2 result(s) skipped: ignored by the configuration (ignore)" in err
+
+
+def test_severity_overrides_reach_the_report_and_the_exit_code(project: Path, tmp_path: Path) -> None:
+    ruff = ruff_sarif(project, tmp_path / "ruff.sarif")
+    out = tmp_path / "report.json"
+    argv = ["review", str(project), "--import", str(ruff), "--no-store", "--no-cache", "--fail-on", "critical"]
+    argv += ["--format", "json", "--output", str(out)]
+    assert main(argv) == 0
+    (project / ".reviewlab.toml").write_text('[reviewlab.severity]\n"ruff:E7" = "critical"\n')
+    assert main(argv) == 1
+    severities = {f["rule_id"]: f["severity"] for f in json.loads(out.read_text())["findings"]}
+    assert severities["ruff:E741"] == "critical"
+
+
+# --- baselines -----------------------------------------------------------------------------------------------------
+
+
+def test_a_baseline_accepts_imported_findings(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ruff, bandit = ruff_sarif(project, tmp_path / "ruff.sarif"), bandit_sarif(project, tmp_path / "bandit.sarif")
+    imports = ["--import", str(ruff), "--import", str(bandit)]
+    accepted = tmp_path / "baseline.json"
+    assert main(["baseline", "create", str(project), *imports, "--no-cache", "--output", str(accepted)]) == 0
+    entries = json.loads(accepted.read_text())["findings"]
+    assert {(e["rule_id"], e["line"]) for e in entries} == {
+        ("PY-Q004", 1),
+        ("PY-S002", 6),
+        ("ruff:E741", 10),
+        ("bandit:B404", 2),
+    }
+    assert "baseline of 4 finding(s) written" in capsys.readouterr().out
+
+    out = tmp_path / "report.json"
+    argv = ["review", str(project), *imports, "--no-store", "--no-cache", "--baseline", str(accepted)]
+    argv += ["--format", "json", "--output", str(out)]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["findings"] == []
+    assert report["baseline"] == {"known": 4, "fixed": []}
+
+    # A new result of an imported tool is reported; the accepted ones stay hidden.
+    (project / "app.py").write_text(APP + "\n\ndef twice(r):\n    l = 2\n    return l * r\n")
+    ruff_sarif(project, ruff)
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert [(f["rule_id"], f["start_line"]) for f in report["findings"]] == [("ruff:E741", 15)]
+    assert report["baseline"] == {"known": 4, "fixed": []}
+
+
+def test_a_baseline_takes_imports_through_the_configuration(project: Path, tmp_path: Path) -> None:
+    bandit = bandit_sarif(project, tmp_path / "bandit.sarif")
+    (project / ".reviewlab.toml").write_text('[reviewlab]\nignore = ["bandit:B404"]\n')
+    assert main(["baseline", "create", str(project), "--import", str(bandit), "--no-cache"]) == 0
+    entries = json.loads((project / ".reviewlab-baseline.json").read_text())["findings"]
+    assert {e["rule_id"] for e in entries} == {"PY-Q004", "PY-S002"}  # B602 repeats PY-S002, B404 is ignored
+
+
+def test_a_baseline_with_a_bad_import_is_not_written(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.sarif"
+    bad.write_text('{"version": "2.1.0"}')
+    assert main(["baseline", "create", str(project), "--import", str(bad)]) == 2
+    assert capsys.readouterr().err == f"reviewlab: error: SARIF log {bad} has no runs list\n"
+    assert not (project / ".reviewlab-baseline.json").exists()
