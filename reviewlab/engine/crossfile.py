@@ -1,4 +1,4 @@
-"""The project-wide analyses: what needs every file at once (the module graph; duplicated code).
+"""The project-wide analyses: what needs every file at once (the module graph; duplicated code across files).
 
 They run in the parent once every file is analysed, on the facts the workers gathered and the cache
 kept (``reviewlab.engine.facts``), so a warm review re-runs them without parsing anything. Their
@@ -18,6 +18,7 @@ from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.model import Finding
 
 ARCHITECTURE_FACTS = "imports"
+CLONE_FACTS = "clones"
 
 
 @dataclass(slots=True)
@@ -44,6 +45,13 @@ def project_review(facts: Mapping[str, Mapping[str, Any]], root: Path, config: R
         report = build_graph(imports, root, config.architecture)
         outcome.architecture = report.to_dict()
         outcome.findings.extend(report.findings)
+    tokens = {path: fact[CLONE_FACTS] for path, fact in facts.items() if CLONE_FACTS in fact}
+    if tokens:
+        from reviewlab.engine.clones import RULE, clone_findings, find_clones
+
+        options = {**RULE.options, **config.rules.get(RULE.id, {})}
+        groups = find_clones(tokens, min_tokens=int(options["min_tokens"]), min_lines=int(options["min_lines"]))
+        outcome.findings.extend(clone_findings(groups))
     outcome.findings = [
         f for f in outcome.findings if config.rule_enabled(f.rule_id) and not _suppressed_in_file(root, f)
     ]

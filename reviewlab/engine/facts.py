@@ -2,8 +2,9 @@
 
 A fact is computed in the worker that parsed the file, cached with the file's findings, and read
 in the parent once every file is analysed: ``metrics`` are stored with the review (and feed the
-quality gate's complexity limit), ``imports`` build the module graph (``reviewlab.engine.crossfile``).
-A review gathers every fact some enabled part of it needs and no other.
+quality gate's complexity limit), ``imports`` build the module graph and ``clones`` (token sequences)
+find duplicated code across files (``reviewlab.engine.crossfile``). A review gathers every fact some
+enabled part of it needs and no other.
 """
 
 from __future__ import annotations
@@ -28,7 +29,17 @@ def _imports(ctx: FileContext) -> dict[str, Any]:
     return module_facts(ctx.path, ctx.language, ctx.tree, ctx.source)
 
 
-FACTS: dict[str, Callable[[FileContext], dict[str, Any]]] = {"metrics": _metrics, "imports": _imports}
+def _clones(ctx: FileContext) -> dict[str, Any]:
+    from reviewlab.engine.clones import clone_facts
+
+    return clone_facts(ctx.tree, ctx.source, ctx.language)
+
+
+FACTS: dict[str, Callable[[FileContext], dict[str, Any]]] = {
+    "metrics": _metrics,
+    "imports": _imports,
+    "clones": _clones,
+}
 
 
 def facts_for(config: ReviewConfig, rules: Sequence[Rule]) -> tuple[str, ...]:
@@ -39,4 +50,6 @@ def facts_for(config: ReviewConfig, rules: Sequence[Rule]) -> tuple[str, ...]:
         wanted.append("metrics")
     if any(rule_id.startswith("GEN-A") for rule_id in enabled):
         wanted.append("imports")
+    if "GEN-Q002" in enabled:
+        wanted.append("clones")
     return tuple(wanted)

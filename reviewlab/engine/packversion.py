@@ -16,7 +16,16 @@ from pathlib import Path
 from reviewlab import __version__
 
 _ENGINE = Path(__file__).resolve().parent
-_SOURCES = ("analyzer.py", "facts.py", "fixes.py", "languages.py", "model.py", "project.py", "redaction.py")
+_SOURCES = (
+    "analyzer.py",
+    "clones.py",
+    "facts.py",
+    "fixes.py",
+    "languages.py",
+    "model.py",
+    "project.py",
+    "redaction.py",
+)
 _PACKAGES = ("rules", "taint", "secrets", "metrics", "architecture")
 _DISTRIBUTIONS = (
     "tree-sitter",

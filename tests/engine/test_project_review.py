@@ -104,3 +104,45 @@ def test_cli_json_has_the_architecture(project: Path, capsys: pytest.CaptureFixt
 def test_without_architecture_rules_no_import_facts_are_gathered(project: Path) -> None:
     result = review(project, ReviewConfig(select=("PY-",)), jobs=1)
     assert result.architecture is None
+
+
+DUPLICATED = """\
+def summarize(orders, threshold):
+    totals = {}
+    for order in orders:
+        if order.total > threshold and order.paid:
+            key = order.customer.lower()
+            totals[key] = totals.get(key, 0) + order.total
+        elif order.refunded:
+            totals.pop(order.customer, None)
+    ranked = sorted(totals.items(), key=lambda item: item[1], reverse=True)
+    return [name for name, amount in ranked if amount > threshold * 2]
+"""
+
+
+def test_duplicated_code_across_files_is_reported_with_both_locations(tmp_path: Path) -> None:
+    root = tmp_path / "dup"
+    root.mkdir()
+    (root / "a.py").write_text("import os\n\n\n" + DUPLICATED)
+    renamed = DUPLICATED.replace("summarize", "rank_customers").replace("totals", "sums").replace("2]", "3]")
+    (root / "b.py").write_text(renamed)
+    cache = SqliteResultCache(tmp_path / "cache.db")
+    try:
+        cold = review(root, ReviewConfig(select=("GEN-Q002",)), jobs=1, cache=cache)
+        warm = review(root, ReviewConfig(select=("GEN-Q002",)), jobs=1, cache=cache)
+    finally:
+        cache.close()
+    [finding] = cold.findings
+    assert (finding.rule_id, finding.path, finding.span.start_line, finding.span.end_line) == (
+        "GEN-Q002",
+        "b.py",
+        1,
+        10,
+    )
+    assert finding.message.startswith("Lines 1-10 duplicate a.py:4-13 (type-2 clone")
+    assert [(r.path, r.span.start_line, r.span.end_line) for r in finding.related] == [("a.py", 4, 13)]
+    assert warm.cache_hits == 2
+    assert warm.findings == cold.findings
+
+    strict = ReviewConfig(select=("GEN-Q002",), rules={"GEN-Q002": {"min_tokens": 500}})
+    assert review(root, strict, jobs=1).findings == []

@@ -7,5 +7,6 @@ Their metadata lives with their analyses; registering them here gives them ids, 
 from __future__ import annotations
 
 from reviewlab.engine.architecture.rules import RULES as ARCHITECTURE_RULES
+from reviewlab.engine.clones import RULES as CLONE_RULES
 
-RULES = ARCHITECTURE_RULES
+RULES = CLONE_RULES + ARCHITECTURE_RULES
