@@ -38,6 +38,8 @@ _PACKS = (
     "javascript",
     "java",
     "go",
+    "javaquality",
+    "goquality",
     "jsflow",
     "javaflow",
     "goflow",
