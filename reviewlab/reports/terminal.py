@@ -91,6 +91,12 @@ def _overview(result: ReviewResult) -> Table:
             ("Known (baseline)", str(result.baseline.get("known", 0))),
             ("Fixed since baseline", str(len(result.baseline.get("fixed", [])))),
         ]
+    if result.architecture is not None:
+        summary = result.architecture.get("summary", {})
+        rows += [
+            ("Modules (import edges)", f"{summary.get('modules', 0)} ({summary.get('edges', 0)})"),
+            ("Import cycles", str(summary.get("cycles", 0))),
+        ]
     for name, value in rows:
         table.add_row(name, value)
     return table

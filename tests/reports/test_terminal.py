@@ -55,3 +55,11 @@ def test_rich_summary_shows_markup_literally(review: ReviewResult) -> None:
 def test_rich_summary_without_findings_has_no_top_table() -> None:
     text = render_summary(ReviewResult(root="/r", rule_pack_version="v", started_at=""))
     assert "Top findings" not in text
+
+
+def test_rich_summary_shows_the_module_graph_size_and_cycles(review: ReviewResult) -> None:
+    assert "Import cycles" not in render_summary(review)
+    review.architecture = {"summary": {"modules": 12, "edges": 30, "cycles": 2}}
+    text = render_summary(review)
+    assert any("Modules (import edges)" in line and "12 (30)" in line for line in text.splitlines())
+    assert any("Import cycles" in line and line.rstrip(" │").endswith("2") for line in text.splitlines())

@@ -56,23 +56,28 @@ class _Walk:
         self.python = python
         self.functions: list[_Function] = []
         self.module_decisions = 0
-        self.operators: Counter[str] = Counter()
-        self.operands: Counter[bytes] = Counter()
-        self.code_rows: set[int] = set()
+        self.module: _Function | None = None  # the tokens outside every function
         self.comment_rows: set[int] = set()
 
     def run(self, language: str, tree: tree_sitter.Tree) -> tuple[FileMetrics, list[tree_sitter.Node]]:
+        self.module = _Function(tree.root_node)
         self._walk(tree.root_node)
         functions = sorted(self.functions, key=lambda f: (f.node.start_byte, -f.node.end_byte))
+        # Each token was counted once, in its innermost function (or the module): the file's counts are the sums.
+        operators: Counter[str] = Counter()
+        operands: Counter[bytes] = Counter()
+        code_rows: set[int] = set()
+        for bucket in (self.module, *functions):
+            operators.update(bucket.operators)
+            operands.update(bucket.operands)
+            code_rows |= bucket.code_rows
         metrics = FileMetrics(
             language=language,
             lines=self.source.count(b"\n") + (0 if not self.source or self.source.endswith(b"\n") else 1),
-            code_lines=len(self.code_rows),
+            code_lines=len(code_rows),
             comment_lines=len(self.comment_rows),
             cyclomatic=self.module_decisions + sum(f.cyclomatic for f in functions),
-            halstead=Halstead(
-                len(self.operators), len(self.operands), sum(self.operators.values()), sum(self.operands.values())
-            ),
+            halstead=Halstead(len(operators), len(operands), sum(operators.values()), sum(operands.values())),
             has_errors=tree.root_node.has_error,
             functions=[self._finish(f) for f in functions],
         )
@@ -81,17 +86,21 @@ class _Walk:
     # Stack frames: node, owning function index (-1: module level), nesting, inside a boolean run, is an else-if.
     def _walk(self, root: tree_sitter.Node) -> None:
         p = self.p
+        # Cheap set lookups first: the methods below run only for the node kinds they can accept.
+        maybe_decision = p.decisions | p.decision_tokens | {"switch_label"}
+        maybe_bool = {"boolean_operator"} if self.python else {"binary_expression"}
+        docstring_kind = "expression_statement" if self.python else None
         stack: list[tuple[tree_sitter.Node, int, int, bool, bool]] = [(root, -1, 0, False, False)]
         while stack:
             node, owner, nesting, in_bool, else_if = stack.pop()
             kind = node.type
-            if kind in p.comments or self._is_docstring(node):
+            if kind in p.comments or (kind == docstring_kind and self._is_docstring(node)):
                 self._comment(node)
                 continue
             if kind in p.functions:
                 self.functions.append(_Function(node))
                 owner, nesting, in_bool = len(self.functions) - 1, 0, False
-            elif self._is_decision(node):
+            elif kind in maybe_decision and self._is_decision(node):
                 if owner < 0:
                     self.module_decisions += 1
                 else:
@@ -101,7 +110,7 @@ class _Walk:
                 continue
             fn = self.functions[owner] if owner >= 0 else None
             inner, child_bool = nesting, False
-            if self._is_bool(node):
+            if kind in maybe_bool and self._is_bool(node):
                 if not in_bool and fn is not None:
                     fn.cognitive += self._bool_runs(node)
                 child_bool = True
@@ -207,21 +216,23 @@ class _Walk:
                 self.comment_rows.add(node.start_point.row + offset)
 
     def _token(self, node: tree_sitter.Node, fn: _Function | None) -> None:
-        if node.start_byte == node.end_byte:
+        start, end = node.start_byte, node.end_byte
+        if start == end:
             return
-        rows = range(node.start_point.row, node.end_point.row + 1)
-        self.code_rows.update(rows)
+        bucket = fn if fn is not None else self.module
+        assert bucket is not None  # noqa: S101 - set by run() before the walk
+        first, last = node.start_point.row, node.end_point.row
+        if first == last:
+            bucket.code_rows.add(first)
+        else:
+            bucket.code_rows.update(range(first, last + 1))
         if node.is_named or node.type in self.p.literals:
-            operand = self.source[node.start_byte : node.end_byte]
-            self.operands[operand] += 1
-            if fn is not None:
-                fn.operands[operand] += 1
-        elif node.type not in _CLOSERS:
-            self.operators[node.type] += 1
-            if fn is not None:
-                fn.operators[node.type] += 1
-        if fn is not None:
-            fn.code_rows.update(rows)
+            operand = self.source[start:end]
+            bucket.operands[operand] = bucket.operands.get(operand, 0) + 1
+        else:
+            kind = node.type
+            if kind not in _CLOSERS:
+                bucket.operators[kind] = bucket.operators.get(kind, 0) + 1
 
     def _finish(self, f: _Function) -> FunctionMetrics:
         node = f.node
