@@ -90,3 +90,44 @@ def test_each_fix_carries_its_unified_diff_and_a_fix_that_breaks_the_file_is_not
     assert fix_diff("conf.py", source, broken) is None
     stale = Fix("elsewhere", (Replacement(Span(50, 1, 50, 2), "x"),))
     assert fix_diff("conf.py", source, stale) is None
+
+
+def _fixed(rule_id: str, source: str) -> str:
+    from reviewlab.engine.analyzer import RulePack, analyze_source
+    from reviewlab.engine.rules import get_rule
+
+    rule = get_rule(rule_id)
+    assert rule is not None
+    findings = analyze_source("m.py", "python", source.encode(), RulePack([rule])).findings
+    assert findings, f"{rule_id} reports nothing"
+    return fix_file("m.py", source, [f.fix for f in findings if f.fix is not None]).fixed
+
+
+def test_mutable_default_becomes_a_none_guard_after_the_docstring() -> None:
+    source = 'def add(tag, tags=[]):\n    """Add a tag."""\n    tags.append(tag)\n    return tags\n'
+    assert _fixed("PY-Q002", source) == (
+        'def add(tag, tags=None):\n    """Add a tag."""\n    if tags is None:\n        tags = []\n'
+        "    tags.append(tag)\n    return tags\n"
+    )
+
+
+def test_mutable_default_fix_keeps_tabs_and_types_only_under_future_annotations() -> None:
+    tabs = "def add(tag, tags={}):\n\treturn tags\n"
+    assert _fixed("PY-Q002", tabs) == "def add(tag, tags=None):\n\tif tags is None:\n\t\ttags = {}\n\treturn tags\n"
+    typed = "def add(tag, tags: list[str] = []):\n    return tags\n"
+    assert _fixed("PY-Q002", typed) == typed  # annotations are evaluated: `list[str] | None` may not run here
+    future = "from __future__ import annotations\n\n\n" + typed
+    assert _fixed("PY-Q002", future).endswith(
+        "def add(tag, tags: list[str] | None = None):\n    if tags is None:\n        tags = []\n    return tags\n"
+    )
+    one_line = "def add(tag, tags=[]): return tags\n"
+    assert _fixed("PY-Q002", one_line) == one_line
+
+
+def test_shell_for_a_constant_command_becomes_an_argument_list() -> None:
+    source = 'import subprocess\n\nsubprocess.run("git status --short", shell=True, check=True)\n'
+    assert _fixed("PY-S025", source) == (
+        "import subprocess\n\nsubprocess.run(['git', 'status', '--short'], check=True)\n"
+    )
+    chosen = 'import subprocess\n\nsubprocess.run("tool run", shell=True, executable="/bin/bash")\n'
+    assert _fixed("PY-S025", chosen) == chosen

@@ -33,6 +33,7 @@ _PACKS = (
     "pycrypto",
     "pyflow",
     "pycookies",
+    "pyshell",
     "pyquality",
     "pyperf",
     "javascript",

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 import tree_sitter
 
-from reviewlab.engine.model import Category, Confidence, Severity
+from reviewlab.engine.model import Category, Confidence, Fix, Replacement, Severity, Span
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.complexity import complexity_rule
 from reviewlab.engine.rules.pyhelpers import (
@@ -647,6 +647,56 @@ _MUTABLE_DEFAULT_QUERY = "\n".join(
     )
 )
 
+
+def _check_mutable_default(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+    value = first(captures, "finding")
+    if value is not None:
+        yield Hit(value, fix=_none_guard(value, ctx))
+
+
+def _none_guard(value: tree_sitter.Node, ctx: FileContext) -> Fix | None:
+    """Default to None and build the value at the top of the body: ``if tags is None: tags = []``.
+
+    Offered for one-line defaults of a ``def`` whose body starts on a line of its own; a typed parameter
+    becomes ``T | None`` only where annotations are not evaluated (``from __future__ import annotations``),
+    so the fix never breaks a module on an older Python.
+    """
+    parameter = value.parent
+    function = parameter.parent.parent if parameter is not None and parameter.parent is not None else None
+    if parameter is None or function is None or function.type != "function_definition":
+        return None
+    name = parameter.child_by_field_name("name")
+    body = function.child_by_field_name("body")
+    annotation = parameter.child_by_field_name("type")
+    default = ctx.text(value)
+    if name is None or body is None or "\n" in default or not body.named_children:
+        return None
+    if annotation is not None and b"from __future__ import annotations" not in ctx.source:
+        return None
+    statements = [c for c in body.named_children if c.type != "comment"]
+    first_statement = statements[0] if statements else body.named_children[0]
+    if _is_docstring_statement(first_statement) and len(statements) > 1:
+        first_statement = statements[1]
+    row, column = first_statement.start_point.row, first_statement.start_point.column
+    raw = ctx.line_bytes(row)
+    if raw[:column].strip():
+        return None  # ``def f(x=[]): return x``: the body shares the signature's line
+    line = raw.decode("utf-8", "replace")
+    indent = line[: len(line) - len(line.lstrip())]
+    step = "\t" if indent.startswith("\t") else "    "
+    variable = ctx.text(name)
+    guard = f"{indent}if {variable} is None:\n{indent}{step}{variable} = {default}\n"
+    edits = [Replacement(ctx.span(value), "None"), Replacement(Span(row + 1, 1, row + 1, 1), guard)]
+    if annotation is not None and not ctx.text(annotation).replace(" ", "").endswith("|None"):
+        edits.insert(0, Replacement(ctx.span(annotation), f"{ctx.text(annotation)} | None"))
+    return Fix(f"Default `{variable}` to None and create the value in the function", tuple(edits))
+
+
+def _is_docstring_statement(node: tree_sitter.Node) -> bool:
+    children = node.named_children
+    return node.type == "expression_statement" and len(children) == 1 and children[0].type == "string"
+
+
 MUTABLE_DEFAULT = Rule(
     id="PY-Q002",
     title="Mutable default argument",
@@ -659,7 +709,9 @@ MUTABLE_DEFAULT = Rule(
     docs=RuleDocs(
         what="Flags list, dict and set literals and comprehensions, and calls to `list()`, `dict()`, `set()`, "
         "`bytearray()` and the `collections` containers, used as parameter defaults of functions, methods "
-        "and lambdas.",
+        "and lambdas. The fix defaults the parameter to None and creates the value at the top of the body "
+        "(`if tags is None: tags = []`); it is offered for `def`s whose body starts on its own line, and for "
+        "annotated parameters (which become `T | None`) only under `from __future__ import annotations`.",
         why="A default is evaluated once, when the function is defined. Every call that mutates it changes "
         "the default seen by all later calls, which leaks state between callers.",
         example="def add_tag(tag, tags=[]):\n    tags.append(tag)\n    return tags",
@@ -667,6 +719,7 @@ MUTABLE_DEFAULT = Rule(
         "    tags.append(tag)\n    return tags",
     ),
     query=_MUTABLE_DEFAULT_QUERY,
+    check=_check_mutable_default,
     references=("https://docs.python.org/3/tutorial/controlflow.html#default-argument-values",),
 )
 
