@@ -55,8 +55,8 @@ def rule_section(rule: Rule) -> str:
 
 
 def rules_markdown() -> str:
-    """The whole rules reference as Markdown."""
-    rules = all_rules()
+    """The whole rules reference as Markdown, rules in id order (stable however the packs are arranged)."""
+    rules = sorted(all_rules(), key=lambda rule: rule.id)
     index = "\n".join(
         f"| [{rule.id}](#{rule.id.lower()}) | {escape_text(rule.title)} | {rule.category.value} "
         f"| {rule.severity.value} | {_languages(rule)} |"
