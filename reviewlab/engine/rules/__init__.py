@@ -36,6 +36,8 @@ _PACKS = (
     "pyshell",
     "pyquality",
     "pyperf",
+    "pycosts",
+    "pyuploads",
     "javascript",
     "java",
     "go",

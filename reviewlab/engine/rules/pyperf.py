@@ -143,7 +143,7 @@ def _is_model(node: Node) -> bool:
     return (node.type == "attribute" and name == "model") or (node.type == "call" and name == "get_user_model")
 
 
-def _fixed_count(loop: Node) -> bool:
+def fixed_count(loop: Node) -> bool:
     """Whether a ``for`` loop or comprehension iterates a count fixed in the source:
     a literal list, tuple or set, or ``range()`` of integer literals and ``ALL_CAPS`` constants."""
     if loop.type == "for_statement":
@@ -169,7 +169,7 @@ def _check_n_plus_one(rule: Rule, captures: Captures, ctx: FileContext) -> Itera
     if call is None:
         return
     loops = [loop for loop in per_item_loops(call) if loop.type != "while_statement"]
-    if not loops or all(_fixed_count(loop) for loop in loops):
+    if not loops or all(fixed_count(loop) for loop in loops):
         return
     if _is_http_call(call, ctx):
         yield Hit(call, message="HTTP request inside a loop: one round trip per item; batch or run them concurrently.")
