@@ -41,6 +41,7 @@ _PACKS = (
     "javascript",
     "java",
     "go",
+    "jsquality",
     "javaquality",
     "javaunused",
     "javaresources",
