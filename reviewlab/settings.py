@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     ollama_model: str = "codellama:34b"
     openai_api_key: SecretStr | None = None
     anthropic_api_key: SecretStr | None = None
+    openai_base_url: str | None = None  # an OpenAI-compatible gateway instead of api.openai.com
+    anthropic_base_url: str | None = None
+    reviewlab_hf_model: str | None = None  # a local model directory or a model id in the local HF cache
+    reviewlab_hf_device: Literal["auto", "cpu", "cuda"] = "auto"
     jwt_secret_key: SecretStr = SecretStr("")
     csrf_secret_key: SecretStr = SecretStr("")
     environment: Environment = Environment.DEVELOPMENT

@@ -34,6 +34,11 @@ must_not_import = ["api"]
 name = "api"
 paths = ["src/app/api/"]
 
+[reviewlab.ai]                   # the AI orchestrator (docs/ai.md): chain, routing, prices, quotas, cache
+chain = ["ollama", "huggingface"]
+[reviewlab.ai.review]            # the AI review: reflection threshold, budgets
+reflection_threshold = 6
+
 [reviewlab.taint]                # the project's own sources and sanitisers, for the Python dataflow
 sources = ["myapp.http.param", "myapp.context.raw_body"]   # calls or attributes whose value is client data
 sanitizers = { sql = ["myapp.db.quote"], html = ["myapp.web.clean"], all = ["myapp.validate.strict"] }
@@ -43,12 +48,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reviewlab.engine.architecture.config import ArchitectureConfig
 from reviewlab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reviewlab.ai.config import AIConfig
+    from reviewlab.ai.review import AIReviewConfig
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 CONFIG_FILE_NAME = ".reviewlab.toml"
@@ -135,6 +144,10 @@ class ReviewConfig(BaseModel):
     taint: TaintConfig = Field(default_factory=TaintConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
     architecture: ArchitectureConfig = Field(default_factory=ArchitectureConfig)
+    # ``[reviewlab.ai]``: the orchestrator's table (``reviewlab.ai.config.AIConfig``) with the AI review's
+    # options under ``[reviewlab.ai.review]`` (``reviewlab.ai.review.AIReviewConfig``); validated here, read by
+    # ``ai_settings()``.
+    ai: dict[str, Any] = Field(default_factory=dict)
     metrics: bool = True  # compute each file's metrics and store them with the review
 
     severity: dict[str, str] = Field(default_factory=dict)  # rule id or prefix -> severity reported
@@ -146,6 +159,28 @@ class ReviewConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown severity {', '.join(unknown)}; use {', '.join(_SEVERITIES)}")
         return value
+
+    @field_validator("ai")
+    @classmethod
+    def _ai_tables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from reviewlab.ai.config import AIConfig
+        from reviewlab.ai.review import AIReviewConfig
+
+        orchestrator = {key: table for key, table in value.items() if key != "review"}
+        try:
+            AIConfig.from_table(orchestrator)
+            AIReviewConfig.from_table(value.get("review"))
+        except ConfigError as err:
+            raise ValueError(str(err)) from err
+        return value
+
+    def ai_settings(self) -> tuple[AIConfig, AIReviewConfig]:
+        """The validated ``[reviewlab.ai]`` table: the orchestrator's configuration and the AI review's."""
+        from reviewlab.ai.config import AIConfig
+        from reviewlab.ai.review import AIReviewConfig
+
+        orchestrator = {key: table for key, table in self.ai.items() if key != "review"}
+        return AIConfig.from_table(orchestrator), AIReviewConfig.from_table(self.ai.get("review"))
 
     def severity_for(self, rule_id: str) -> str | None:
         """The severity the project wants ``rule_id`` reported at (the longest matching id or prefix), if any."""

@@ -129,12 +129,34 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class AIOrigin:
+    """Where an AI finding came from: the provider and model that answered, the prompt version, and the
+    self-reflection score (0-10; None when the reflection pass could not score it) with its reason."""
+
+    provider: str
+    model: str
+    prompt_version: str
+    score: float | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "model": self.model,
+            "prompt_version": self.prompt_version,
+            "score": self.score,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in one file.
 
     ``flow`` is the path from a source of untrusted data to the sink (source first, sink last), for
     the findings of dataflow rules; it is empty for every other finding. ``related`` are the other places the
-    finding involves (the other copy of duplicated code, the modules of an import cycle).
+    finding involves (the other copy of duplicated code, the modules of an import cycle). ``ai`` is set on
+    the findings of the AI review only.
     """
 
     rule_id: str
@@ -150,6 +172,7 @@ class Finding:
     fix: Fix | None = None
     flow: tuple[FlowStep, ...] = ()
     related: tuple[Related, ...] = ()
+    ai: AIOrigin | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -185,6 +208,8 @@ class Finding:
                 ],
                 "diff": self.fix.diff,
             }
+        if self.ai is not None:
+            data["ai"] = self.ai.to_dict()
         return data
 
     @classmethod
@@ -216,6 +241,7 @@ class Finding:
             fix=fix,
             flow=tuple(FlowStep.from_dict(step) for step in data.get("flow") or ()),
             related=tuple(Related.from_dict(place) for place in data.get("related") or ()),
+            ai=AIOrigin(**data["ai"]) if data.get("ai") else None,
         )
 
 

@@ -98,6 +98,7 @@ class CodeReviewResult(Base):
     fix: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
     flow: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type(none_as_null=True))
     related: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type(none_as_null=True))
+    ai: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
 
     session: Mapped[AnalysisSession] = relationship(back_populates="results")
 

@@ -177,6 +177,7 @@ def _result_row(finding: Finding) -> CodeReviewResult:
     data = finding.to_dict()
     data["flow"] = data["flow"] or None  # no dataflow path: NULL, as in rows saved before the column existed
     data["related"] = data["related"] or None
+    data.setdefault("ai", None)  # only AI findings carry their origin
     return CodeReviewResult(**{name: data[name] for name in FINDING_COLUMNS})
 
 

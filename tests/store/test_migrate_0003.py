@@ -25,7 +25,8 @@ def test_upgrading_from_0002_keeps_old_reviews_without_metrics_or_related(empty_
         upgrade(engine, "0002")
         with engine.begin() as connection:  # a review saved by a release that knew only 0002
             connection.execute(insert(AnalysisSession.__table__).values(**OLD_SESSION))
-            connection.execute(insert(CodeReviewResult.__table__).values(session_id="old", flow=None, **OLD_FINDING))
+            old = CodeReviewResult.__table__
+            connection.execute(insert(old).values(session_id="old", flow=None, **OLD_FINDING))
 
         with Store(engine) as store:
             store.migrate()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from reviewlab.engine.metrics import file_metrics
-from reviewlab.engine.model import Related, Severity, Span
+from reviewlab.engine.model import AIOrigin, Related, Severity, Span
 from reviewlab.errors import StoreError
 from reviewlab.store import SessionStatus, SourceKind, Store
 from reviewlab.store.connect import create_engine, translated
@@ -168,3 +168,15 @@ def test_related_locations_metrics_architecture_and_gate_round_trip(store: Store
     finally:
         engine.dispose()
     assert (row.max_cyclomatic, row.max_cognitive, row.functions, row.code_lines) == (3, 2, 1, 4)
+
+
+def test_an_ai_finding_keeps_its_origin_and_static_ones_store_null(store: Store) -> None:
+    review = make_review(findings=2)
+    origin = AIOrigin("ollama", "codellama:34b", "review_file@v1", 8.0, "specific and actionable")
+    review.findings[1] = replace(review.findings[1], rule_id="AI-REVIEW", ai=origin)
+
+    session_id = store.save_review(review)
+
+    assert [f.ai for f in store.findings(session_id)] == [None, origin]
+    assert "ai" not in review.findings[0].to_dict()
+    assert review.findings[1].to_dict()["ai"]["score"] == 8.0

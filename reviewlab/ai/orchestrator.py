@@ -1,0 +1,531 @@
+"""The AI orchestrator (seed 5.3, 7.2): one call, answered by the first provider in the chain that can.
+
+For each call: the response cache is asked first (one lookup for every provider's key). Then, in chain
+order (Ollama -> HuggingFace -> OpenAI -> Anthropic by default), a provider is skipped when its circuit
+breaker is open, when none of the models routed for the task is available on it, or when the call
+would pass a quota; otherwise it is called with retries. A declared failure (a ``ProviderError``)
+becomes an :class:`Attempt` and the next provider is tried; anything else (a programming error)
+propagates untouched. The answer's tokens and cost go to the ledger and the answer to the cache.
+When every provider failed, :class:`AllProvidersFailed` lists every attempt with its duration.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import random as _random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING
+
+from reviewlab.ai.base import (
+    AllProvidersFailed,
+    Attempt,
+    ChatRequest,
+    Completion,
+    Health,
+    InvalidAnswer,
+    Provider,
+    ProviderError,
+    ProviderKind,
+    ProviderUnavailable,
+    TaskKind,
+    Usage,
+    estimate_tokens,
+)
+from reviewlab.ai.breaker import BreakerState, CircuitBreaker
+from reviewlab.ai.cache import MemoryCache, NullCache, RedisCache, ResponseCache, cache_key, request_digest
+from reviewlab.ai.config import PROVIDERS, AIConfig
+from reviewlab.ai.costs import Ledger, LedgerUnavailable, MemoryLedger, PriceTable, QuotaGuard, RedisLedger, Scope
+from reviewlab.ai.retry import Retrier
+from reviewlab.ai.routing import Router
+from reviewlab.errors import SettingsError
+
+if TYPE_CHECKING:
+    import redis
+
+    from reviewlab.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_UNHEALTHY_RECHECK_S = 30.0  # a provider whose health check failed is asked again this soon
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """An answer with what it cost and the providers that failed before it."""
+
+    completion: Completion
+    cost_usd: float
+    attempts: tuple[Attempt, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderStatus:
+    """What ``reviewlab providers`` shows: health, circuit, and today's (UTC) usage of one provider."""
+
+    name: str
+    kind: ProviderKind
+    health: Health
+    breaker: BreakerState
+    failures: int
+    opened_at: float | None
+    retry_in_s: float
+    usage: Usage | None  # None when the ledger cannot be read (see usage_error)
+    usage_error: str = ""
+
+
+class _Slot:
+    """One provider in the chain with its breaker and per-provider settings (built once, not per call)."""
+
+    __slots__ = ("breaker", "kind", "lock", "models_due", "name", "provider", "timeout_cap", "unusable")
+
+    def __init__(self, provider: Provider, breaker: CircuitBreaker, timeout_cap: float | None) -> None:
+        self.provider = provider
+        self.name = provider.name
+        self.kind = provider.kind
+        self.breaker = breaker
+        self.timeout_cap = timeout_cap
+        self.models_due = float("-inf")
+        self.lock = threading.Lock()
+        # A provider that could not be set up is reported in every failure, but neither retried nor counted.
+        self.unusable = provider.reason if isinstance(provider, _UnavailableProvider) else None
+
+
+class _UnavailableProvider:
+    """Stands in for a provider that could not be built (a missing optional dependency, no model directory)."""
+
+    def __init__(self, name: str, kind: ProviderKind, reason: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.reason = reason
+
+    def chat(self, request: ChatRequest, model: str) -> Completion:
+        raise ProviderUnavailable(self.name, self.reason)
+
+    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+        raise ProviderUnavailable(self.name, self.reason)
+
+    def health(self) -> Health:
+        return Health(self.name, ok=False, latency_s=0.0, detail=self.reason)
+
+    def count_tokens(self, text: str, model: str) -> int:
+        return estimate_tokens(text)
+
+
+class Orchestrator:
+    """Answers chat requests with the first provider of the chain that can; thread-safe, synchronous."""
+
+    def __init__(
+        self,
+        providers: Sequence[Provider],
+        config: AIConfig | None = None,
+        *,
+        cache: ResponseCache | None = None,
+        ledger: Ledger | None = None,
+        router: Router | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> None:
+        """``providers`` run in ``config.chain`` order; one the chain leaves out or the config disables is not
+        used, and one with a name the configuration does not know runs after the others, in the order given.
+        ``cache`` and ``ledger`` default to in-process ones; ``clock`` (monotonic seconds), ``sleep`` and
+        ``random`` are injectable for tests."""
+        self.config = config = config or AIConfig()
+        self._clock = clock
+        rank = {name: i for i, name in enumerate(config.enabled_chain())}
+        chosen = [p for p in providers if p.name in rank or p.name not in PROVIDERS]
+        chosen.sort(key=lambda p: rank.get(p.name, len(rank)))
+        b = config.breaker
+        self._slots = tuple(
+            _Slot(
+                p,
+                CircuitBreaker(
+                    p.name,
+                    failure_threshold=b.failure_threshold,
+                    recovery_timeout_s=b.recovery_timeout_s,
+                    success_threshold=b.success_threshold,
+                    clock=clock,
+                ),
+                config.provider(p.name).timeout_s,
+            )
+            for p in chosen
+        )
+        self._by_name = {slot.name: slot for slot in self._slots}
+        if cache is None:
+            cache = (
+                NullCache()
+                if config.cache.backend == "off"
+                else MemoryCache(ttl_s=config.cache.ttl_s, max_entries=config.cache.max_entries, clock=clock)
+            )
+        self._cache = cache
+        self._caching = not isinstance(cache, NullCache)
+        self._ledger: Ledger = ledger or MemoryLedger(retention_days=config.costs.retention_days)
+        self._router = router or Router(
+            config.routing,
+            provider_defaults={n: c.default_model for n, c in config.providers.items() if c.default_model},
+        )
+        self._prices = PriceTable.from_config(config.costs)
+        self._quotas = QuotaGuard(config.quotas, self._ledger)
+        self._retrier = Retrier(config.retry.policy(), sleep=sleep, random=random, clock=clock)
+        self._refresh_s = config.models_refresh_s
+        self._closers: list[Callable[[], None]] = []
+
+    # -- construction from the environment -------------------------------------------------------------
+
+    @classmethod
+    def from_settings(cls, settings: Settings, config: AIConfig | None = None) -> Orchestrator:
+        """The providers the settings allow (cloud ones only with a key), with Redis behind the cache and the
+        ledger when ``REDIS_URL`` is set (and the configuration does not say otherwise)."""
+        config = config or AIConfig()
+        providers: list[Provider] = []
+        for name in config.enabled_chain():
+            spec = PROVIDERS[name]
+            if spec.key_setting is not None and not _has_secret(getattr(settings, spec.key_setting, None)):
+                continue
+            try:
+                module = importlib.import_module(spec.module)
+                providers.append(getattr(module, spec.class_name).from_settings(settings))
+            except ProviderError as err:  # not configured (no model directory, ...)
+                providers.append(_UnavailableProvider(name, spec.kind, err.message))
+            except ImportError as err:  # an optional dependency is not installed
+                log.warning("AI provider %s cannot be loaded: %s", name, err)
+                providers.append(_UnavailableProvider(name, spec.kind, f"cannot be loaded: {err}"))
+        client = _redis_client(settings.redis_url, config)
+        cache: ResponseCache | None = None
+        ledger: Ledger | None = None
+        if client is not None and config.cache.backend in ("auto", "redis"):
+            cache = RedisCache(client, ttl_s=config.cache.ttl_s, key_prefix=config.cache.key_prefix)
+        if client is not None and config.costs.backend in ("auto", "redis"):
+            ledger = RedisLedger(client, key_prefix=config.costs.key_prefix, retention_days=config.costs.retention_days)
+        ollama = config.provider("ollama").default_model or settings.ollama_model
+        defaults = {n: c.default_model for n, c in config.providers.items() if c.default_model} | {"ollama": ollama}
+        orchestrator = cls(
+            providers, config, cache=cache, ledger=ledger, router=Router(config.routing, provider_defaults=defaults)
+        )
+        if client is not None:
+            orchestrator._closers.append(client.close)
+        return orchestrator
+
+    def close(self) -> None:
+        """Release what :meth:`from_settings` opened (the Redis connection pool)."""
+        for closer in self._closers:
+            closer()
+        self._closers.clear()
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- calls -----------------------------------------------------------------------------------------
+
+    def complete(
+        self,
+        task: TaskKind,
+        request: ChatRequest,
+        *,
+        prompt_version: str,
+        user: str | None = None,
+        review: str | None = None,
+    ) -> Completion:
+        """The first answer the chain gives (or a cached one); :class:`AllProvidersFailed` when none can."""
+        return self.complete_detailed(task, request, prompt_version=prompt_version, user=user, review=review).completion
+
+    def complete_detailed(
+        self,
+        task: TaskKind,
+        request: ChatRequest,
+        *,
+        prompt_version: str,
+        user: str | None = None,
+        review: str | None = None,
+    ) -> Outcome:
+        """:meth:`complete` with the answer's cost and the attempts that failed before it."""
+        clock = self._clock
+        digest = ""
+        if self._caching:
+            began = clock()
+            digest = request_digest(request)
+            hit = self._cached(task, prompt_version, digest)
+            if hit is not None:
+                hit = replace(hit, latency_s=clock() - began)
+                self._ledger.record(hit, 0.0, user=user, review=review)
+                return Outcome(hit, 0.0, ())
+        attempts: list[Attempt] = []
+        deadline = self._retrier.deadline()
+        for slot in self._slots:
+            started = clock()
+            tries = [1]
+            try:
+                model, own = self._admit(slot, task, request, user)
+                completion = self._retrier.call(
+                    partial(self._call, slot, own, model), deadline=deadline, on_retry=_counter(tries)
+                )
+            except ProviderError as err:
+                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
+                continue
+            cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
+            self._ledger.record(completion, cost, user=user, review=review)
+            if digest:
+                self._cache.put(cache_key(slot.name, model, prompt_version, digest), completion)
+            return Outcome(completion, cost, tuple(attempts))
+        raise AllProvidersFailed(attempts)
+
+    def stream(
+        self,
+        task: TaskKind,
+        request: ChatRequest,
+        *,
+        prompt_version: str,
+        user: str | None = None,
+        review: str | None = None,
+    ) -> Iterator[str]:
+        """The answer in pieces. Falls back only until a provider has produced its first piece; a failure after
+        that is raised to the reader. Not cached. Runs (and may raise :class:`AllProvidersFailed`) on first ``next``.
+        ``prompt_version`` is accepted for symmetry with :meth:`complete`."""
+        clock = self._clock
+        attempts: list[Attempt] = []
+        deadline = self._retrier.deadline()
+        for slot in self._slots:
+            started = clock()
+            tries = [1]
+            try:
+                model, own = self._admit(slot, task, request, user)
+                pieces, first = self._retrier.call(
+                    partial(self._begin_stream, slot, own, model), deadline=deadline, on_retry=_counter(tries)
+                )
+            except ProviderError as err:
+                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
+                continue
+            yield from self._drain(slot, model, request, pieces, first, started, user, review)
+            return
+        raise AllProvidersFailed(attempts)
+
+    # -- health and usage ------------------------------------------------------------------------------
+
+    def health(self) -> list[ProviderStatus]:
+        """Every provider of the chain: a fresh health check, its circuit, and its usage today."""
+        statuses = []
+        for slot in self._slots:
+            health = self._check(slot)
+            snap = slot.breaker.snapshot()
+            usage: Usage | None = None
+            error = ""
+            try:
+                usage = self._ledger.usage("provider", slot.name)
+            except LedgerUnavailable as err:
+                error = str(err)
+            statuses.append(
+                ProviderStatus(
+                    slot.name,
+                    slot.kind,
+                    health,
+                    snap.state,
+                    snap.failures,
+                    snap.opened_at,
+                    snap.retry_in_s,
+                    usage,
+                    error,
+                )
+            )
+        return statuses
+
+    def usage(self, scope: Scope, key: str, *, day: int | None = None) -> Usage:
+        """Totals of a review, or of a user, provider or model on a UTC day (``costs.epoch_day``; default today)."""
+        return self._ledger.usage(scope, key, day=day)
+
+    def usage_for_review(self, review: str) -> Usage:
+        return self._ledger.usage("review", review)
+
+    def usage_for_user(self, user: str, *, day: int | None = None) -> Usage:
+        return self._ledger.usage("user", user, day=day)
+
+    def usage_for_provider(self, provider: str, *, day: int | None = None) -> Usage:
+        return self._ledger.usage("provider", provider, day=day)
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        """The providers in the order they are tried."""
+        return tuple(slot.name for slot in self._slots)
+
+    def breaker(self, provider: str) -> CircuitBreaker:
+        return self._by_name[provider].breaker
+
+    @property
+    def router(self) -> Router:
+        return self._router
+
+    # -- the steps of one call -------------------------------------------------------------------------
+
+    def _cached(self, task: TaskKind, prompt_version: str, digest: str) -> Completion | None:
+        keys = []
+        for slot in self._slots:
+            try:
+                model = self._router.choose(slot.name, task)
+            except ProviderUnavailable:
+                continue
+            keys.append(cache_key(slot.name, model, prompt_version, digest))
+        for hit in self._cache.get_many(keys):
+            if hit is not None:
+                return hit
+        return None
+
+    def _route(self, slot: _Slot, task: TaskKind) -> str:
+        if self._refresh_s and self._clock() >= slot.models_due:
+            self._check(slot, blocking=False)
+        return self._router.choose(slot.name, task)
+
+    def _check(self, slot: _Slot, *, blocking: bool = True) -> Health:
+        """Ask ``slot``'s provider for its health and models (one thread at a time; others go on without)."""
+        if not slot.lock.acquire(blocking=blocking):
+            return Health(slot.name, ok=False, latency_s=0.0, detail="a health check is in progress")
+        try:
+            try:
+                health = slot.provider.health()
+            except ProviderError as err:  # the protocol says never; a declared failure still means "not healthy"
+                health = Health(slot.name, ok=False, latency_s=0.0, detail=err.message)
+            self._router.observe(health)
+            recheck = self._refresh_s if health.ok else min(self._refresh_s, _UNHEALTHY_RECHECK_S)
+            slot.models_due = self._clock() + recheck
+            return health
+        finally:
+            slot.lock.release()
+
+    def _admit(self, slot: _Slot, task: TaskKind, request: ChatRequest, user: str | None) -> tuple[str, ChatRequest]:
+        """The model and request to call ``slot`` with, or the reason not to: ``CircuitOpen``, ``ProviderUnavailable``
+        (none of the routed models is there), ``QuotaExceeded``. Caps the request's timeout for the provider."""
+        if slot.unusable is not None:
+            raise ProviderUnavailable(slot.name, slot.unusable)
+        slot.breaker.allow()
+        model = self._route(slot, task)
+        if self._quotas.applies(slot.name, user):
+            prompt = sum(estimate_tokens(m.content) for m in request.messages)
+            if request.json_schema is not None:
+                prompt += estimate_tokens(json.dumps(request.json_schema))
+            cost = self._prices.price(slot.kind, model).cost_usd(prompt, request.max_tokens)
+            self._quotas.check(slot.name, user, prompt + request.max_tokens, cost)
+        cap = slot.timeout_cap
+        if cap is not None and request.timeout_s > cap:
+            return model, replace(request, timeout_s=cap)
+        return model, request
+
+    def _call(self, slot: _Slot, request: ChatRequest, model: str) -> Completion:
+        breaker = slot.breaker
+        breaker.allow()
+        try:
+            completion = slot.provider.chat(request, model)
+        except ProviderError:
+            breaker.record_failure()
+            raise
+        breaker.record_success()
+        return completion
+
+    def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> tuple[Iterator[str], str]:
+        breaker = slot.breaker
+        breaker.allow()
+        pieces = iter(slot.provider.stream(request, model))
+        try:
+            first = next(pieces, None)
+            if first is None:
+                raise InvalidAnswer(slot.name, f"{model or 'the model'} streamed no answer")
+        except ProviderError:
+            breaker.record_failure()
+            _close(pieces)
+            raise
+        return pieces, first
+
+    def _drain(
+        self,
+        slot: _Slot,
+        model: str,
+        request: ChatRequest,
+        pieces: Iterator[str],
+        first: str,
+        started: float,
+        user: str | None,
+        review: str | None,
+    ) -> Iterator[str]:
+        chars = len(first)
+        finished = False
+        try:
+            yield first
+            for piece in pieces:
+                chars += len(piece)
+                yield piece
+            finished = True
+        except ProviderError:
+            slot.breaker.record_failure()
+            raise
+        finally:
+            _close(pieces)
+            if finished:
+                slot.breaker.record_success()
+            prompt = sum(estimate_tokens(m.content) for m in request.messages)
+            output = (chars + 3) // 4
+            usage = Completion("", slot.name, model, prompt, output, self._clock() - started)
+            cost = self._prices.price(slot.kind, model).cost_usd(prompt, output)
+            self._ledger.record(usage, cost, user=user, review=review)
+
+    def _failed(self, slot: _Slot, task: TaskKind, err: ProviderError, tries: int, took: float) -> Attempt:
+        try:
+            model = self._router.choose(slot.name, task)
+        except ProviderUnavailable:  # none of the routed models is there: the attempt names none
+            model = ""
+        message = err.message if tries == 1 else f"{err.message} (after {tries} tries)"
+        attempt = Attempt(slot.name, model, type(err).__name__, message, took)
+        log.info("AI provider %s (%s) failed: %s: %s [%.2f s]", slot.name, model, attempt.error, message, took)
+        return attempt
+
+
+def _counter(tries: list[int]) -> Callable[[ProviderError, int, float], None]:
+    def on_retry(error: ProviderError, attempt: int, delay: float) -> None:
+        tries[0] = attempt + 1
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("retrying %s in %.2f s after %s", error.provider, delay, error)
+
+    return on_retry
+
+
+def _close(pieces: Iterator[str]) -> None:
+    close = getattr(pieces, "close", None)
+    if close is not None:
+        close()
+
+
+def _has_secret(value: object) -> bool:
+    secret = getattr(value, "get_secret_value", None)
+    return bool(secret().strip()) if callable(secret) else bool(value)
+
+
+def _redis_client(url: str | None, config: AIConfig) -> redis.Redis | None:
+    """One Redis client for the cache and the ledger, when a URL is set and either wants Redis."""
+    wants = [config.cache.backend, config.costs.backend]
+    if not url:
+        if "redis" in wants:
+            raise SettingsError('[reviewlab.ai] asks for the "redis" backend but REDIS_URL is not set')
+        return None
+    if not {"auto", "redis"} & set(wants):
+        return None
+    try:
+        import redis
+    except ImportError as err:
+        if "redis" in wants:
+            raise SettingsError("REDIS_URL is set but the redis client is not installed") from err
+        log.warning("REDIS_URL is set but the redis client is not installed; AI cache and costs stay in-process")
+        return None
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    t = config.redis_timeout_s
+    # One immediate retry (a pooled connection the server closed), no backoff: the cache and the ledger
+    # degrade on their own when Redis is down, and a call must not wait seconds for it.
+    return redis.Redis.from_url(
+        url, socket_timeout=t, socket_connect_timeout=t, health_check_interval=30, retry=Retry(NoBackoff(), 1)
+    )

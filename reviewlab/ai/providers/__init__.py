@@ -1,0 +1,1 @@
+"""One module per provider: Ollama, HuggingFace transformers, OpenAI, Anthropic."""

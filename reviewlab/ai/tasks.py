@@ -1,0 +1,602 @@
+"""Review tasks: review code (findings), explain a finding, propose a fix, describe a diff, answer a question.
+
+Each task renders its versioned prompt (``reviewlab/ai/prompts``), asks the ``Completer`` for JSON matching
+its answer model (``structured.ask``: repaired, retried once, invalid items dropped) and checks the answer
+against the code it was about: a finding must sit on a line the model was shown (on a changed line, for a
+hunk), a patch must apply to the file and keep it parsing. Code is redacted before it is sent
+(``privacy``) unless a caller that already redacted it says ``redact=False``. A bad answer never raises:
+the result carries the diagnostics. ``AllProvidersFailed`` does: no provider answering is for the caller
+to report (``review.ai_review`` turns it into an "AI review unavailable" outcome).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from typing import Any
+
+from reviewlab.ai.base import Completion, TaskKind, estimate_tokens
+from reviewlab.ai.chunking import Chunk, ChunkKind, SourceText, TokenCounter, file_lines, hunk_ranges, render, split
+from reviewlab.ai.privacy import RedactedText, redact_text
+from reviewlab.ai.prompts import load_prompt
+from reviewlab.ai.schemas import (
+    AIDiagnostic,
+    AIDiagnosticKind,
+    DiffSummaryAnswer,
+    ExplainAnswer,
+    FixAnswer,
+    QuestionAnswer,
+    ReviewAnswer,
+    ReviewItem,
+)
+from reviewlab.ai.structured import Completer, ask, structured_request
+from reviewlab.engine.analyzer import MAX_SNIPPET, fingerprint
+from reviewlab.engine.languages import language_for_path, parser_for
+from reviewlab.engine.model import PLAIN_TEXT, Category, Confidence, Finding, Severity, Span
+
+AI_RULE_ID = "AI-REVIEW"
+MAX_KNOWN = 10  # static findings listed in a review prompt
+MAX_KNOWN_MESSAGE = 100  # characters of each one's message
+_EVERYTHING = sys.maxsize  # a token limit that never splits: the task callers sized the input already
+
+
+@dataclass(frozen=True, slots=True)
+class AIFinding:
+    """A finding a model made, with where it came from. ``score`` is self-reflection's 0-10, None when unscored.
+    (``Finding`` has no field for these yet; ``to_dict`` adds them under ``"ai"``.)"""
+
+    finding: Finding
+    provider: str
+    model: str
+    prompt_version: str
+    score: float | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.finding.to_dict()
+        data["ai"] = {
+            "provider": self.provider,
+            "model": self.model,
+            "prompt_version": self.prompt_version,
+            "score": self.score,
+            "reason": self.reason,
+        }
+        return data
+
+
+@dataclass(slots=True)
+class TaskResult:
+    diagnostics: list[AIDiagnostic] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ReviewTaskResult(TaskResult):
+    findings: list[AIFinding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExplainResult(TaskResult):
+    value: ExplainAnswer | None = None
+
+
+@dataclass(slots=True)
+class FixResult(TaskResult):
+    """A checked fix: ``patch`` is the unified diff as the model saw the file (secrets redacted), ``fixed`` the
+    file's whole text after the fix, ready to write; both None when no usable patch came back."""
+
+    patch: str | None = None
+    fixed: str | None = None
+    explanation: str = ""
+
+
+@dataclass(slots=True)
+class DiffSummaryResult(TaskResult):
+    value: DiffSummaryAnswer | None = None
+    omitted: list[str] = field(default_factory=list)  # files of the diff left out to fit the context
+
+
+@dataclass(slots=True)
+class AnswerResult(TaskResult):
+    value: QuestionAnswer | None = None
+
+
+def _prepare(path: str, text: str, redact: bool, result: TaskResult) -> RedactedText:
+    prepared = redact_text(text, path) if redact else RedactedText(text, 0)
+    if prepared.secrets:
+        result.diagnostics.append(
+            AIDiagnostic(AIDiagnosticKind.REDACTED, f"{prepared.secrets} secret(s) redacted before sending", path)
+        )
+    return prepared
+
+
+def _language(path: str) -> str:
+    return language_for_path(path) or PLAIN_TEXT
+
+
+def _window(lines: list[str], first: int, last: int) -> str:
+    return render(lines[first - 1 : last], first, len(str(max(1, len(lines)))))
+
+
+# --- review -----------------------------------------------------------------------------------------------
+
+
+def review_chunk(
+    completer: Completer,
+    chunk: Chunk,
+    *,
+    known: Sequence[Finding] = (),
+    task: TaskKind | None = None,
+    max_tokens: int | None = None,
+    user: str | None = None,
+    review: str | None = None,
+) -> ReviewTaskResult:
+    """The model's findings on one chunk (already redacted), each on a line of the chunk; for a hunk, on a
+    changed line. ``known`` are static findings the prompt lists so the model does not repeat them."""
+    prompt = load_prompt("review_hunk" if chunk.kind is ChunkKind.HUNK else "review_file")
+    nearby = [f for f in known if chunk.start_line <= f.span.start_line <= chunk.end_line][:MAX_KNOWN]
+    listed = (
+        "\n".join(f"- line {f.span.start_line}: {f.rule_id} {f.message[:MAX_KNOWN_MESSAGE]}" for f in nearby)
+        or "(none)"
+    )
+    messages = prompt.render(
+        path=chunk.path,
+        language=chunk.language,
+        start_line=chunk.start_line,
+        end_line=chunk.end_line,
+        code=chunk.render(),
+        known=listed,
+    )
+    answer = ask(
+        completer,
+        task or prompt.task,
+        structured_request(messages, ReviewAnswer, max_tokens or prompt.max_tokens),
+        ReviewAnswer,
+        prompt_version=prompt.ref,
+        context={"first_line": chunk.start_line, "last_line": chunk.end_line},
+        path=chunk.path,
+        user=user,
+        review=review,
+    )
+    result = ReviewTaskResult(answer.diagnostics, answer.completions)
+    completion = answer.completion
+    if answer.value is None or completion is None:
+        return result
+    for item in answer.value.findings:
+        end = item.end_line or item.line
+        if chunk.kind is ChunkKind.HUNK and not any(item.line <= n <= end for n in chunk.changed):
+            result.diagnostics.append(
+                AIDiagnostic(
+                    AIDiagnosticKind.DROPPED_ITEM,
+                    f"finding on line {item.line} dropped: not on a line the change adds or modifies",
+                    chunk.path,
+                    item.line,
+                )
+            )
+            continue
+        result.findings.append(AIFinding(_finding(chunk, item), completion.provider, completion.model, prompt.ref))
+    return result
+
+
+def _finding(chunk: Chunk, item: ReviewItem) -> Finding:
+    end = item.end_line or item.line
+    first, last = chunk.line(item.line), chunk.line(end)
+    message = item.message if not item.suggestion else f"{item.message} Suggestion: {item.suggestion}"
+    return Finding(
+        rule_id=AI_RULE_ID,
+        category=Category(item.category),
+        severity=Severity(item.severity),
+        confidence=Confidence.LOW,  # raised by self-reflection's score (``reflection.confidence_for``)
+        cwe=item.cwe,
+        path=chunk.path,
+        span=Span(item.line, len(first) - len(first.lstrip()) + 1, end, len(last) + 1),
+        snippet=first.strip()[:MAX_SNIPPET],
+        message=message,
+    )
+
+
+def with_fingerprints(findings: Sequence[AIFinding]) -> list[AIFinding]:
+    """``findings`` with stable fingerprints (the engine's: rule and category, path, the line's text, its
+    occurrence), in report order."""
+    ordered = sorted(findings, key=lambda a: (a.finding.path, a.finding.span.start_line, a.finding.category))
+    occurrences: dict[tuple[str, str, str], int] = {}
+    marked: list[AIFinding] = []
+    for item in ordered:
+        finding = item.finding
+        rule = f"{AI_RULE_ID}/{finding.category.value}"
+        normalized = " ".join(finding.snippet.split())
+        nth = occurrences.get((rule, finding.path, normalized), 0)
+        occurrences[(rule, finding.path, normalized)] = nth + 1
+        marked.append(
+            replace(item, finding=replace(finding, fingerprint=fingerprint(rule, finding.path, normalized, nth)))
+        )
+    return marked
+
+
+def scrubbed(item: AIFinding, redacted: RedactedText) -> AIFinding:
+    """``item`` with any secret of its file removed from its message (a model that saw the code unredacted)."""
+    message = redacted.scrub(item.finding.message)
+    return item if message == item.finding.message else replace(item, finding=replace(item.finding, message=message))
+
+
+def review_file(
+    completer: Completer,
+    path: str,
+    text: str,
+    *,
+    known: Sequence[Finding] = (),
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> ReviewTaskResult:
+    """Review a whole file in one call (``review.ai_review`` chunks large inputs to the context first)."""
+    result = ReviewTaskResult()
+    prepared = _prepare(path, text, redact, result)
+    source = SourceText(path, _language(path), prepared.text)
+    lines = source.lines
+    if not lines:
+        return result
+    chunks, _ = split(source, 1, len(lines), _EVERYTHING)
+    return _merge(result, [review_chunk(completer, c, known=known, user=user, review=review) for c in chunks], prepared)
+
+
+def review_hunk(
+    completer: Completer,
+    path: str,
+    text: str,
+    changed: Sequence[int] | frozenset[int],
+    *,
+    context_lines: int = 5,
+    known: Sequence[Finding] = (),
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> ReviewTaskResult:
+    """Review the lines of ``text`` (the file after the change) a change adds or modifies, one call per hunk."""
+    result = ReviewTaskResult()
+    prepared = _prepare(path, text, redact, result)
+    source = SourceText(path, _language(path), prepared.text, changed=frozenset(changed))
+    parts: list[ReviewTaskResult] = []
+    for first, last in hunk_ranges(changed, len(source.lines), context_lines):
+        chunks, _ = split(source, first, last, _EVERYTHING, kind=ChunkKind.HUNK)
+        parts.extend(review_chunk(completer, c, known=known, user=user, review=review) for c in chunks)
+    return _merge(result, parts, prepared)
+
+
+def _merge(result: ReviewTaskResult, parts: list[ReviewTaskResult], prepared: RedactedText) -> ReviewTaskResult:
+    found: list[AIFinding] = []
+    for part in parts:
+        result.diagnostics.extend(part.diagnostics)
+        result.completions.extend(part.completions)
+        found.extend(scrubbed(item, prepared) for item in part.findings)
+    result.findings = with_fingerprints(found)
+    return result
+
+
+# --- explain, answer ---------------------------------------------------------------------------------------
+
+
+def explain_finding(
+    completer: Completer,
+    finding: Finding,
+    text: str,
+    *,
+    context_lines: int = 15,
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> ExplainResult:
+    """Explain ``finding`` (of the file whose content is ``text``) from the code around it."""
+    result = ExplainResult()
+    prepared = _prepare(finding.path, text, redact, result)
+    lines = file_lines(prepared.text)
+    first = max(1, finding.span.start_line - context_lines)
+    last = min(len(lines), finding.span.end_line + context_lines)
+    prompt = load_prompt("explain_finding")
+    messages = prompt.render(
+        path=finding.path,
+        language=_language(finding.path),
+        line=finding.span.start_line,
+        rule_id=finding.rule_id,
+        severity=finding.severity.value,
+        category=finding.category.value,
+        cwe=finding.cwe if finding.cwe is not None else "none",
+        message=prepared.scrub(finding.message),
+        code=_window(lines, first, last),
+    )
+    answer = ask(
+        completer,
+        prompt.task,
+        structured_request(messages, ExplainAnswer, prompt.max_tokens),
+        ExplainAnswer,
+        prompt_version=prompt.ref,
+        path=finding.path,
+        user=user,
+        review=review,
+    )
+    result.diagnostics.extend(answer.diagnostics)
+    result.completions.extend(answer.completions)
+    if answer.value is not None:
+        result.value = answer.value.model_copy(
+            update={
+                name: prepared.scrub(getattr(answer.value, name))
+                for name in ("summary", "explanation", "recommendation")
+            }
+        )
+    return result
+
+
+def answer_question(
+    completer: Completer,
+    question: str,
+    path: str,
+    text: str,
+    *,
+    start_line: int = 1,
+    end_line: int | None = None,
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> AnswerResult:
+    """Answer ``question`` about lines ``start_line``-``end_line`` of a file; the lines the answer cites are
+    checked to be among them."""
+    result = AnswerResult()
+    prepared = _prepare(path, text, redact, result)
+    lines = file_lines(prepared.text)
+    first, last = max(1, start_line), min(len(lines), end_line or len(lines))
+    prompt = load_prompt("answer_question")
+    messages = prompt.render(
+        path=path,
+        language=_language(path),
+        start_line=first,
+        end_line=last,
+        code=_window(lines, first, last),
+        question=question,
+    )
+    answer = ask(
+        completer,
+        prompt.task,
+        structured_request(messages, QuestionAnswer, prompt.max_tokens),
+        QuestionAnswer,
+        prompt_version=prompt.ref,
+        context={"first_line": first, "last_line": last},
+        path=path,
+        user=user,
+        review=review,
+    )
+    result.diagnostics.extend(answer.diagnostics)
+    result.completions.extend(answer.completions)
+    if answer.value is not None:
+        result.value = answer.value.model_copy(update={"answer": prepared.scrub(answer.value.answer)})
+    return result
+
+
+# --- describe a diff --------------------------------------------------------------------------------------
+
+_FILE_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)", re.MULTILINE)
+
+
+def describe_diff(
+    completer: Completer,
+    diff: str,
+    *,
+    max_input_tokens: int = 6000,
+    count_tokens: TokenCounter = estimate_tokens,
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> DiffSummaryResult:
+    """Summarise a unified diff. Files of the diff past ``max_input_tokens`` are left out, and listed."""
+    result = DiffSummaryResult()
+    prepared = _prepare("change.diff", diff, redact, result)
+    # One section per file of the diff; text before the first file header goes with the first file.
+    bounds = [0, *(m.start() for m in _FILE_HEADER.finditer(prepared.text) if m.start() > 0), len(prepared.text)]
+    kept: list[str] = []
+    spent = 0
+    for low, high in pairwise(bounds):
+        section = prepared.text[low:high]
+        tokens = count_tokens(section)
+        if spent + tokens > max_input_tokens:
+            match = _FILE_HEADER.search(section)
+            result.omitted.append(match.group(2) if match else f"{section.count(chr(10)) + 1} lines")
+            continue
+        kept.append(section)
+        spent += tokens
+    if not kept:
+        result.diagnostics.append(
+            AIDiagnostic(
+                AIDiagnosticKind.TRUNCATED_INPUT, f"no file of the diff fits {max_input_tokens} tokens; not sent"
+            )
+        )
+        return result
+    omitted = f"({len(result.omitted)} more files not shown: {', '.join(result.omitted)})" if result.omitted else ""
+    if result.omitted:
+        result.diagnostics.append(AIDiagnostic(AIDiagnosticKind.TRUNCATED_INPUT, f"not sent, over budget: {omitted}"))
+    prompt = load_prompt("describe_diff")
+    messages = prompt.render(diff="".join(kept).rstrip("\n"), omitted=omitted)
+    answer = ask(
+        completer,
+        prompt.task,
+        structured_request(messages, DiffSummaryAnswer, prompt.max_tokens),
+        DiffSummaryAnswer,
+        prompt_version=prompt.ref,
+        user=user,
+        review=review,
+    )
+    result.diagnostics.extend(answer.diagnostics)
+    result.completions.extend(answer.completions)
+    result.value = answer.value
+    return result
+
+
+# --- propose a fix ----------------------------------------------------------------------------------------
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_NUMBERED = re.compile(r"^\s*\d+ \| ?")
+_REDACTED = re.compile(r"…\(\d+ chars\)")
+_METADATA = ("diff --git", "index ", "new file mode", "deleted file mode", "similarity index", "rename ")
+
+
+class PatchError(ValueError):
+    """A proposed patch that cannot be offered: it does not parse, does not apply, or breaks the file."""
+
+
+@dataclass(slots=True)
+class _Hunk:
+    old_start: int | None
+    old_count: int | None
+    body: list[tuple[str, str]] = field(default_factory=list)
+
+    def complete(self) -> bool:
+        return self.old_count is not None and sum(op != "+" for op, _ in self.body) >= self.old_count
+
+
+def parse_patch(patch: str, path: str) -> list[tuple[int | None, list[tuple[str, str]]]]:
+    """The hunks of a unified diff for ``path``: (old start line or None, [(op, text)]), op one of `` +-``."""
+    hunks: list[_Hunk] = []
+    for raw in patch.replace("\r\n", "\n").split("\n"):
+        current = hunks[-1] if hunks else None
+        if raw.startswith(_METADATA) or (raw.startswith(("--- ", "+++ ")) and (current is None or current.complete())):
+            target = raw[4:].split("\t")[0].strip() if raw.startswith(("--- ", "+++ ")) else ""
+            name = target[2:] if target.startswith(("a/", "b/")) else target
+            if name and name != "/dev/null" and name != path and not path.endswith("/" + name):
+                raise PatchError(f"the patch is for {name!r}, not {path!r}")
+            continue
+        if (match := _HUNK.match(raw)) is not None:
+            hunks.append(_Hunk(int(match.group(1)), int(match.group(2) or "1")))
+            continue
+        if raw.startswith("\\"):  # "\ No newline at end of file"
+            continue
+        op, text = (raw[0], raw[1:]) if raw else (" ", "")
+        if op not in " +-":
+            raise PatchError(f"{raw[:60]!r} is not a line of a unified diff")
+        if current is None:
+            current = _Hunk(None, None)
+            hunks.append(current)
+        current.body.append((op, text))
+    parsed = []
+    for hunk in hunks:
+        while hunk.body and hunk.body[-1] == (" ", ""):  # the split's last empty piece, or padding
+            hunk.body.pop()
+        body = hunk.body
+        shown = [text for op, text in body if op != "+"]
+        if shown and all(_NUMBERED.match(text) for text in shown):  # the model copied the "12 | " prefixes
+            body = [(op, _NUMBERED.sub("", text, count=1)) for op, text in body]
+        if body:
+            parsed.append((hunk.old_start, body))
+    if not any(op != " " for _, body in parsed for op, _ in body):
+        raise PatchError("the patch changes nothing")
+    return parsed
+
+
+def apply_patch(patch: str, path: str, seen: str, original: str) -> tuple[str, str]:
+    """Apply ``patch`` to the file. ``seen`` is the text the model was shown (redacted) and ``original`` the
+    file's text, line for line alike: hunks are matched against ``seen`` (nearest to their stated line when
+    they match in several places) and applied to both. Returns (new seen text, new original text)."""
+    seen_lines, original_lines = seen.split("\n"), original.split("\n")
+    if len(seen_lines) != len(original_lines):
+        raise ValueError("the seen and the original text must have the same lines")
+    crlf = original.count("\r\n") * 2 > original.count("\n")
+    norm = [line.rstrip() for line in seen_lines]
+    new_seen: list[str] = []
+    new_original: list[str] = []
+    cursor = 0
+    for number, (start, body) in enumerate(parse_patch(patch, path), 1):
+        old = [text.rstrip() for op, text in body if op != "+"]
+        if old:
+            places = [p for p in range(cursor, len(norm) - len(old) + 1) if norm[p : p + len(old)] == old]
+        else:
+            places = [start] if start is not None and cursor <= start <= len(norm) else []
+        if not places:
+            near = f" near line {start}" if start is not None else ""
+            raise PatchError(f"hunk {number} does not match the file{near}")
+        if start is None and len(places) > 1:
+            raise PatchError(f"hunk {number} matches the file in {len(places)} places and says not where")
+        at = min(places, key=lambda p: abs(p + 1 - (start or 1)))
+        new_seen += seen_lines[cursor:at]
+        new_original += original_lines[cursor:at]
+        for op, text in body:
+            if op == "+":
+                if _REDACTED.search(text) and not _REDACTED.search(original):
+                    raise PatchError(f"hunk {number} would write a redacted secret's placeholder into the file")
+                new_seen.append(text + ("\r" if crlf else ""))
+                new_original.append(text + ("\r" if crlf else ""))
+                continue
+            if op == " ":
+                new_seen.append(seen_lines[at])
+                new_original.append(original_lines[at])
+            at += 1
+        cursor = at
+    new_seen += seen_lines[cursor:]
+    new_original += original_lines[cursor:]
+    fixed = "\n".join(new_original)
+    if fixed == original:
+        raise PatchError("the patch changes nothing")
+    language = language_for_path(path)
+    if language is not None:
+        parser = parser_for(language)
+        if not parser.parse(original.encode()).root_node.has_error and parser.parse(fixed.encode()).root_node.has_error:
+            raise PatchError("the patched file would not parse")
+    return "\n".join(new_seen), fixed
+
+
+def propose_fix(
+    completer: Completer,
+    path: str,
+    text: str,
+    problem: str,
+    line: int,
+    *,
+    context_lines: int = 40,
+    redact: bool = True,
+    user: str | None = None,
+    review: str | None = None,
+) -> FixResult:
+    """A patch fixing ``problem`` at ``line`` of the file, checked to apply and to keep the file parsing; a patch
+    that does not is dropped with a diagnostic."""
+    result = FixResult()
+    prepared = _prepare(path, text, redact, result)
+    lines = file_lines(prepared.text)
+    first, last = max(1, line - context_lines), min(len(lines), line + context_lines)
+    prompt = load_prompt("propose_fix")
+    messages = prompt.render(
+        path=path,
+        language=_language(path),
+        line=line,
+        problem=prepared.scrub(problem),
+        code=_window(lines, first, last),
+    )
+    answer = ask(
+        completer,
+        prompt.task,
+        structured_request(messages, FixAnswer, prompt.max_tokens),
+        FixAnswer,
+        prompt_version=prompt.ref,
+        path=path,
+        user=user,
+        review=review,
+    )
+    result.diagnostics.extend(answer.diagnostics)
+    result.completions.extend(answer.completions)
+    if answer.value is None:
+        return result
+    try:
+        new_seen, fixed = apply_patch(answer.value.patch, path, prepared.text, text)
+    except PatchError as err:
+        result.diagnostics.append(AIDiagnostic(AIDiagnosticKind.PATCH_REJECTED, f"patch dropped: {err}", path, line))
+        return result
+    result.patch = "".join(
+        difflib.unified_diff(
+            prepared.text.splitlines(keepends=True),
+            new_seen.splitlines(keepends=True),
+            fromfile=f"a/{path}",
+            tofile=f"b/{path}",
+        )
+    )
+    result.fixed = fixed
+    result.explanation = prepared.scrub(answer.value.explanation)
+    return result
