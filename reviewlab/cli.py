@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
             'include and severity apply to them, select only when an entry has a ":" (e.g. "ruff:")'
         ),
     )
+    rev.add_argument(
+        "--ai",
+        action="store_true",
+        help="also ask the AI providers (Ollama first; see `reviewlab providers`) to review the code",
+    )
     fixing = rev.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply the findings' safe fixes to the files")
     fixing.add_argument("--fix-diff", action="store_true", help="print the safe fixes as a unified diff; write nothing")
@@ -110,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     hist.add_argument("--limit", type=_positive_int, default=20)
     hist.add_argument("--format", choices=["text", "json"], default="text")
     hist.set_defaults(handler=cmd_history)
+
+    from reviewlab.ai.cli import add_providers_parser
+
+    add_providers_parser(commands)
     return parser
 
 
@@ -180,14 +189,31 @@ def _review_diff(
     changed = gitdiff.changed_lines(repo, base, head)
     if head is None:
         config, result = _review(args, settings)
+        if args.ai:
+            _add_ai(result, target, config, settings, changed, prefix)
     else:
         with gitdiff.snapshot(repo, head) as tree:
             at_head = argparse.Namespace(**{**vars(args), "path": tree / prefix if prefix else tree})
             config, result = _review(at_head, settings)
+            if args.ai:
+                _add_ai(result, at_head.path, config, settings, changed, prefix)
         result.root = str(target)
     _merge_imports(result, imports, config)
     gitdiff.restrict(result, changed, prefix)
     return config, result
+
+
+def _add_ai(
+    result: ReviewResult,
+    root: Path,
+    config: ReviewConfig,
+    settings: Settings,
+    changed: gitdiff.ChangedLines | None = None,
+    prefix: str = "",
+) -> None:
+    from reviewlab.ai.cli import add_review
+
+    add_review(result, root, config, settings, changed=changed, prefix=prefix)
 
 
 def _load_imports(args: argparse.Namespace) -> list[sarif_import.ImportedReport]:
@@ -235,6 +261,8 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     else:
         config, result = _review(args, settings)
         _merge_imports(result, imports, config)
+        if args.ai:
+            _add_ai(result, args.path.expanduser().resolve(), config, settings)
     if accepted is not None:
         baseline.apply(result, accepted)
     verdict = gate.evaluate(result, config.gate)

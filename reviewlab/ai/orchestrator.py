@@ -7,11 +7,11 @@ would pass a quota; otherwise it is called with retries. A declared failure (a `
 becomes an :class:`Attempt` and the next provider is tried; anything else (a programming error)
 propagates untouched. The answer's tokens and cost go to the ledger and the answer to the cache.
 When every provider failed, :class:`AllProvidersFailed` lists every attempt with its duration.
+:meth:`Orchestrator.from_settings` builds one from the environment with :mod:`reviewlab.ai.setup`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import random as _random
@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
+from reviewlab.ai import setup
 from reviewlab.ai.base import (
     AllProvidersFailed,
     Attempt,
@@ -38,16 +39,14 @@ from reviewlab.ai.base import (
     estimate_tokens,
 )
 from reviewlab.ai.breaker import BreakerState, CircuitBreaker
-from reviewlab.ai.cache import MemoryCache, NullCache, RedisCache, ResponseCache, cache_key, request_digest
+from reviewlab.ai.cache import MemoryCache, NullCache, ResponseCache, cache_key, request_digest
 from reviewlab.ai.config import PROVIDERS, AIConfig
-from reviewlab.ai.costs import Ledger, LedgerUnavailable, MemoryLedger, PriceTable, QuotaGuard, RedisLedger, Scope
+from reviewlab.ai.costs import Ledger, LedgerUnavailable, MemoryLedger, PriceTable, QuotaGuard, Scope
 from reviewlab.ai.retry import Retrier
 from reviewlab.ai.routing import Router
-from reviewlab.errors import SettingsError
+from reviewlab.ai.setup import UnavailableProvider
 
 if TYPE_CHECKING:
-    import redis
-
     from reviewlab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,28 +92,7 @@ class _Slot:
         self.models_due = float("-inf")
         self.lock = threading.Lock()
         # A provider that could not be set up is reported in every failure, but neither retried nor counted.
-        self.unusable = provider.reason if isinstance(provider, _UnavailableProvider) else None
-
-
-class _UnavailableProvider:
-    """Stands in for a provider that could not be built (a missing optional dependency, no model directory)."""
-
-    def __init__(self, name: str, kind: ProviderKind, reason: str) -> None:
-        self.name = name
-        self.kind = kind
-        self.reason = reason
-
-    def chat(self, request: ChatRequest, model: str) -> Completion:
-        raise ProviderUnavailable(self.name, self.reason)
-
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
-        raise ProviderUnavailable(self.name, self.reason)
-
-    def health(self) -> Health:
-        return Health(self.name, ok=False, latency_s=0.0, detail=self.reason)
-
-    def count_tokens(self, text: str, model: str) -> int:
-        return estimate_tokens(text)
+        self.unusable = provider.reason if isinstance(provider, UnavailableProvider) else None
 
 
 class Orchestrator:
@@ -181,39 +159,21 @@ class Orchestrator:
     @classmethod
     def from_settings(cls, settings: Settings, config: AIConfig | None = None) -> Orchestrator:
         """The providers the settings allow (cloud ones only with a key), with Redis behind the cache and the
-        ledger when ``REDIS_URL`` is set (and the configuration does not say otherwise)."""
+        ledger when ``REDIS_URL`` is set (and the configuration does not say otherwise); see
+        :func:`reviewlab.ai.setup.from_settings`."""
         config = config or AIConfig()
-        providers: list[Provider] = []
-        for name in config.enabled_chain():
-            spec = PROVIDERS[name]
-            if spec.key_setting is not None and not _has_secret(getattr(settings, spec.key_setting, None)):
-                continue
-            try:
-                module = importlib.import_module(spec.module)
-                providers.append(getattr(module, spec.class_name).from_settings(settings))
-            except ProviderError as err:  # not configured (no model directory, ...)
-                providers.append(_UnavailableProvider(name, spec.kind, err.message))
-            except ImportError as err:  # an optional dependency is not installed
-                log.warning("AI provider %s cannot be loaded: %s", name, err)
-                providers.append(_UnavailableProvider(name, spec.kind, f"cannot be loaded: {err}"))
-        client = _redis_client(settings.redis_url, config)
-        cache: ResponseCache | None = None
-        ledger: Ledger | None = None
-        if client is not None and config.cache.backend in ("auto", "redis"):
-            cache = RedisCache(client, ttl_s=config.cache.ttl_s, key_prefix=config.cache.key_prefix)
-        if client is not None and config.costs.backend in ("auto", "redis"):
-            ledger = RedisLedger(client, key_prefix=config.costs.key_prefix, retention_days=config.costs.retention_days)
-        ollama = config.provider("ollama").default_model or settings.ollama_model
-        defaults = {n: c.default_model for n, c in config.providers.items() if c.default_model} | {"ollama": ollama}
-        orchestrator = cls(
-            providers, config, cache=cache, ledger=ledger, router=Router(config.routing, provider_defaults=defaults)
-        )
-        if client is not None:
-            orchestrator._closers.append(client.close)
+        parts = setup.from_settings(settings, config)
+        orchestrator = cls(parts.providers, config, cache=parts.cache, ledger=parts.ledger, router=parts.router)
+        orchestrator._closers.extend(parts.closers)
+        # The providers it built hold connection pools (the SDKs' HTTP clients); closing the orchestrator closes them.
+        for provider in parts.providers:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                orchestrator._closers.append(close)
         return orchestrator
 
     def close(self) -> None:
-        """Release what :meth:`from_settings` opened (the Redis connection pool)."""
+        """Release what :meth:`from_settings` opened: the Redis connection pool and the providers' clients."""
         for closer in self._closers:
             closer()
         self._closers.clear()
@@ -497,35 +457,3 @@ def _close(pieces: Iterator[str]) -> None:
     close = getattr(pieces, "close", None)
     if close is not None:
         close()
-
-
-def _has_secret(value: object) -> bool:
-    secret = getattr(value, "get_secret_value", None)
-    return bool(secret().strip()) if callable(secret) else bool(value)
-
-
-def _redis_client(url: str | None, config: AIConfig) -> redis.Redis | None:
-    """One Redis client for the cache and the ledger, when a URL is set and either wants Redis."""
-    wants = [config.cache.backend, config.costs.backend]
-    if not url:
-        if "redis" in wants:
-            raise SettingsError('[reviewlab.ai] asks for the "redis" backend but REDIS_URL is not set')
-        return None
-    if not {"auto", "redis"} & set(wants):
-        return None
-    try:
-        import redis
-    except ImportError as err:
-        if "redis" in wants:
-            raise SettingsError("REDIS_URL is set but the redis client is not installed") from err
-        log.warning("REDIS_URL is set but the redis client is not installed; AI cache and costs stay in-process")
-        return None
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    t = config.redis_timeout_s
-    # One immediate retry (a pooled connection the server closed), no backoff: the cache and the ledger
-    # degrade on their own when Redis is down, and a call must not wait seconds for it.
-    return redis.Redis.from_url(
-        url, socket_timeout=t, socket_connect_timeout=t, health_check_interval=30, retry=Retry(NoBackoff(), 1)
-    )

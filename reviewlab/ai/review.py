@@ -108,6 +108,8 @@ class ProviderUsage:
     input_tokens: int = 0
     output_tokens: int = 0
     latency_s: float = 0.0
+    billed_input_tokens: int = 0  # the tokens of the calls the response cache did not answer: what costs money
+    billed_output_tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +149,9 @@ class AIReviewOutcome:
             usage.input_tokens += completion.input_tokens
             usage.output_tokens += completion.output_tokens
             usage.latency_s += completion.latency_s
+            if not completion.cached:
+                usage.billed_input_tokens += completion.input_tokens
+                usage.billed_output_tokens += completion.output_tokens
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -309,6 +309,9 @@ class ReviewResult:
     gate: dict[str, Any] | None = None
     # When the architecture review ran: the module graph, package metrics and cycles (``ArchitectureReport``).
     architecture: dict[str, Any] | None = None
+    # When an AI review was asked for: its status, why it was unavailable, what was not sent, usage and cost
+    # per provider (``reviewlab.ai.run.summary``); its findings are among ``findings``, with ``Finding.ai`` set.
+    ai: dict[str, Any] | None = None
 
     @property
     def lines(self) -> int:

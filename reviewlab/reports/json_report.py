@@ -33,7 +33,11 @@ Shape (``schema_version`` 1; new keys may be added, existing keys keep their mea
       "baseline"?: {"known": int, "fixed": [...]},   when a baseline was applied
       "gate"?: {"passed": bool, "conditions": [...]}, when the project configures a quality gate
       "architecture"?: {...},                         the module graph (see ``ArchitectureReport.to_dict``)
+      "ai"?: {"status", "unavailable_reason", "attempts", "chunks_sent", "findings_count", "diagnostics",
+              "not_sent", "usage": [{"provider", "model", "calls", "cached_calls", "input_tokens",
+              "output_tokens", "latency_s", "cost_usd"}], "totals", "description"}   with ``--ai``
     }
+    An AI finding (rule ``AI-REVIEW``) also has "ai": {"provider", "model", "prompt_version", "score", "reason"}.
 
 A secret found in a file never appears in the report: findings carry it redacted (``ghp_…(40 chars)``).
 """
@@ -75,6 +79,7 @@ def report_dict(result: ReviewResult) -> dict[str, Any]:
         **({"baseline": result.baseline} if result.baseline is not None else {}),
         **({"gate": result.gate} if result.gate is not None else {}),
         **({"architecture": result.architecture} if result.architecture is not None else {}),
+        **({"ai": result.ai} if result.ai is not None else {}),
     }
 
 
@@ -133,4 +138,5 @@ def load(text: str) -> ReviewResult:
         baseline=data.get("baseline"),
         gate=data.get("gate"),
         architecture=data.get("architecture"),
+        ai=data.get("ai"),
     )

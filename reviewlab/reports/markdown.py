@@ -132,6 +132,7 @@ def render(result: ReviewResult) -> str:
         f"rule pack {code_span(result.rule_pack_version)}, {result.duration_seconds:.2f} s."
     )
     sections = ["# reviewlab report", headline, *_gate(result), _summary(result), *_baseline(result)]
+    sections.extend(_ai(result))
     sections.append(_findings(result))
     sections.extend(_architecture(result))
     sections.append(_diagnostics(result))
@@ -216,4 +217,36 @@ def _architecture(result: ReviewResult) -> list[str]:
         ]
     if report.modules:
         lines += ["", code_block(report.to_mermaid(), "mermaid")]
+    return ["\n".join(lines)]
+
+
+def _ai(result: ReviewResult) -> list[str]:
+    """The AI review: its status (and why it was unavailable), usage and cost per provider, what was not sent."""
+    ai = result.ai
+    if ai is None:
+        return []
+    lines = ["## AI review", "", f"Status: **{escape_text(str(ai.get('status', '')))}**."]
+    if ai.get("unavailable_reason"):
+        lines += ["", f"AI review was unavailable: {escape_text(str(ai['unavailable_reason']))}"]
+    usage = ai.get("usage", [])
+    if usage:
+        lines += [
+            "",
+            "| Provider | Model | Calls (cached) | Input tokens | Output tokens | Latency (s) | Cost (USD) |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {escape_text(u['provider'])} | {code_span(u['model'] or 'default', in_table=True)} "
+            f"| {u['calls']} ({u['cached_calls']}) | {u['input_tokens']} | {u['output_tokens']} "
+            f"| {u['latency_s']:.2f} | {u['cost_usd']:.4f} |"
+            for u in usage
+        ]
+    not_sent = ai.get("not_sent", [])
+    if not_sent:
+        lines += ["", f"Not sent to the model ({len(not_sent)}):", ""]
+        for item in not_sent:
+            where = f" lines {item['start_line']}-{item['end_line']}" if item.get("start_line") else ""
+            lines.append(
+                f"- {code_span(item['path'])}{where}: {escape_text(item['reason'])} — {escape_text(item['detail'])}"
+            )
     return ["\n".join(lines)]

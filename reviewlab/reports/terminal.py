@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -91,6 +93,8 @@ def _overview(result: ReviewResult) -> Table:
             ("Known (baseline)", str(result.baseline.get("known", 0))),
             ("Fixed since baseline", str(len(result.baseline.get("fixed", [])))),
         ]
+    if result.ai is not None:
+        rows += _ai_rows(result.ai)
     if result.architecture is not None:
         summary = result.architecture.get("summary", {})
         rows += [
@@ -129,3 +133,22 @@ def print_summary(result: ReviewResult, console: Console, top: int = TOP_FINDING
     console.print(_counts_table("By category", "Category", result.counts_by_category(), {}))
     if result.findings and top > 0:
         console.print(_top(result, top))
+
+
+def _ai_rows(ai: dict[str, Any]) -> list[tuple[str, str]]:
+    """The AI review's status and, per provider and model, calls, tokens, latency and cost."""
+    status = str(ai.get("status", ""))
+    if ai.get("unavailable_reason"):
+        status += ": " + str(ai["unavailable_reason"])
+    rows = [("AI review", status), ("AI findings", str(ai.get("findings_count", 0)))]
+    for usage in ai.get("usage", []):
+        rows.append(
+            (
+                f"AI {usage['provider']} ({usage['model'] or 'default'})",
+                f"{usage['calls']} calls, {usage['input_tokens']} in / {usage['output_tokens']} out tokens, "
+                f"{usage['latency_s']:.2f} s, ${usage['cost_usd']:.4f}",
+            )
+        )
+    if ai.get("not_sent"):
+        rows.append(("Not sent to the model", str(len(ai["not_sent"]))))
+    return rows

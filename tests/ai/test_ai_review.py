@@ -17,7 +17,7 @@ from reviewlab.engine.languages import language_for_path
 from reviewlab.engine.model import PLAIN_TEXT, Category, Confidence, FileRecord, Finding, ReviewResult, Severity, Span
 from reviewlab.engine.pipeline import review
 from reviewlab.errors import ConfigError
-from tests.ai.test_structured import ScriptedCompleter, unavailable
+from tests.ai.completers import ScriptedCompleter, unavailable
 
 APP = """import sqlite3
 

@@ -13,7 +13,7 @@ from reviewlab.ai.review import AIReviewConfig, ai_review
 from reviewlab.ai.schemas import AIDiagnosticKind
 from reviewlab.ai.tasks import describe_diff, explain_finding, propose_fix, review_file
 from reviewlab.engine.model import Category, Confidence, FileRecord, Finding, ReviewResult, Severity, Span
-from tests.ai.test_structured import ScriptedCompleter, findings_json, item
+from tests.ai.completers import ScriptedCompleter, findings_json, item
 from tests.fake_secrets import TOKENS, private_key
 
 GITHUB = TOKENS["GitHub token"]

@@ -13,7 +13,7 @@ from reviewlab.ai.reflection import confidence_for, dedupe, reflect, same_proble
 from reviewlab.ai.schemas import AIDiagnosticKind
 from reviewlab.ai.tasks import AI_RULE_ID, AIFinding
 from reviewlab.engine.model import Category, Confidence, Finding, Severity, Span
-from tests.ai.test_structured import ScriptedCompleter, unavailable
+from tests.ai.completers import ScriptedCompleter, unavailable
 
 CODE = "".join(f"line_{n} = {n}\n" for n in range(1, 21))
 

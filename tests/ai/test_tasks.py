@@ -22,7 +22,7 @@ from reviewlab.ai.tasks import (
     review_hunk,
 )
 from reviewlab.engine.model import Category, Confidence, Finding, Severity, Span
-from tests.ai.test_structured import ScriptedCompleter, findings_json, item, unavailable
+from tests.ai.completers import ScriptedCompleter, findings_json, item, unavailable
 
 CODE = """import sqlite3
 

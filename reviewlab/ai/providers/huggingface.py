@@ -19,13 +19,15 @@ Decisions the orchestrator relies on:
   every generated token (the end-of-sequence token, and anything after a stop string, included).
 - **JSON schemas**: generation is unconstrained; the schema is appended to the last user message as an
   instruction. Validation and repair belong to the task layer.
+
+Rendering the prompt (chat template, JSON instruction) and cutting the answer at stop strings live in
+``_text``.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
-import json
 import os
 import queue
 import threading
@@ -47,6 +49,8 @@ from reviewlab.ai.base import (
     ProviderUnavailable,
     estimate_tokens,
 )
+from reviewlab.ai.providers._text import JSON_INSTRUCTION as JSON_INSTRUCTION
+from reviewlab.ai.providers._text import StopCutter, render_prompt, stop_at
 
 if TYPE_CHECKING:
     from reviewlab.settings import Settings
@@ -54,7 +58,6 @@ if TYPE_CHECKING:
 NAME = "huggingface"
 NOT_INSTALLED = "transformers is not installed (pip install reviewlab[hf])"
 NOT_CONFIGURED = "no local model configured (REVIEWLAB_HF_MODEL)"
-JSON_INSTRUCTION = "Answer only with JSON that matches this JSON schema, without any other text:\n"
 Device = Literal["auto", "cpu", "cuda"]
 
 _T = TypeVar("_T")
@@ -158,11 +161,6 @@ def _ids(value: Any) -> frozenset[int]:
     return frozenset(int(v) for v in value) if isinstance(value, list | tuple) else frozenset({int(value)})
 
 
-def _stop_at(text: str, stops: Sequence[str]) -> int | None:
-    found = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return min(found) if found else None
-
-
 class _Limits:
     """A stopping criterion: the deadline, a stop string, or a consumer that left; remembers what it saw."""
 
@@ -183,7 +181,7 @@ class _Limits:
         self.last_token = int(input_ids[0, -1]) if self.generated > 0 else None
         if self._stops and not self.stop_string:
             text = self._tokenizer.decode(input_ids[0, self._prompt_tokens :], skip_special_tokens=True)
-            self.stop_string = _stop_at(text, self._stops) is not None
+            self.stop_string = stop_at(text, self._stops) is not None
         if not self.stop_string and time.perf_counter() >= self._deadline:
             self.timed_out = True
         done = self.stop_string or self.timed_out or self.cancelled
@@ -266,7 +264,7 @@ class HuggingFaceProvider:
         finally:
             run.loaded.lock.release()
         reason = run.finish_reason()
-        cut = _stop_at(text, request.stop)
+        cut = stop_at(text, request.stop)
         text = text if cut is None else text[:cut]
         if not text.strip():
             raise InvalidAnswer(NAME, f"{run.model} gave an empty answer (finish: {reason})")
@@ -296,7 +294,7 @@ class HuggingFaceProvider:
         except RuntimeError:  # no thread: the model must not stay locked forever
             run.loaded.lock.release()
             raise
-        cutter = _StopCutter(request.stop)
+        cutter = StopCutter(request.stop)
         answered = False
         try:
             for piece in streamer:
@@ -382,7 +380,9 @@ class HuggingFaceProvider:
         backend = _backend()
         model = model or self.model
         loaded = self._load(backend, model)
-        prompt, templated = _prompt(backend, loaded.tokenizer, request, model)
+        prompt, templated = render_prompt(
+            loaded.tokenizer, request, provider=NAME, model=model, template_errors=backend.template_errors
+        )
         inputs = loaded.tokenizer(prompt, return_tensors="pt", add_special_tokens=not templated).to(loaded.device)
         input_tokens = int(inputs["input_ids"].shape[1])
         max_new = request.max_tokens
@@ -398,40 +398,6 @@ class HuggingFaceProvider:
         if time.perf_counter() >= deadline:
             raise run.timeout("was not ready")
         return run
-
-
-def _prompt(backend: _Backend, tokenizer: Any, request: ChatRequest, model: str) -> tuple[str, bool]:
-    """The prompt text, and whether the chat template rendered it (it then holds its own special tokens)."""
-    messages = [{"role": m.role, "content": m.content} for m in request.messages]
-    if request.json_schema is not None:
-        instruction = JSON_INSTRUCTION + json.dumps(request.json_schema, sort_keys=True)
-        if messages and messages[-1]["role"] == "user":
-            messages[-1] = {"role": "user", "content": f"{messages[-1]['content']}\n\n{instruction}"}
-        else:
-            messages.append({"role": "user", "content": instruction})
-    if not getattr(tokenizer, "chat_template", None):
-        return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant:", False
-    folded = _fold_system(messages)
-    refusal: BaseException | None = None
-    for attempt in (messages, folded) if folded != messages else (messages,):  # as given, then system folded
-        try:
-            rendered = tokenizer.apply_chat_template(attempt, tokenize=False, add_generation_prompt=True)
-        except backend.template_errors as err:
-            refusal = refusal or err
-            continue
-        return str(rendered), True
-    raise InvalidAnswer(NAME, f"the chat template of {model} refuses the conversation: {refusal}") from refusal
-
-
-def _fold_system(messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Templates without a system role (Gemma, early Mistral) get the system text atop the first user message."""
-    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
-    rest = [m for m in messages if m["role"] != "system"]
-    if not system:
-        return messages
-    if rest and rest[0]["role"] == "user":
-        return [{"role": "user", "content": f"{system}\n\n{rest[0]['content']}"}, *rest[1:]]
-    return [{"role": "user", "content": system}, *rest]
 
 
 def _generation_config(loaded: _Model, request: ChatRequest, max_new: int) -> Any:
@@ -458,30 +424,3 @@ def _generate_into(run: _Run, streamer: Any, failures: list[Exception]) -> None:
         streamer.end()
     finally:
         run.loaded.lock.release()
-
-
-class _StopCutter:
-    """Cuts a stream at the first stop string, holding back a tail that could be the start of one."""
-
-    def __init__(self, stops: Sequence[str]) -> None:
-        self._stops = tuple(s for s in stops if s)
-        self._keep = max((len(s) for s in self._stops), default=1) - 1
-        self._buffer = ""
-        self._done = False
-
-    def feed(self, piece: str) -> str:
-        if self._done:
-            return ""
-        self._buffer += piece
-        cut = _stop_at(self._buffer, self._stops)
-        if cut is not None:
-            self._done = True
-            out, self._buffer = self._buffer[:cut], ""
-            return out
-        split = max(0, len(self._buffer) - self._keep)
-        out, self._buffer = self._buffer[:split], self._buffer[split:]
-        return out
-
-    def flush(self) -> str:
-        out, self._buffer = self._buffer, ""
-        return out
