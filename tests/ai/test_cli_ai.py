@@ -95,3 +95,30 @@ def test_providers_shows_health_circuit_and_usage(ollama: FakeOllama, capsys: py
     assert set(ollama_row["models"]) == {"codellama:34b", "codellama:7b"}
     assert ollama_row["usage"]["calls"] == 0
     assert rows[1]["ok"] is False
+
+
+def test_review_of_a_git_change_sends_only_its_hunks(
+    tmp_path: Path, ollama: FakeOllama, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_gitdiff import git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    untouched = "".join(f"def keep_{i}(value):\n    return value + {i}\n\n\n" for i in range(40))
+    (repo / "lib.py").write_text(untouched)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first")
+    (repo / "lib.py").write_text(untouched + "def added(expr):\n    return eval(expr)\n")
+    git(repo, "commit", "-q", "-am", "second")
+    ollama.default = Answer.json({"findings": []})
+
+    code = main(["review", str(repo), "--diff", "HEAD~1..HEAD", "--ai", "--format", "json", "--no-store"])
+    data = json.loads(capsys.readouterr().out)
+
+    assert code == 0
+    [sent] = [r.body["messages"][-1]["content"] for r in ollama.chat_requests()]
+    assert "def added(expr):" in sent
+    assert "def keep_0(value):" not in sent  # far from the change: not sent
+    assert data["ai"]["status"] == "complete"
+    assert [f["rule_id"] for f in data["findings"]] == ["PY-S001"]
