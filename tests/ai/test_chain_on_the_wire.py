@@ -4,6 +4,7 @@ failures that matter, the breaker opens and closes on them, and the response cac
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,9 +34,11 @@ def servers() -> Iterator[tuple[FakeOllama, FakeOpenAI, FakeAnthropic]]:
         yield ollama, openai, anthropic
 
 
+@contextmanager
 def orchestrator(
     servers: tuple[FakeOllama, FakeOpenAI, FakeAnthropic], clock: Clock, *, cache: str = "off"
-) -> Orchestrator:
+) -> Iterator[Orchestrator]:
+    """An orchestrator over the three real providers; the providers (which the caller owns) are closed after."""
     ollama, openai, anthropic = servers
     config = AIConfig.from_table(
         {
@@ -50,7 +53,11 @@ def orchestrator(
         OpenAIProvider("sk-test", base_url=openai.base_url),
         AnthropicProvider("sk-ant-test", base_url=anthropic.base_url, default_model="claude-test-haiku"),
     ]
-    return Orchestrator(providers, config, clock=clock, sleep=lambda _: None)
+    try:
+        yield Orchestrator(providers, config, clock=clock, sleep=lambda _: None)
+    finally:
+        for provider in providers:
+            provider.close()
 
 
 def test_the_chain_falls_through_in_order_on_wire_failures(
