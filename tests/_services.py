@@ -6,11 +6,14 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    import redis
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -65,5 +68,30 @@ def flushed_redis(url: str) -> Iterator[str]:
         client.flushdb()
         yield url
         client.flushdb()
+    finally:
+        client.close()
+
+
+@contextmanager
+def redis_namespace() -> Iterator[tuple[redis.Redis, str]]:
+    """The test Redis and a key prefix of this test's own; its keys are deleted afterwards.
+
+    Unreachable Redis fails under CI=true and skips elsewhere (``tests._services``). The database is not
+    flushed, so tests running in parallel do not wipe each other's keys.
+    """
+    import redis
+
+    url = os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+    prefix = f"reviewlab-test:{secrets.token_hex(6)}:"
+    try:
+        try:
+            client.ping()
+        except redis.RedisError as err:
+            unavailable("Redis", url, err)
+        yield client, prefix
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
     finally:
         client.close()

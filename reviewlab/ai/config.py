@@ -49,10 +49,8 @@ silently. Durations are seconds, prices USD per million tokens. Example::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -254,20 +252,3 @@ _DEFAULT_PROVIDER = ProviderConfig()
 def _problem(loc: tuple[int | str, ...], message: str) -> str:
     where = ".".join(["reviewlab.ai", *(str(part) for part in loc if part != "[key]")])
     return f"{where}: {message.removeprefix('Value error, ')}"
-
-
-def load_ai_config(path: Path) -> AIConfig:
-    """The ``[reviewlab.ai]`` table of a TOML file (defaults when it has none)."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"config file not found: {path}") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read config file {path}: {err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"invalid TOML in {path}: {err}") from err
-    section = raw.get("reviewlab", {})
-    table = section.get("ai") if isinstance(section, dict) else None
-    if table is not None and not isinstance(table, dict):
-        raise ConfigError(f"{path}: [reviewlab.ai] must be a table")
-    return AIConfig.from_table(table, source=str(path))

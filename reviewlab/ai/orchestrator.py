@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from reviewlab.ai import setup
 from reviewlab.ai.base import (
@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _UNHEALTHY_RECHECK_S = 30.0  # a provider whose health check failed is asked again this soon
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,17 @@ class _Slot:
         self.lock = threading.Lock()
         # A provider that could not be set up is reported in every failure, but neither retried nor counted.
         self.unusable = provider.reason if isinstance(provider, UnavailableProvider) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered(Generic[T]):
+    """What the first provider of the chain to answer gave, and the attempts that failed before it."""
+
+    slot: _Slot
+    model: str
+    value: T
+    started: float  # by the orchestrator's clock, when this provider's turn began
+    attempts: tuple[Attempt, ...]
 
 
 class Orchestrator:
@@ -218,25 +231,13 @@ class Orchestrator:
                 hit = replace(hit, latency_s=clock() - began)
                 self._ledger.record(hit, 0.0, user=user, review=review)
                 return Outcome(hit, 0.0, ())
-        attempts: list[Attempt] = []
-        deadline = self._retrier.deadline()
-        for slot in self._slots:
-            started = clock()
-            tries = [1]
-            try:
-                model, own = self._admit(slot, task, request, user)
-                completion = self._retrier.call(
-                    partial(self._call, slot, own, model), deadline=deadline, on_retry=_counter(tries)
-                )
-            except ProviderError as err:
-                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
-                continue
-            cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
-            self._ledger.record(completion, cost, user=user, review=review)
-            if digest:
-                self._cache.put(cache_key(slot.name, model, prompt_version, digest), completion)
-            return Outcome(completion, cost, tuple(attempts))
-        raise AllProvidersFailed(attempts)
+        answered = self._first(task, request, user, self._call)
+        slot, model, completion = answered.slot, answered.model, answered.value
+        cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
+        self._ledger.record(completion, cost, user=user, review=review)
+        if digest:
+            self._cache.put(cache_key(slot.name, model, prompt_version, digest), completion)
+        return Outcome(completion, cost, answered.attempts)
 
     def stream(
         self,
@@ -250,23 +251,9 @@ class Orchestrator:
         """The answer in pieces. Falls back only until a provider has produced its first piece; a failure after
         that is raised to the reader. Not cached. Runs (and may raise :class:`AllProvidersFailed`) on first ``next``.
         ``prompt_version`` is accepted for symmetry with :meth:`complete`."""
-        clock = self._clock
-        attempts: list[Attempt] = []
-        deadline = self._retrier.deadline()
-        for slot in self._slots:
-            started = clock()
-            tries = [1]
-            try:
-                model, own = self._admit(slot, task, request, user)
-                pieces, first = self._retrier.call(
-                    partial(self._begin_stream, slot, own, model), deadline=deadline, on_retry=_counter(tries)
-                )
-            except ProviderError as err:
-                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
-                continue
-            yield from self._drain(slot, model, request, pieces, first, started, user, review)
-            return
-        raise AllProvidersFailed(attempts)
+        answered = self._first(task, request, user, self._begin_stream)
+        pieces, first = answered.value
+        yield from self._drain(answered.slot, answered.model, request, pieces, first, answered.started, user, review)
 
     # -- health and usage ------------------------------------------------------------------------------
 
@@ -323,6 +310,27 @@ class Orchestrator:
         return self._router
 
     # -- the steps of one call -------------------------------------------------------------------------
+
+    def _first(
+        self, task: TaskKind, request: ChatRequest, user: str | None, step: Callable[[_Slot, ChatRequest, str], T]
+    ) -> _Answered[T]:
+        """``step`` (a call with retries) on each provider of the chain in turn until one answers; a provider that
+        is not admitted or fails with a declared failure becomes an attempt. :class:`AllProvidersFailed` when none
+        answers."""
+        clock = self._clock
+        attempts: list[Attempt] = []
+        deadline = self._retrier.deadline()
+        for slot in self._slots:
+            started = clock()
+            tries = [1]
+            try:
+                model, own = self._admit(slot, task, request, user)
+                value = self._retrier.call(partial(step, slot, own, model), deadline=deadline, on_retry=_counter(tries))
+            except ProviderError as err:
+                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
+                continue
+            return _Answered(slot, model, value, started, tuple(attempts))
+        raise AllProvidersFailed(attempts)
 
     def _cached(self, task: TaskKind, prompt_version: str, digest: str) -> Completion | None:
         keys = []

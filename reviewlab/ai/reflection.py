@@ -21,8 +21,8 @@ from reviewlab.ai.base import AllProvidersFailed, Completion
 from reviewlab.ai.chunking import Chunk
 from reviewlab.ai.prompts import load_prompt
 from reviewlab.ai.schemas import AIDiagnostic, AIDiagnosticKind, ReflectionAnswer, ScoreItem
-from reviewlab.ai.structured import Completer, ask, structured_request
-from reviewlab.ai.tasks import AIFinding
+from reviewlab.ai.structured import Completer
+from reviewlab.ai.tasks import AIFinding, ask_prompt
 from reviewlab.engine.model import Confidence, Finding
 
 DEFAULT_THRESHOLD = 6.0
@@ -79,12 +79,12 @@ def reflect(
         suggestions=_listing(suggestions),
     )
     try:
-        answer = ask(
+        answer = ask_prompt(
             completer,
-            prompt.task,
-            structured_request(messages, ReflectionAnswer, max_tokens or prompt.max_tokens),
+            prompt,
+            messages,
             ReflectionAnswer,
-            prompt_version=prompt.ref,
+            max_tokens=max_tokens,
             path=chunk.path,
             user=user,
             review=review,

@@ -14,17 +14,19 @@ from __future__ import annotations
 import difflib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeVar
 
-from reviewlab.ai.base import Completion, TaskKind, estimate_tokens
+from pydantic import BaseModel
+
+from reviewlab.ai.base import Completion, Message, TaskKind, estimate_tokens
 from reviewlab.ai.chunking import Chunk, ChunkKind, SourceText, TokenCounter, file_lines, hunk_ranges, render, split
 from reviewlab.ai.patches import PatchError as PatchError
 from reviewlab.ai.patches import apply_patch as apply_patch
 from reviewlab.ai.privacy import RedactedText, redact_text
-from reviewlab.ai.prompts import load_prompt
+from reviewlab.ai.prompts import Prompt, load_prompt
 from reviewlab.ai.schemas import (
     AIDiagnostic,
     AIDiagnosticKind,
@@ -35,7 +37,7 @@ from reviewlab.ai.schemas import (
     ReviewAnswer,
     ReviewItem,
 )
-from reviewlab.ai.structured import Completer, ask, structured_request
+from reviewlab.ai.structured import Completer, Structured, ask, structured_request
 from reviewlab.engine.analyzer import MAX_SNIPPET, fingerprint
 from reviewlab.engine.languages import language_for_path
 from reviewlab.engine.model import PLAIN_TEXT, Category, Confidence, Finding, Severity, Span
@@ -44,6 +46,8 @@ AI_RULE_ID = "AI-REVIEW"
 MAX_KNOWN = 10  # static findings listed in a review prompt
 MAX_KNOWN_MESSAGE = 100  # characters of each one's message
 _EVERYTHING = sys.maxsize  # a token limit that never splits: the task callers sized the input already
+
+A = TypeVar("A", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,11 @@ class TaskResult:
     diagnostics: list[AIDiagnostic] = field(default_factory=list)
     completions: list[Completion] = field(default_factory=list)
 
+    def add(self, answer: Structured[Any]) -> None:
+        """Keep what asking for ``answer`` took and found: its completions and diagnostics."""
+        self.diagnostics.extend(answer.diagnostics)
+        self.completions.extend(answer.completions)
+
 
 @dataclass(slots=True)
 class ReviewTaskResult(TaskResult):
@@ -105,6 +114,35 @@ class DiffSummaryResult(TaskResult):
 @dataclass(slots=True)
 class AnswerResult(TaskResult):
     value: QuestionAnswer | None = None
+
+
+def ask_prompt(
+    completer: Completer,
+    prompt: Prompt,
+    messages: tuple[Message, ...],
+    schema: type[A],
+    *,
+    task: TaskKind | None = None,
+    max_tokens: int | None = None,
+    context: Mapping[str, Any] | None = None,
+    path: str | None = None,
+    user: str | None = None,
+    review: str | None = None,
+) -> Structured[A]:
+    """``structured.ask`` with ``messages`` rendered from ``prompt``: routed by its task and limited to its
+    ``max_tokens`` unless the caller sets either, under its version."""
+    request = structured_request(messages, schema, max_tokens or prompt.max_tokens)
+    return ask(
+        completer,
+        task or prompt.task,
+        request,
+        schema,
+        prompt_version=prompt.ref,
+        context=context,
+        path=path,
+        user=user,
+        review=review,
+    )
 
 
 def _prepare(path: str, text: str, redact: bool, result: TaskResult) -> RedactedText:
@@ -153,18 +191,20 @@ def review_chunk(
         code=chunk.render(),
         known=listed,
     )
-    answer = ask(
+    answer = ask_prompt(
         completer,
-        task or prompt.task,
-        structured_request(messages, ReviewAnswer, max_tokens or prompt.max_tokens),
+        prompt,
+        messages,
         ReviewAnswer,
-        prompt_version=prompt.ref,
+        task=task,
+        max_tokens=max_tokens,
         context={"first_line": chunk.start_line, "last_line": chunk.end_line},
         path=chunk.path,
         user=user,
         review=review,
     )
-    result = ReviewTaskResult(answer.diagnostics, answer.completions)
+    result = ReviewTaskResult()
+    result.add(answer)
     completion = answer.completion
     if answer.value is None or completion is None:
         return result
@@ -310,18 +350,8 @@ def explain_finding(
         message=prepared.scrub(finding.message),
         code=_window(lines, first, last),
     )
-    answer = ask(
-        completer,
-        prompt.task,
-        structured_request(messages, ExplainAnswer, prompt.max_tokens),
-        ExplainAnswer,
-        prompt_version=prompt.ref,
-        path=finding.path,
-        user=user,
-        review=review,
-    )
-    result.diagnostics.extend(answer.diagnostics)
-    result.completions.extend(answer.completions)
+    answer = ask_prompt(completer, prompt, messages, ExplainAnswer, path=finding.path, user=user, review=review)
+    result.add(answer)
     if answer.value is not None:
         result.value = answer.value.model_copy(
             update={
@@ -359,19 +389,11 @@ def answer_question(
         code=_window(lines, first, last),
         question=question,
     )
-    answer = ask(
-        completer,
-        prompt.task,
-        structured_request(messages, QuestionAnswer, prompt.max_tokens),
-        QuestionAnswer,
-        prompt_version=prompt.ref,
-        context={"first_line": first, "last_line": last},
-        path=path,
-        user=user,
-        review=review,
+    bounds = {"first_line": first, "last_line": last}
+    answer = ask_prompt(
+        completer, prompt, messages, QuestionAnswer, context=bounds, path=path, user=user, review=review
     )
-    result.diagnostics.extend(answer.diagnostics)
-    result.completions.extend(answer.completions)
+    result.add(answer)
     if answer.value is not None:
         result.value = answer.value.model_copy(update={"answer": prepared.scrub(answer.value.answer)})
     return result
@@ -420,17 +442,8 @@ def describe_diff(
         result.diagnostics.append(AIDiagnostic(AIDiagnosticKind.TRUNCATED_INPUT, f"not sent, over budget: {omitted}"))
     prompt = load_prompt("describe_diff")
     messages = prompt.render(diff="".join(kept).rstrip("\n"), omitted=omitted)
-    answer = ask(
-        completer,
-        prompt.task,
-        structured_request(messages, DiffSummaryAnswer, prompt.max_tokens),
-        DiffSummaryAnswer,
-        prompt_version=prompt.ref,
-        user=user,
-        review=review,
-    )
-    result.diagnostics.extend(answer.diagnostics)
-    result.completions.extend(answer.completions)
+    answer = ask_prompt(completer, prompt, messages, DiffSummaryAnswer, user=user, review=review)
+    result.add(answer)
     result.value = answer.value
     return result
 
@@ -464,18 +477,8 @@ def propose_fix(
         problem=prepared.scrub(problem),
         code=_window(lines, first, last),
     )
-    answer = ask(
-        completer,
-        prompt.task,
-        structured_request(messages, FixAnswer, prompt.max_tokens),
-        FixAnswer,
-        prompt_version=prompt.ref,
-        path=path,
-        user=user,
-        review=review,
-    )
-    result.diagnostics.extend(answer.diagnostics)
-    result.completions.extend(answer.completions)
+    answer = ask_prompt(completer, prompt, messages, FixAnswer, path=path, user=user, review=review)
+    result.add(answer)
     if answer.value is None:
         return result
     try:

@@ -8,11 +8,8 @@ exception instance, raised as it is (a declared ``ProviderError`` or a programmi
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +26,9 @@ from reviewlab.ai.base import (
     RateLimited,
     estimate_tokens,
 )
-from tests._services import DEFAULT_REDIS_URL, unavailable
 
 if TYPE_CHECKING:
-    import redis
+    pass
 
 
 class FakeClock:
@@ -186,28 +182,3 @@ def every_failure(provider: str) -> Iterable[Exception]:
         InvalidAnswer(provider, "truncated stream"),
         QuotaExceeded(provider, "insufficient_quota"),
     )
-
-
-@contextmanager
-def redis_namespace() -> Iterator[tuple[redis.Redis, str]]:
-    """The test Redis and a key prefix of this test's own; its keys are deleted afterwards.
-
-    Unreachable Redis fails under CI=true and skips elsewhere (``tests._services``). The database is not
-    flushed, so tests running in parallel do not wipe each other's keys.
-    """
-    import redis
-
-    url = os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL)
-    client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
-    prefix = f"reviewlab-test:{secrets.token_hex(6)}:"
-    try:
-        try:
-            client.ping()
-        except redis.RedisError as err:
-            unavailable("Redis", url, err)
-        yield client, prefix
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()

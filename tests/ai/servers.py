@@ -69,6 +69,7 @@ __all__ = [
     "FakeAnthropic",
     "FakeOllama",
     "FakeOpenAI",
+    "FakeServer",
     "Hang",
     "Malformed",
     "Raw",
@@ -173,7 +174,7 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class _FakeServer:
+class FakeServer:
     """The HTTP plumbing shared by the fakes; subclasses render their protocol."""
 
     chat_path: str
@@ -282,7 +283,7 @@ class _FakeServer:
         raise NotImplementedError
 
 
-def _handler_for(server: _FakeServer) -> type[BaseHTTPRequestHandler]:
+def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out as separate writes; no 40 ms delayed-ACK stalls
@@ -410,7 +411,7 @@ def _model_of(request: Any, fallback: str) -> str:
     return model if isinstance(model, str) else fallback
 
 
-class FakeOllama(_FakeServer):
+class FakeOllama(FakeServer):
     """Ollama's ``/api/chat`` (NDJSON stream or one JSON object), ``/api/tags`` and ``/api/show``."""
 
     chat_path = "/api/chat"
@@ -493,7 +494,7 @@ class FakeOllama(_FakeServer):
         return None
 
 
-class FakeOpenAI(_FakeServer):
+class FakeOpenAI(FakeServer):
     """OpenAI's ``/v1/chat/completions`` (JSON, or SSE ``data:`` chunks ending in ``[DONE]``) and ``/v1/models``."""
 
     chat_path = "/v1/chat/completions"
@@ -505,6 +506,12 @@ class FakeOpenAI(_FakeServer):
     @property
     def base_url(self) -> str:
         return f"{self.url}/v1"
+
+    @staticmethod
+    def sent_key(request: RecordedRequest) -> str:
+        """The key of the request's ``Authorization: Bearer`` header; "" without one."""
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        return key if scheme == "Bearer" else ""
 
     def answer_body(self, answer: Answer, request: Any) -> dict[str, Any]:
         return {
@@ -573,7 +580,7 @@ class FakeOpenAI(_FakeServer):
         return 200, {"object": "list", "data": data}
 
 
-class FakeAnthropic(_FakeServer):
+class FakeAnthropic(FakeServer):
     """Anthropic's ``/v1/messages`` (JSON, or the SSE event stream) and ``/v1/models``."""
 
     chat_path = "/v1/messages"
@@ -581,6 +588,11 @@ class FakeAnthropic(_FakeServer):
 
     def __init__(self, models: tuple[str, ...] = ("claude-test-haiku", "claude-test-sonnet")) -> None:
         super().__init__(models)
+
+    @staticmethod
+    def sent_key(request: RecordedRequest) -> str:
+        """The key as the SDK sends it (``x-api-key``, or a bearer token in SDK 2.x)."""
+        return request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
 
     @staticmethod
     def _forced_tool(request: Any) -> str | None:

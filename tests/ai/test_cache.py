@@ -9,7 +9,8 @@ import pytest
 
 from reviewlab.ai.base import ChatRequest, Completion, Message
 from reviewlab.ai.cache import MemoryCache, NullCache, RedisCache, cache_key, request_digest
-from tests.ai.fakes import FakeClock, chat, redis_namespace
+from tests._services import redis_namespace
+from tests.ai.fakes import FakeClock, chat
 
 ANSWER = Completion('{"findings": []}', "ollama", "codellama:34b", 1200, 80, 2.5, finish_reason="stop")
 

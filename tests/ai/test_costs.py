@@ -18,7 +18,7 @@ from reviewlab.ai.costs import (
     RedisLedger,
     epoch_day,
 )
-from tests.ai.fakes import redis_namespace
+from tests._services import redis_namespace
 
 DAY = 20_000 * 86400.0  # 2024-10-04 00:00 UTC
 

@@ -24,12 +24,14 @@ from reviewlab.ai.base import (
 )
 from reviewlab.ai.breaker import BreakerState
 from reviewlab.ai.cache import MemoryCache, RedisCache
-from reviewlab.ai.config import DEFAULT_CHAIN, PROVIDERS, AIConfig, load_ai_config
+from reviewlab.ai.config import DEFAULT_CHAIN, PROVIDERS, AIConfig
 from reviewlab.ai.costs import MemoryLedger
 from reviewlab.ai.orchestrator import Orchestrator
 from reviewlab.ai.routing import DEFAULT_ROUTES
+from reviewlab.engine.config import load_config
 from reviewlab.errors import ConfigError, SettingsError
 from reviewlab.settings import Settings
+from tests._services import redis_namespace
 from tests.ai.fakes import (
     Answer,
     BrokenStream,
@@ -41,7 +43,6 @@ from tests.ai.fakes import (
     cloud,
     every_failure,
     local,
-    redis_namespace,
 )
 
 REVIEW = TaskKind.CODE_REVIEW
@@ -540,7 +541,7 @@ ttl_s = 3600
 """,
         encoding="utf-8",
     )
-    cfg = load_ai_config(path)
+    cfg = load_config(path).ai_settings()[0]
     assert cfg.chain == ("ollama", "openai")
     assert cfg.retry.max_attempts == 2
     assert cfg.routing == {"ollama": {TaskKind.SECURITY: ("llama3:70b", "codellama:34b")}}
@@ -548,7 +549,7 @@ ttl_s = 3600
     assert cfg.cache.ttl_s == 3600
     empty = tmp_path / "empty.toml"
     empty.write_text("[reviewlab]\n", encoding="utf-8")
-    assert load_ai_config(empty) == AIConfig()
+    assert load_config(empty).ai_settings()[0] == AIConfig()
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -28,55 +28,26 @@ from reviewlab.ai.base import (
 from reviewlab.ai.providers.ollama import OllamaProvider, parse_hosts
 from reviewlab.settings import Settings
 from tests.ai.servers import Answer, FakeOllama, Hang, Malformed, Raw, Reply, Status, Truncate, refused_url
+from tests.ai.wire import SHORT, Closing, failure_of, loopback
 
 MODEL = "codellama:7b"
 REQUEST = ChatRequest(
     messages=(Message("system", "You review code."), Message("user", "Review: x = 1")),
     timeout_s=5.0,
 )
-# What a hang or a trickle is measured against: short, so that the suite stays fast.
-SHORT = 0.3
 SCHEMA = {"type": "object", "properties": {"findings": {"type": "array"}}, "required": ["findings"]}
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeOllama]:
-    with FakeOllama() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def server(shared_server: FakeOllama) -> FakeOllama:
-    """The module's server, reset for each test (one server and one provider per module keep the suite fast)."""
-    shared_server.reset()
-    return shared_server
+shared_server, server, provider = loopback(FakeOllama, lambda fake: OllamaProvider([fake.url], MODEL, timeout_s=2.0))
 
 
 @pytest.fixture
-def make() -> Iterator[Callable[..., OllamaProvider]]:
-    """Build providers that are closed after the test (their pooled connections with them)."""
-    made: list[OllamaProvider] = []
+def make(closing: Closing) -> Callable[..., OllamaProvider]:
+    """Build providers that are closed after the test."""
 
     def build(hosts: str | list[str], model: str = MODEL, **options: Any) -> OllamaProvider:
-        made.append(OllamaProvider(hosts, model, **{"timeout_s": 2.0, **options}))
-        return made[-1]
+        return closing(OllamaProvider(hosts, model, **{"timeout_s": 2.0, **options}))
 
-    yield build
-    for provider in made:
-        provider.close()
-
-
-@pytest.fixture(scope="module")
-def provider(shared_server: FakeOllama) -> Iterator[OllamaProvider]:
-    shared = OllamaProvider([shared_server.url], MODEL, timeout_s=2.0)
-    yield shared
-    shared.close()
-
-
-def answer(provider: OllamaProvider, call: str, request: ChatRequest = REQUEST) -> str:
-    if call == "chat":
-        return provider.chat(request, MODEL).text
-    return "".join(provider.stream(request, MODEL))
+    return build
 
 
 def test_it_is_a_local_provider(provider: OllamaProvider) -> None:
@@ -184,15 +155,11 @@ FAILURES = [
 def test_each_failure_is_its_declared_error_and_nothing_else(
     server: FakeOllama, provider: OllamaProvider, call: str, reply: Reply, error: type[ProviderError], message: str
 ) -> None:
-    server.script(reply)
-    request = replace(REQUEST, timeout_s=SHORT) if isinstance(reply, Hang) else REQUEST
+    failure = failure_of(server, provider, call, reply, REQUEST, MODEL)
 
-    with pytest.raises(ProviderError) as caught:
-        answer(provider, call, request)
-
-    assert type(caught.value) is error
-    assert caught.value.provider == "ollama"
-    assert message in caught.value.message
+    assert type(failure) is error
+    assert failure.provider == "ollama"
+    assert message in failure.message
 
 
 def test_retry_after_is_read_as_seconds_or_as_an_http_date(server: FakeOllama, provider: OllamaProvider) -> None:

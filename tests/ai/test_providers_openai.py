@@ -1,32 +1,29 @@
-"""OpenAIProvider against a loopback OpenAI: answers, streams, every failure mapped to a declared one, no key."""
+"""OpenAIProvider against a loopback OpenAI: what it sends, answers, streams, every failure
+mapped to a declared one. (Keys, settings and health: ``test_providers_cloud``.)"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from reviewlab.ai.base import (
     ChatRequest,
     Completion,
     InvalidAnswer,
     Message,
-    Provider,
     ProviderError,
-    ProviderKind,
     ProviderMisconfigured,
     ProviderTimeout,
     ProviderUnavailable,
     RateLimited,
     estimate_tokens,
 )
-from reviewlab.ai.providers.openai import DEFAULT_BASE_URL, OpenAIProvider
-from reviewlab.settings import Settings
-from tests.ai.servers import Answer, FakeOpenAI, Hang, Malformed, Raw, Reply, Status, Truncate, refused_url
+from reviewlab.ai.providers.openai import OpenAIProvider
+from tests.ai.servers import Answer, FakeOpenAI, Hang, Malformed, Raw, Reply, Status, Truncate
+from tests.ai.wire import each_call, failure_of, loopback
 
 KEY = "sk-test-0123456789abcdef"
 MODEL = "gpt-4o-mini"
@@ -34,55 +31,11 @@ REQUEST = ChatRequest(
     messages=(Message("system", "You review code."), Message("user", "Review: x = 1")),
     timeout_s=5.0,
 )
-# What a hang or a trickle is measured against: short, so that the suite stays fast.
-SHORT = 0.3
 SCHEMA = {"title": "Review", "type": "object", "properties": {"findings": {"type": "array"}}}
 
-
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def server(shared_server: FakeOpenAI) -> FakeOpenAI:
-    """The module's server, reset for each test (one server and one provider per module keep the suite fast)."""
-    shared_server.reset()
-    return shared_server
-
-
-@pytest.fixture
-def make() -> Iterator[Callable[..., OpenAIProvider]]:
-    """Build providers that are closed after the test."""
-    made: list[OpenAIProvider] = []
-
-    def build(base_url: str, key: str | None = KEY, **options: Any) -> OpenAIProvider:
-        made.append(OpenAIProvider(key, MODEL, **{"timeout_s": 2.0, "base_url": base_url, **options}))
-        return made[-1]
-
-    yield build
-    for provider in made:
-        provider.close()
-
-
-@pytest.fixture(scope="module")
-def provider(shared_server: FakeOpenAI) -> Iterator[OpenAIProvider]:
-    shared = OpenAIProvider(KEY, MODEL, timeout_s=2.0, base_url=shared_server.base_url)
-    yield shared
-    shared.close()
-
-
-def answer(provider: OpenAIProvider, call: str, request: ChatRequest = REQUEST) -> str:
-    if call == "chat":
-        return provider.chat(request, MODEL).text
-    return "".join(provider.stream(request, MODEL))
-
-
-def test_it_is_a_cloud_provider(provider: OpenAIProvider) -> None:
-    assert isinstance(provider, Provider)
-    assert (provider.name, provider.kind) == ("openai", ProviderKind.CLOUD)
-    assert provider.configured
+shared_server, server, provider = loopback(
+    FakeOpenAI, lambda fake: OpenAIProvider(KEY, MODEL, timeout_s=2.0, base_url=fake.base_url)
+)
 
 
 def test_chat_returns_the_answer_with_the_usage_the_server_reported(
@@ -160,10 +113,6 @@ def test_usage_the_server_leaves_out_is_estimated(
     assert completion.output_tokens == estimate_tokens("short answer")
 
 
-def test_count_tokens_estimates(provider: OpenAIProvider) -> None:
-    assert provider.count_tokens("def f(): pass", MODEL) == estimate_tokens("def f(): pass")
-
-
 NO_CHOICES = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": MODEL})
 REFUSAL = json.dumps(
     {"model": MODEL, "choices": [{"index": 0, "message": {"role": "assistant", "content": None, "refusal": "No."}}]}
@@ -204,130 +153,13 @@ STREAM_FAILURES = [
 
 @pytest.mark.parametrize(
     ("call", "reply", "error", "message"),
-    [pytest.param("chat", *p.values, id=f"chat-{p.id}") for p in FAILURES + CHAT_FAILURES]
-    + [pytest.param("stream", *p.values, id=f"stream-{p.id}") for p in FAILURES + STREAM_FAILURES],
+    each_call(FAILURES, chat=CHAT_FAILURES, stream=STREAM_FAILURES),
 )
 def test_each_failure_is_its_declared_error_and_nothing_else(
     server: FakeOpenAI, provider: OpenAIProvider, call: str, reply: Reply, error: type[ProviderError], message: str
 ) -> None:
-    server.script(reply)
-    request = replace(REQUEST, timeout_s=SHORT) if isinstance(reply, Hang) else REQUEST
+    failure = failure_of(server, provider, call, reply, REQUEST, MODEL)
 
-    with pytest.raises(ProviderError) as caught:
-        answer(provider, call, request)
-
-    assert type(caught.value) is error
-    assert caught.value.provider == "openai"
-    assert message in caught.value.message
-
-
-def test_the_retry_after_of_a_429_is_kept(server: FakeOpenAI, provider: OpenAIProvider) -> None:
-    server.script(Status(429, retry_after=7))
-
-    with pytest.raises(RateLimited) as caught:
-        provider.chat(REQUEST, MODEL)
-
-    assert caught.value.retry_after_s == 7.0
-
-
-def test_the_key_never_appears_in_a_failure(server: FakeOpenAI, provider: OpenAIProvider) -> None:
-    server.script(Status(401, f"Incorrect API key provided: {KEY}"), Status(400, f"bad request from {KEY}"))
-
-    messages = []
-    for _ in range(2):
-        with pytest.raises(ProviderUnavailable) as caught:
-            provider.chat(REQUEST, MODEL)
-        messages.append(str(caught.value))
-
-    assert all(KEY not in message for message in messages)
-    assert "***" in messages[1]
-
-
-def test_a_server_that_is_down_is_unavailable(make: Callable[..., OpenAIProvider]) -> None:
-    provider = make(refused_url() + "/v1")
-
-    for call in ("chat", "stream"):
-        with pytest.raises(ProviderUnavailable, match="not reachable") as caught:
-            answer(provider, call)
-        assert type(caught.value) is ProviderUnavailable  # it may come back: not misconfigured
-
-
-def test_a_stream_that_keeps_trickling_past_the_timeout_times_out(server: FakeOpenAI, provider: OpenAIProvider) -> None:
-    server.script(Answer("x " * 30, pace_s=0.02))
-
-    with pytest.raises(ProviderTimeout, match=r"within 0\.3 s"):
-        list(provider.stream(replace(REQUEST, timeout_s=SHORT), MODEL))
-
-
-def test_programming_errors_are_not_turned_into_declared_failures(provider: OpenAIProvider) -> None:
-    unserialisable = replace(REQUEST, json_schema={"type": "object", "default": object()})
-
-    with pytest.raises(TypeError):
-        provider.chat(unserialisable, MODEL)
-
-
-# -- keys and settings ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("key", [None, "", "   "])
-def test_without_a_key_it_is_not_usable_and_says_so(
-    server: FakeOpenAI, make: Callable[..., OpenAIProvider], key: str | None
-) -> None:
-    provider = make(server.base_url, key)
-
-    assert not provider.configured
-    for call in ("chat", "stream"):
-        with pytest.raises(ProviderMisconfigured, match="no API key configured"):
-            answer(provider, call)
-    health = provider.health()
-    assert (health.ok, health.detail) == (False, "no API key configured")
-    assert server.requests == []
-
-
-def test_from_settings_takes_the_key_from_settings_and_the_base_url_from_the_environment(
-    server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    provider = OpenAIProvider.from_settings(Settings(openai_api_key=SecretStr(KEY)))
-    try:
-        assert provider.chat(REQUEST, MODEL).text == "ok"
-    finally:
-        provider.close()
-    assert server.chat_requests()[-1].headers["authorization"] == f"Bearer {KEY}"
-
-
-def test_from_settings_without_a_key_or_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
-    provider = OpenAIProvider.from_settings(Settings(openai_api_key=None))
-
-    assert not provider.configured
-    assert provider.base_url == DEFAULT_BASE_URL
-
-
-# -- health --------------------------------------------------------------------------------------------------
-
-
-def test_health_lists_the_models_with_latency(server: FakeOpenAI, provider: OpenAIProvider) -> None:
-    health = provider.health()
-
-    assert health.ok
-    assert health.latency_s > 0
-    assert health.models == ("gpt-4o-mini", "gpt-4o")
-    assert [(r.method, r.path) for r in server.requests] == [("GET", "/v1/models")]
-
-
-def test_health_of_a_server_that_is_down_never_raises(make: Callable[..., OpenAIProvider]) -> None:
-    health = make(refused_url() + "/v1").health()
-
-    assert not health.ok
-    assert health.latency_s >= 0
-    assert "not reachable" in health.detail
-
-
-def test_health_reports_a_rejected_key(server: FakeOpenAI, provider: OpenAIProvider) -> None:
-    server.script(Status(401, f"Incorrect API key provided: {KEY}"), path="/v1/models")
-
-    health = provider.health()
-
-    assert not health.ok
-    assert health.detail == "key rejected (HTTP 401)"
+    assert type(failure) is error
+    assert failure.provider == "openai"
+    assert message in failure.message

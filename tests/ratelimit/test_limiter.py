@@ -13,7 +13,8 @@ import pytest
 
 from reviewlab.ratelimit import DEFAULT_RULES, Decision, MemoryBackend, RateLimiter, RedisBackend, Rule, Window
 from reviewlab.ratelimit.limiter import client_id, subject_id
-from tests.ai.fakes import FakeClock, redis_namespace
+from tests._services import redis_namespace
+from tests.ai.fakes import FakeClock
 
 START = 1_700_000_000.0
 IP, OTHER_IP = "203.0.113.7", "198.51.100.20"

@@ -17,8 +17,8 @@ import redis
 
 from reviewlab.ratelimit import Decision, MemoryBackend, RateLimiter, RedisBackend
 from reviewlab.settings import Settings
-from tests._services import DEFAULT_REDIS_URL
-from tests.ai.fakes import FakeClock, redis_namespace
+from tests._services import DEFAULT_REDIS_URL, redis_namespace
+from tests.ai.fakes import FakeClock
 
 START = 1_700_000_000.0
 IP = "203.0.113.7"

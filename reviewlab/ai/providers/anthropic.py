@@ -10,8 +10,8 @@ by the schema (every Claude model and gateway supports tools; native ``output_co
 and model-dependent). The answer's text is that tool input as JSON; streamed, it is the
 ``input_json_delta`` pieces. Any other schema (tools take objects only) is asked for in the system prompt.
 Schema validation and repair stay with the structured-answer layer. ``request.temperature`` is not
-sent: the Messages API of SDK 2.x takes no sampling parameters. SDK retries are off: the orchestrator
-retries. Without a key the provider exists but is not usable.
+sent: the Messages API of SDK 2.x takes no sampling parameters. The key, the client, health and the
+SDK's errors are handled as for every SDK-backed cloud provider (``_cloud``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterator, Sequence
 
 import anthropic
-import pydantic
 from anthropic.types import (
     InputJSONDelta,
     MessageParam,
@@ -30,51 +29,21 @@ from anthropic.types import (
     RawMessageStopEvent,
     TextBlock,
     TextDelta,
-    ToolChoiceToolParam,
-    ToolParam,
     ToolUseBlock,
     Usage,
 )
 from anthropic.types import Message as AnthropicMessage
-from pydantic import SecretStr
+from anthropic.types.message_create_params import MessageCreateParamsBase
 
-from reviewlab.ai.base import (
-    ChatRequest,
-    Completion,
-    Health,
-    InvalidAnswer,
-    ProviderError,
-    ProviderKind,
-    ProviderMisconfigured,
-    ProviderTimeout,
-    ProviderUnavailable,
-    estimate_tokens,
-)
-from reviewlab.ai.providers._http import (
-    HTTP_ERRORS,
-    NO_KEY,
-    Deadline,
-    Redactor,
-    model_ids,
-    reported,
-    secret_text,
-    status_failure,
-    transport_failure,
-)
+from reviewlab.ai.base import ChatRequest, Completion, InvalidAnswer, ProviderError, estimate_tokens
+from reviewlab.ai.providers._cloud import CloudProvider, SDKErrors
+from reviewlab.ai.providers._http import Deadline, reported
 from reviewlab.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_MODEL = "claude-haiku-4-5"
 TOOL = "answer"
 
-# Everything the SDK raises on purpose, and what escapes it while decoding a body that is not JSON
-# (its streams also let the HTTP client's own errors through).
-_SDK_ERRORS: tuple[type[Exception], ...] = (
-    anthropic.AnthropicError,
-    *HTTP_ERRORS,
-    json.JSONDecodeError,
-    pydantic.ValidationError,
-)
 # The HTTP status each error type of the Messages API comes with, for the same error sent as a stream event.
 _ERROR_STATUS = {
     "invalid_request_error": 400,
@@ -90,61 +59,31 @@ _ERROR_STATUS = {
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "stop", "max_tokens": "length"}
 
 
-class AnthropicProvider:
+class AnthropicProvider(CloudProvider[anthropic.Anthropic]):
     """Anthropic's Messages API with the user's key; code leaves the machine."""
 
     name = "anthropic"
-    kind = ProviderKind.CLOUD
-
-    def __init__(
-        self,
-        api_key: SecretStr | str | None,
-        default_model: str = DEFAULT_MODEL,
-        timeout_s: float = 10.0,
-        *,
-        base_url: str | None = None,
-    ) -> None:
-        """``timeout_s`` bounds a health check; a call is bounded by its request's ``timeout_s``."""
-        key = secret_text(api_key)
-        self.default_model = default_model
-        self.timeout_s = timeout_s
-        self.base_url = base_url or DEFAULT_BASE_URL
-        self._redact = Redactor(key)
-        self._client = (
-            None
-            if key is None
-            else anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=timeout_s, max_retries=0)
-        )
+    errors = SDKErrors(
+        root=anthropic.AnthropicError,
+        timeout=anthropic.APITimeoutError,
+        connection=anthropic.APIConnectionError,
+        api=anthropic.APIError,
+    )
+    default_model = DEFAULT_MODEL
+    base_url = DEFAULT_BASE_URL
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnthropicProvider:
         """``ANTHROPIC_API_KEY`` from the settings; ``ANTHROPIC_BASE_URL`` (a gateway) from the environment."""
         return cls(settings.anthropic_api_key, base_url=settings.anthropic_base_url or None)
 
-    @property
-    def configured(self) -> bool:
-        return self._client is not None
-
     # -- the Provider protocol ---------------------------------------------------------------------------
 
     def chat(self, request: ChatRequest, model: str) -> Completion:
-        client = self._require()
-        model = model or self.default_model
-        call = _Call(request)
+        client, model = self._begin(model)
+        call = _Call(request, model)
         started = time.perf_counter()
-        try:
-            response = client.messages.create(
-                model=model,
-                max_tokens=request.max_tokens,
-                messages=call.messages,
-                system=call.system or anthropic.omit,
-                stop_sequences=list(request.stop) if request.stop else anthropic.omit,
-                tools=call.tools or anthropic.omit,
-                tool_choice=call.tool_choice or anthropic.omit,
-                timeout=request.timeout_s,
-            )
-        except _SDK_ERRORS as err:
-            raise self._failure(err, model) from err
+        response = self._send(model, lambda: client.messages.create(**call.params, timeout=request.timeout_s))
         latency = time.perf_counter() - started
         # The SDK builds its objects from the body without validating them: check each field before use.
         if not isinstance(response, AnthropicMessage) or not isinstance(response.content, list):
@@ -152,9 +91,9 @@ class AnthropicProvider:
         stop_reason = response.stop_reason if isinstance(response.stop_reason, str) else None
         if stop_reason == "refusal":
             raise InvalidAnswer(self.name, f"{model} refused to answer")
-        text = _text_of(response.content, tool=call.tools is not None)
+        text = _text_of(response.content, tool=call.tool)
         if not text.strip():
-            raise InvalidAnswer(self.name, f"{model} answered with empty content")
+            raise self._empty(model)
         usage = response.usage if isinstance(response.usage, Usage) else None
         return Completion(
             text=text,
@@ -167,34 +106,15 @@ class AnthropicProvider:
         )
 
     def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
-        client = self._require()
-        model = model or self.default_model
-        call = _Call(request)
+        client, model = self._begin(model)
+        call = _Call(request, model)
         deadline = Deadline(request.timeout_s)
-        try:
-            events = client.messages.create(
-                model=model,
-                max_tokens=request.max_tokens,
-                messages=call.messages,
-                system=call.system or anthropic.omit,
-                stop_sequences=list(request.stop) if request.stop else anthropic.omit,
-                tools=call.tools or anthropic.omit,
-                tool_choice=call.tool_choice or anthropic.omit,
-                stream=True,
-                timeout=request.timeout_s,
-            )
-        except _SDK_ERRORS as err:
-            raise self._failure(err, model) from err
+        events = self._send(
+            model, lambda: client.messages.create(**call.params, stream=True, timeout=request.timeout_s)
+        )
         stopped = said = False
         with events:
-            iterator = iter(events)
-            while not stopped:
-                try:
-                    event = next(iterator, None)
-                except _SDK_ERRORS as err:
-                    raise self._failure(err, model) from err
-                if event is None:
-                    break
+            for event in self._events(events, model):
                 if isinstance(event, RawContentBlockDeltaEvent):
                     piece = _delta_text(event.delta)
                     if piece:
@@ -203,96 +123,61 @@ class AnthropicProvider:
                 elif isinstance(event, RawMessageDeltaEvent) and getattr(event.delta, "stop_reason", None) == "refusal":
                     raise InvalidAnswer(self.name, f"{model} refused to answer")
                 stopped = isinstance(event, RawMessageStopEvent)
-                if not stopped:
-                    deadline.check(self.name)
+                if stopped:
+                    break
+                deadline.check(self.name)
         if not stopped:
             raise InvalidAnswer(self.name, "the stream ended before message_stop: the answer is truncated")
         if not said:
-            raise InvalidAnswer(self.name, f"{model} answered with empty content")
+            raise self._empty(model)
 
-    def health(self) -> Health:
-        if self._client is None:
-            return Health(self.name, ok=False, latency_s=0.0, detail=NO_KEY)
-        started = time.perf_counter()
-        try:
-            page = self._client.models.list(limit=100, timeout=self.timeout_s)
-        except _SDK_ERRORS as err:
-            failure = self._failure(err, "")
-            return Health(self.name, ok=False, latency_s=time.perf_counter() - started, detail=failure.message)
-        models = model_ids(getattr(page, "data", None))
-        return Health(self.name, ok=True, latency_s=time.perf_counter() - started, detail=self.base_url, models=models)
+    # -- the SDK -----------------------------------------------------------------------------------------
 
-    def count_tokens(self, text: str, model: str) -> int:
-        return estimate_tokens(text)
+    def _connect(self, key: str) -> anthropic.Anthropic:
+        return anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0)
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+    def _list_models(self, client: anthropic.Anthropic) -> object:
+        return client.models.list(limit=100, timeout=self.timeout_s)
 
-    # -- failures ----------------------------------------------------------------------------------------
-
-    def _require(self) -> anthropic.Anthropic:
-        if self._client is None:
-            raise ProviderMisconfigured(self.name, NO_KEY)
-        return self._client
-
-    def _failure(self, err: Exception, model: str) -> ProviderError:
-        if isinstance(err, anthropic.APITimeoutError):
-            return ProviderTimeout(self.name, f"no answer in time from {self.base_url}")
-        if isinstance(err, anthropic.APIConnectionError):
-            cause = err.__cause__
-            if isinstance(cause, HTTP_ERRORS):
-                return transport_failure(self.name, cause, self.base_url)
-            return ProviderUnavailable(self.name, f"not reachable at {self.base_url}")
-        if isinstance(err, anthropic.APIStatusError):
-            status = err.status_code
-            if status < 400:  # an error event inside a 200 stream: its type says what the status would have been
-                status = _ERROR_STATUS.get(str(err.type), 0)
-                if not status:
-                    return InvalidAnswer(self.name, f"the stream broke off: {self._redact(err.api_message or '')}")
-            return status_failure(
-                self.name,
-                status,
-                self._redact(err.api_message or ""),
-                not_found=f"model {model!r} not found at {self.base_url}" if model else f"not found at {self.base_url}",
-                retry_after=err.response.headers.get("retry-after"),
-            )
-        if isinstance(err, anthropic.APIError):  # an error event inside a stream, a body the SDK could not read
-            return InvalidAnswer(self.name, f"the answer carried an error: {self._redact(err.message)}")
-        if isinstance(err, HTTP_ERRORS):
-            return transport_failure(self.name, err, self.base_url)
-        if isinstance(err, json.JSONDecodeError):
-            return InvalidAnswer(self.name, f"the body is not JSON: {err.msg}")
-        if isinstance(err, pydantic.ValidationError):
-            return InvalidAnswer(self.name, f"the body lacks fields ({err.error_count()} errors)")
-        return ProviderUnavailable(self.name, f"{type(err).__name__}: {self._redact(str(err))}")
+    def _status_failure(self, err: Exception, model: str) -> ProviderError | None:
+        if not isinstance(err, anthropic.APIStatusError):
+            return None
+        status = err.status_code
+        if status < 400:  # an error event inside a 200 stream: its type says what the status would have been
+            status = _ERROR_STATUS.get(str(err.type), 0)
+            if not status:
+                return InvalidAnswer(self.name, f"the stream broke off: {self._redact(err.api_message or '')}")
+        return self._status(status, err.api_message or "", model, err.response)
 
 
 class _Call:
     """One request in the Messages API's shape: system prompt apart, the schema as a forced tool or an instruction."""
 
-    def __init__(self, request: ChatRequest) -> None:
+    def __init__(self, request: ChatRequest, model: str) -> None:
         system = [m.content for m in request.messages if m.role == "system"]
-        self.messages: list[MessageParam] = [
+        messages: list[MessageParam] = [
             {"role": "assistant", "content": m.content}
             if m.role == "assistant"
             else {"role": "user", "content": m.content}
             for m in request.messages
             if m.role != "system"
         ]
-        self.tools: list[ToolParam] | None = None
-        self.tool_choice: ToolChoiceToolParam | None = None
+        self.params: MessageCreateParamsBase = {"model": model, "max_tokens": request.max_tokens, "messages": messages}
         schema = request.json_schema
         if schema is not None and schema.get("type") == "object":
             description = "Record your complete answer. Its input is the whole answer; write nothing else."
-            self.tools = [{"name": TOOL, "description": description, "input_schema": schema}]
-            self.tool_choice = {"type": "tool", "name": TOOL}
+            self.params["tools"] = [{"name": TOOL, "description": description, "input_schema": schema}]
+            self.params["tool_choice"] = {"type": "tool", "name": TOOL}
         elif schema is not None:
             system.append(
                 "Answer with a single JSON value that matches this JSON schema, and nothing else "
                 f"(no prose, no code fences):\n{json.dumps(schema)}"
             )
-        self.system = "\n\n".join(system)
+        if joined := "\n\n".join(system):
+            self.params["system"] = joined
+        if request.stop:
+            self.params["stop_sequences"] = list(request.stop)
+        self.tool = "tools" in self.params
         self.estimated_input = estimate_tokens("\n".join(m.content for m in request.messages))
 
 

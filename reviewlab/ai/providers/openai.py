@@ -4,119 +4,59 @@
 (``stream_options.include_usage``). A JSON schema becomes ``response_format`` ``json_schema`` with
 ``strict`` off: strict mode rejects schemas that do not list every property as required, and the
 answer is validated (and repaired) by the structured-answer layer anyway. Output length is
-``max_completion_tokens`` (OpenAI's reasoning models refuse ``max_tokens``). SDK retries are off: the
-orchestrator retries. Without a key the provider exists but is not usable.
+``max_completion_tokens`` (OpenAI's reasoning models refuse ``max_tokens``). The key, the client, health and
+the SDK's errors are handled as for every SDK-backed cloud provider (``_cloud``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import openai
-import pydantic
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChatCompletionMessageParam
 from openai.types.chat.chat_completion import Choice
 from openai.types.chat.chat_completion_chunk import Choice as ChunkChoice
 from openai.types.chat.chat_completion_chunk import ChoiceDelta
 from openai.types.shared_params import ResponseFormatJSONSchema
-from pydantic import SecretStr
 
-from reviewlab.ai.base import (
-    ChatRequest,
-    Completion,
-    Health,
-    InvalidAnswer,
-    Message,
-    ProviderError,
-    ProviderKind,
-    ProviderMisconfigured,
-    ProviderTimeout,
-    ProviderUnavailable,
-    estimate_tokens,
-)
-from reviewlab.ai.providers._http import (
-    HTTP_ERRORS,
-    NO_KEY,
-    Deadline,
-    Redactor,
-    model_ids,
-    reported,
-    secret_text,
-    status_failure,
-    transport_failure,
-)
+from reviewlab.ai.base import ChatRequest, Completion, InvalidAnswer, Message, ProviderError, estimate_tokens
+from reviewlab.ai.providers._cloud import CloudProvider, SDKErrors
+from reviewlab.ai.providers._http import Deadline, reported
 from reviewlab.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
 
-# Everything the SDK raises on purpose, and what escapes it while decoding a body that is not JSON.
-_SDK_ERRORS: tuple[type[Exception], ...] = (
-    openai.OpenAIError,
-    *HTTP_ERRORS,
-    json.JSONDecodeError,
-    pydantic.ValidationError,
-)
 
-
-class OpenAIProvider:
+class OpenAIProvider(CloudProvider[openai.OpenAI]):
     """OpenAI's chat completions with the user's key; code leaves the machine."""
 
     name = "openai"
-    kind = ProviderKind.CLOUD
-
-    def __init__(
-        self,
-        api_key: SecretStr | str | None,
-        default_model: str = DEFAULT_MODEL,
-        timeout_s: float = 10.0,
-        *,
-        base_url: str | None = None,
-    ) -> None:
-        """``timeout_s`` bounds a health check; a call is bounded by its request's ``timeout_s``."""
-        key = secret_text(api_key)
-        self.default_model = default_model
-        self.timeout_s = timeout_s
-        self.base_url = base_url or DEFAULT_BASE_URL
-        self._redact = Redactor(key)
-        self._client = (
-            None
-            if key is None
-            else openai.OpenAI(api_key=key, base_url=self.base_url, timeout=timeout_s, max_retries=0)
-        )
+    errors = SDKErrors(
+        root=openai.OpenAIError,
+        timeout=openai.APITimeoutError,
+        connection=openai.APIConnectionError,
+        api=openai.APIError,
+    )
+    default_model = DEFAULT_MODEL
+    base_url = DEFAULT_BASE_URL
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIProvider:
         """``OPENAI_API_KEY`` from the settings; ``OPENAI_BASE_URL`` (a compatible gateway) from the environment."""
         return cls(settings.openai_api_key, base_url=settings.openai_base_url or None)
 
-    @property
-    def configured(self) -> bool:
-        return self._client is not None
-
     # -- the Provider protocol ---------------------------------------------------------------------------
 
     def chat(self, request: ChatRequest, model: str) -> Completion:
-        client = self._require()
-        model = model or self.default_model
+        client, model = self._begin(model)
+        params = _params(request, model)
         started = time.perf_counter()
-        try:
-            response = client.chat.completions.create(
-                model=model,
-                messages=[_message(m) for m in request.messages],
-                max_completion_tokens=request.max_tokens,
-                temperature=request.temperature,
-                stop=list(request.stop) if request.stop else openai.omit,
-                response_format=_response_format(request.json_schema) if request.json_schema else openai.omit,
-                timeout=request.timeout_s,
-            )
-        except _SDK_ERRORS as err:
-            raise self._failure(err, model) from err
+        response = self._send(model, lambda: client.chat.completions.create(**params, timeout=request.timeout_s))
         latency = time.perf_counter() - started
         # The SDK builds its objects from the body without validating them: check each field before use.
         choice = _first_choice(response)
@@ -127,7 +67,7 @@ class OpenAIProvider:
             raise InvalidAnswer(self.name, f"the model refused: {self._redact(message.refusal)}")
         text = message.content if isinstance(message.content, str) else ""
         if not text.strip():
-            raise InvalidAnswer(self.name, f"{model} answered with empty content")
+            raise self._empty(model)
         usage = response.usage if isinstance(response.usage, CompletionUsage) else None
         prompt = "\n".join(m.content for m in request.messages)
         return Completion(
@@ -141,33 +81,18 @@ class OpenAIProvider:
         )
 
     def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
-        client = self._require()
-        model = model or self.default_model
+        client, model = self._begin(model)
+        params = _params(request, model)
         deadline = Deadline(request.timeout_s)
-        try:
-            chunks = client.chat.completions.create(
-                model=model,
-                messages=[_message(m) for m in request.messages],
-                max_completion_tokens=request.max_tokens,
-                temperature=request.temperature,
-                stop=list(request.stop) if request.stop else openai.omit,
-                response_format=_response_format(request.json_schema) if request.json_schema else openai.omit,
-                stream=True,
-                stream_options={"include_usage": True},
-                timeout=request.timeout_s,
-            )
-        except _SDK_ERRORS as err:
-            raise self._failure(err, model) from err
+        chunks = self._send(
+            model,
+            lambda: client.chat.completions.create(
+                **params, stream=True, stream_options={"include_usage": True}, timeout=request.timeout_s
+            ),
+        )
         finished = said = False
         with chunks:
-            events = iter(chunks)
-            while True:
-                try:
-                    chunk = next(events, None)
-                except _SDK_ERRORS as err:
-                    raise self._failure(err, model) from err
-                if chunk is None:
-                    break
+            for chunk in self._events(chunks, model):
                 choices = _chunk_choices(chunk)
                 if choices is None:
                     raise InvalidAnswer(self.name, "a stream event is not a chat completion chunk")
@@ -183,59 +108,45 @@ class OpenAIProvider:
         if not finished:
             raise InvalidAnswer(self.name, "the stream ended before a finish_reason: the answer is truncated")
         if not said:
-            raise InvalidAnswer(self.name, f"{model} answered with empty content")
+            raise self._empty(model)
 
-    def health(self) -> Health:
-        if self._client is None:
-            return Health(self.name, ok=False, latency_s=0.0, detail=NO_KEY)
-        started = time.perf_counter()
-        try:
-            page = self._client.models.list(timeout=self.timeout_s)
-        except _SDK_ERRORS as err:
-            failure = self._failure(err, "")
-            return Health(self.name, ok=False, latency_s=time.perf_counter() - started, detail=failure.message)
-        models = model_ids(getattr(page, "data", None))
-        return Health(self.name, ok=True, latency_s=time.perf_counter() - started, detail=self.base_url, models=models)
+    # -- the SDK -----------------------------------------------------------------------------------------
 
-    def count_tokens(self, text: str, model: str) -> int:
-        return estimate_tokens(text)
+    def _connect(self, key: str) -> openai.OpenAI:
+        return openai.OpenAI(api_key=key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0)
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+    def _list_models(self, client: openai.OpenAI) -> object:
+        return client.models.list(timeout=self.timeout_s)
 
-    # -- failures ----------------------------------------------------------------------------------------
+    def _status_failure(self, err: Exception, model: str) -> ProviderError | None:
+        if not isinstance(err, openai.APIStatusError):
+            return None
+        return self._status(err.status_code, _error_message(err.body), model, err.response)
 
-    def _require(self) -> openai.OpenAI:
-        if self._client is None:
-            raise ProviderMisconfigured(self.name, NO_KEY)
-        return self._client
 
-    def _failure(self, err: Exception, model: str) -> ProviderError:
-        if isinstance(err, openai.APITimeoutError):
-            return ProviderTimeout(self.name, f"no answer in time from {self.base_url}")
-        if isinstance(err, openai.APIConnectionError):
-            cause = err.__cause__
-            if isinstance(cause, HTTP_ERRORS):
-                return transport_failure(self.name, cause, self.base_url)
-            return ProviderUnavailable(self.name, f"not reachable at {self.base_url}")
-        if isinstance(err, openai.APIStatusError):
-            return status_failure(
-                self.name,
-                err.status_code,
-                self._redact(_error_message(err.body)),
-                not_found=f"model {model!r} not found at {self.base_url}" if model else f"not found at {self.base_url}",
-                retry_after=err.response.headers.get("retry-after"),
-            )
-        if isinstance(err, openai.APIError):  # an error event inside a stream, a body the SDK could not read
-            return InvalidAnswer(self.name, f"the answer carried an error: {self._redact(err.message)}")
-        if isinstance(err, HTTP_ERRORS):
-            return transport_failure(self.name, err, self.base_url)
-        if isinstance(err, json.JSONDecodeError):
-            return InvalidAnswer(self.name, f"the body is not JSON: {err.msg}")
-        if isinstance(err, pydantic.ValidationError):
-            return InvalidAnswer(self.name, f"the body lacks fields ({err.error_count()} errors)")
-        return ProviderUnavailable(self.name, f"{type(err).__name__}: {self._redact(str(err))}")
+class _Params(TypedDict, total=False):
+    """What ``chat`` and ``stream`` both send."""
+
+    model: Required[str]
+    messages: Required[list[ChatCompletionMessageParam]]
+    max_completion_tokens: Required[int]
+    temperature: Required[float]
+    stop: list[str]
+    response_format: ResponseFormatJSONSchema
+
+
+def _params(request: ChatRequest, model: str) -> _Params:
+    params: _Params = {
+        "model": model,
+        "messages": [_message(m) for m in request.messages],
+        "max_completion_tokens": request.max_tokens,
+        "temperature": request.temperature,
+    }
+    if request.stop:
+        params["stop"] = list(request.stop)
+    if request.json_schema:
+        params["response_format"] = _response_format(request.json_schema)
+    return params
 
 
 def _message(message: Message) -> ChatCompletionMessageParam:
