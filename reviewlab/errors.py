@@ -8,7 +8,15 @@ into their own vocabulary (exit codes in the CLI, problem responses in the API) 
     │   ├── PathNotFoundError
     │   └── ConfigError       a configuration file or value is invalid
     ├── SettingsError         the process environment is misconfigured
-    └── StoreError            the operational store failed
+    ├── StoreError            the operational store failed
+    └── SecurityError         (reviewlab.security.errors) passwords, tokens, CSRF, secrets at rest
+        ├── PasswordPolicyError   (also an InputError)
+        ├── DecryptionError
+        └── TokenError            TokenExpired, TokenInvalid (TokenNotYetValid), WrongTokenType,
+                                  TokenRevoked, RefreshReuse
+
+The AI orchestrator's declared provider failures (``reviewlab.ai.base.ProviderError``) are a separate
+tree on purpose: the orchestrator falls back on them and never lets one escape ``complete``.
 """
 
 from __future__ import annotations
