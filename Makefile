@@ -49,6 +49,8 @@ benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/engine_throughput.py
 	$(BIN)/python benchmarks/taint_throughput.py --repeat 5
 	$(BIN)/python benchmarks/taint_throughput.py --jobs 2 --repeat 3
+	$(BIN)/python benchmarks/project_scaling.py
+	$(BIN)/python benchmarks/ai_overhead.py
 	mkdir -p $(REPORTS)
 	$(BIN)/python benchmarks/security_score.py --json $(REPORTS)/security-score.json
 
