@@ -9,7 +9,7 @@ threads call it the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -163,8 +163,11 @@ class Provider(Protocol):
         ``ProviderError`` subclass on a declared failure."""
         ...
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
-        """The answer's text in pieces as the provider produces them (same failures as ``chat``)."""
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
+        """The answer's text in pieces as the provider produces them (same failures as ``chat``); read to the
+        end, the generator returns the :class:`Completion` ``chat`` would have: the joined text, the tokens as
+        the provider reported them (estimated only when it sent none), latency and finish reason. A reader gets
+        it with ``completion = yield from provider.stream(...)`` or :func:`drain`."""
         ...
 
     def health(self) -> Health:
@@ -174,6 +177,16 @@ class Provider(Protocol):
     def count_tokens(self, text: str, model: str) -> int:
         """Tokens ``text`` takes for ``model`` (exact where the provider's tokenizer is local, else estimated)."""
         ...
+
+
+def drain(stream: Generator[str, None, Completion]) -> Completion:
+    """What a provider's ``stream`` returns once read to the end (its pieces are dropped)."""
+    while True:
+        try:
+            next(stream)
+        except StopIteration as done:
+            completion: Completion = done.value
+            return completion
 
 
 def estimate_tokens(text: str) -> int:

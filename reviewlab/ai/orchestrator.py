@@ -17,7 +17,7 @@ import logging
 import random as _random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 _UNHEALTHY_RECHECK_S = 30.0  # a provider whose health check failed is asked again this soon
 
 T = TypeVar("T")
+_Pieces = Generator[str, None, Completion]  # a provider's stream: its pieces, then its Completion
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +234,7 @@ class Orchestrator:
                 return Outcome(hit, 0.0, ())
         answered = self._first(task, request, user, self._call)
         slot, model, completion = answered.slot, answered.model, answered.value
-        cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
-        self._ledger.record(completion, cost, user=user, review=review)
+        cost = self._record(slot, model, completion, user, review)
         if digest:
             self._cache.put(cache_key(slot.name, model, prompt_version, digest), completion)
         return Outcome(completion, cost, answered.attempts)
@@ -247,13 +247,15 @@ class Orchestrator:
         prompt_version: str,
         user: str | None = None,
         review: str | None = None,
-    ) -> Iterator[str]:
-        """The answer in pieces. Falls back only until a provider has produced its first piece; a failure after
-        that is raised to the reader. Not cached. Runs (and may raise :class:`AllProvidersFailed`) on first ``next``.
+    ) -> Generator[str, None, Completion]:
+        """The answer in pieces; read to the end, returns the provider's :class:`Completion`, whose tokens and cost
+        the ledger records as for :meth:`complete` (a stream left or broken midway records an estimate of what it
+        used). Falls back only until a provider has produced its first piece; a failure after that is raised to
+        the reader. Not cached. Runs (and may raise :class:`AllProvidersFailed`) on first ``next``.
         ``prompt_version`` is accepted for symmetry with :meth:`complete`."""
         answered = self._first(task, request, user, self._begin_stream)
-        pieces, first = answered.value
-        yield from self._drain(answered.slot, answered.model, request, pieces, first, answered.started, user, review)
+        (pieces, first), slot, model = answered.value, answered.slot, answered.model
+        return (yield from self._drain(slot, model, request, pieces, first, answered.started, user, review))
 
     # -- health and usage ------------------------------------------------------------------------------
 
@@ -395,17 +397,23 @@ class Orchestrator:
         breaker.record_success()
         return completion
 
-    def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> tuple[Iterator[str], str]:
+    def _record(self, slot: _Slot, model: str, completion: Completion, user: str | None, review: str | None) -> float:
+        """Put ``completion``'s tokens and their cost (at ``model``'s price on ``slot``) in the ledger; the cost."""
+        cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
+        self._ledger.record(completion, cost, user=user, review=review)
+        return cost
+
+    def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> tuple[_Pieces, str]:
         breaker = slot.breaker
         breaker.allow()
-        pieces = iter(slot.provider.stream(request, model))
+        pieces = slot.provider.stream(request, model)
         try:
             first = next(pieces, None)
             if first is None:
                 raise InvalidAnswer(slot.name, f"{model or 'the model'} streamed no answer")
         except ProviderError:
             breaker.record_failure()
-            _close(pieces)
+            pieces.close()
             raise
         return pieces, first
 
@@ -414,32 +422,39 @@ class Orchestrator:
         slot: _Slot,
         model: str,
         request: ChatRequest,
-        pieces: Iterator[str],
+        pieces: _Pieces,
         first: str,
         started: float,
         user: str | None,
         review: str | None,
-    ) -> Iterator[str]:
+    ) -> Generator[str, None, Completion]:
         chars = len(first)
         finished = False
+        returned: object = None
         try:
             yield first
-            for piece in pieces:
-                chars += len(piece)
-                yield piece
-            finished = True
+            while not finished:
+                try:
+                    piece = next(pieces)
+                except StopIteration as done:
+                    finished, returned = True, done.value
+                else:
+                    chars += len(piece)
+                    yield piece
         except ProviderError:
             slot.breaker.record_failure()
             raise
         finally:
-            _close(pieces)
+            pieces.close()
             if finished:
                 slot.breaker.record_success()
-            prompt = sum(estimate_tokens(m.content) for m in request.messages)
-            output = (chars + 3) // 4
-            usage = Completion("", slot.name, model, prompt, output, self._clock() - started)
-            cost = self._prices.price(slot.kind, model).cost_usd(prompt, output)
-            self._ledger.record(usage, cost, user=user, review=review)
+            if isinstance(returned, Completion):
+                completion = returned
+            else:  # left or broken midway (or a provider that counts nothing): estimate what was used
+                prompt = sum(estimate_tokens(m.content) for m in request.messages)
+                completion = Completion("", slot.name, model, prompt, (chars + 3) // 4, self._clock() - started)
+            self._record(slot, model, completion, user, review)
+        return completion
 
     def _failed(self, slot: _Slot, task: TaskKind, err: ProviderError, tries: int, took: float) -> Attempt:
         try:
@@ -459,9 +474,3 @@ def _counter(tries: list[int]) -> Callable[[ProviderError, int, float], None]:
             log.debug("retrying %s in %.2f s after %s", error.provider, delay, error)
 
     return on_retry
-
-
-def _close(pieces: Iterator[str]) -> None:
-    close = getattr(pieces, "close", None)
-    if close is not None:
-        close()

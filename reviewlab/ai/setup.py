@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,7 +61,7 @@ class UnavailableProvider:
     def chat(self, request: ChatRequest, model: str) -> Completion:
         raise ProviderUnavailable(self.name, self.reason)
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         raise ProviderUnavailable(self.name, self.reason)
 
     def health(self) -> Health:

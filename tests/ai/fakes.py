@@ -9,8 +9,8 @@ exception instance, raised as it is (a declared ``ProviderError`` or a programmi
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from reviewlab.ai.base import (
@@ -107,10 +107,7 @@ class FakeProvider:
         if self.clock is not None:
             self.clock.advance(seconds)
 
-    def chat(self, request: ChatRequest, model: str) -> Completion:
-        step = self._next(request, model)
-        if isinstance(step, BrokenStream):
-            raise step.error
+    def _completion(self, step: Answer, model: str) -> Completion:
         self._advance(step.latency_s)
         return Completion(
             text=step.text,
@@ -122,13 +119,22 @@ class FakeProvider:
             finish_reason="stop",
         )
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def chat(self, request: ChatRequest, model: str) -> Completion:
+        step = self._next(request, model)
+        if isinstance(step, BrokenStream):
+            raise step.error
+        return self._completion(step, model)
+
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
+        """The answer's pieces, then its Completion (the pieces joined, with the answer's tokens)."""
         step = self._next(request, model)
         if isinstance(step, BrokenStream):
             yield from step.pieces
             raise step.error
         half = len(step.text) // 2
-        yield from step.pieces if step.pieces is not None else (step.text[:half], step.text[half:])
+        pieces = step.pieces if step.pieces is not None else (step.text[:half], step.text[half:])
+        yield from pieces
+        return self._completion(replace(step, text="".join(pieces)), model)
 
     def health(self) -> Health:
         self.health_checks += 1
@@ -150,8 +156,9 @@ class InstantProvider:
     def chat(self, request: ChatRequest, model: str) -> Completion:
         return self._answer
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         yield "ok"
+        return self._answer
 
     def health(self) -> Health:
         return Health(self.name, ok=True, latency_s=0.0)

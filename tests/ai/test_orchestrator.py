@@ -21,6 +21,7 @@ from reviewlab.ai.base import (
     ProviderUnavailable,
     RateLimited,
     TaskKind,
+    estimate_tokens,
 )
 from reviewlab.ai.breaker import BreakerState
 from reviewlab.ai.cache import MemoryCache, RedisCache
@@ -44,6 +45,7 @@ from tests.ai.fakes import (
     every_failure,
     local,
 )
+from tests.ai.wire import read
 
 REVIEW = TaskKind.CODE_REVIEW
 NO_RETRY = {"retry": {"max_attempts": 1}}
@@ -423,30 +425,89 @@ def test_the_redis_cache_is_shared_between_orchestrators() -> None:
 # -- streaming ----------------------------------------------------------------------------------------
 
 
+MINI_COST = 1000 * 0.15e-6 + 200 * 0.60e-6  # the fakes' default answer on gpt-4o-mini
+HAIKU_COST = 1000 * 0.80e-6 + 200 * 4.00e-6  # on claude-3-5-haiku-latest
+
+
+def test_a_streamed_call_records_the_providers_tokens_and_cost_as_complete_does() -> None:
+    clock = FakeClock()
+    streaming, completing = cloud("openai", clock), cloud("openai", clock)
+    streaming.default = Answer(pieces=('{"findings"', ": []}"))
+    by_stream, by_complete = orchestrator([streaming], clock), orchestrator([completing], clock)
+
+    pieces, completion = read(by_stream.stream(REVIEW, chat(), prompt_version="v1", user="alice", review="r1"))
+    outcome = by_complete.complete_detailed(REVIEW, chat(), prompt_version="v1", user="alice", review="r1")
+
+    assert pieces == ['{"findings"', ": []}"]
+    assert completion == outcome.completion
+    assert (completion.provider, completion.model, completion.input_tokens, completion.output_tokens) == (
+        "openai",
+        "gpt-4o-mini",
+        1000,
+        200,
+    )
+    review = by_stream.usage_for_review("r1")
+    assert (review.calls, review.input_tokens, review.output_tokens, review.by_model) == (
+        1,
+        1000,
+        200,
+        {"gpt-4o-mini": 1},
+    )
+    assert review.cost_usd == pytest.approx(MINI_COST)
+    assert review == by_complete.usage_for_review("r1")
+    assert by_stream.usage_for_user("alice") == by_complete.usage_for_user("alice")
+    assert by_stream.usage_for_provider("openai") == by_complete.usage_for_provider("openai")
+
+
 def test_stream_falls_back_before_the_first_piece() -> None:
     clock = FakeClock()
-    ollama, hf, *_ = chain(clock)
-    ollama.then(BrokenStream((), InvalidAnswer("ollama", "stream ended before done")))
-    hf.default = Answer(pieces=("{", '"ok"', "}"))
-    orch = orchestrator([ollama, hf], clock)
-    assert list(orch.stream(REVIEW, chat(), prompt_version="v1", review="r")) == ["{", '"ok"', "}"]
+    _, _, openai, anthropic = chain(clock)
+    openai.then(BrokenStream((), InvalidAnswer("openai", "stream ended before a finish_reason")))
+    anthropic.default = Answer(pieces=("{", '"ok"', "}"))
+    orch = orchestrator([openai, anthropic], clock, config(**NO_RETRY))
+
+    pieces, completion = read(orch.stream(REVIEW, chat(), prompt_version="v1", review="r"))
+
+    assert pieces == ["{", '"ok"', "}"]
+    assert (completion.provider, completion.model) == ("anthropic", "claude-3-5-haiku-latest")
     usage = orch.usage_for_review("r")
-    assert (usage.calls, usage.by_model) == (1, {"": 1})
-    assert usage.output_tokens == 2  # estimated from 6 characters
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (1, 1000, 200)
+    assert usage.by_model == {"claude-3-5-haiku-latest": 1}
+    assert usage.cost_usd == pytest.approx(HAIKU_COST)
+    assert orch.usage_for_provider("anthropic").cost_usd == pytest.approx(HAIKU_COST)
+    assert orch.usage_for_provider("openai").calls == 0
+    assert orch.breaker("openai").failures == 1
+
+
+def test_a_finished_stream_counts_as_a_success_for_the_breaker() -> None:
+    clock = FakeClock()
+    openai = cloud("openai", clock, BrokenStream((), ProviderUnavailable("openai", "refused")))
+    orch = orchestrator([openai], clock, config(**NO_RETRY))
+    with pytest.raises(AllProvidersFailed):
+        list(orch.stream(REVIEW, chat(), prompt_version="v1"))
+    assert orch.breaker("openai").failures == 1
+
+    read(orch.stream(REVIEW, chat(), prompt_version="v1"))
+
+    assert orch.breaker("openai").failures == 0
 
 
 def test_a_stream_failure_after_the_first_piece_reaches_the_reader() -> None:
     clock = FakeClock()
-    ollama, hf, *_ = chain(clock)
-    ollama.then(BrokenStream(("{", '"fin'), InvalidAnswer("ollama", "truncated")))
-    orch = orchestrator([ollama, hf], clock)
-    pieces = orch.stream(REVIEW, chat(), prompt_version="v1")
+    _, _, openai, anthropic = chain(clock)
+    openai.then(BrokenStream(("{", '"fin'), InvalidAnswer("openai", "truncated")))
+    orch = orchestrator([openai, anthropic], clock)
+    pieces = orch.stream(REVIEW, chat(), prompt_version="v1", review="r")
     assert next(pieces) == "{"
     assert next(pieces) == '"fin'
     with pytest.raises(InvalidAnswer, match="truncated"):
         next(pieces)
-    assert hf.calls == []
-    assert orch.breaker("ollama").failures == 1
+    assert anthropic.calls == []
+    assert orch.breaker("openai").failures == 1
+    usage = orch.usage_for_review("r")  # the provider said nothing of its tokens: an estimate of what it used
+    prompt = estimate_tokens("review this function")
+    assert (usage.calls, usage.input_tokens, usage.output_tokens) == (1, prompt, 2)
+    assert usage.cost_usd == pytest.approx(prompt * 0.15e-6 + 2 * 0.60e-6)
 
 
 def test_stream_reports_every_attempt_when_all_fail() -> None:
@@ -464,7 +525,7 @@ def test_a_stream_closed_early_still_records_its_usage() -> None:
     orch = orchestrator([ollama], clock)
     pieces = orch.stream(REVIEW, chat(), prompt_version="v1", review="r")
     assert next(pieces) == "abcd"
-    pieces.close()  # type: ignore[attr-defined]
+    pieces.close()
     assert orch.usage_for_review("r").output_tokens == 1
 
 

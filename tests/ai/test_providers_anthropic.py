@@ -23,7 +23,7 @@ from reviewlab.ai.base import (
 )
 from reviewlab.ai.providers.anthropic import AnthropicProvider
 from tests.ai.servers import Answer, FakeAnthropic, Hang, Malformed, Raw, Reply, Status, Truncate
-from tests.ai.wire import each_call, failure_of, loopback
+from tests.ai.wire import each_call, failure_of, loopback, streamed
 
 KEY = "sk-ant-test-0123456789abcdef"
 MODEL = "claude-test-haiku"
@@ -169,6 +169,52 @@ def event(kind: str, **data: Any) -> str:
 START = event(
     "message_start", message={"id": "m", "type": "message", "role": "assistant", "model": MODEL, "content": []}
 )
+
+
+@pytest.mark.parametrize("tool", [False, True], ids=["text", "tool"])
+def test_stream_returns_the_completion_with_the_usage_of_message_start_and_message_delta(
+    server: FakeAnthropic, provider: AnthropicProvider, tool: bool
+) -> None:
+    answer = Answer.json({"findings": []}, input_tokens=42, output_tokens=5, pieces=('{"findings": ', "[]}"))
+    server.script(answer)
+
+    pieces, completion = streamed(provider, replace(REQUEST, json_schema=SCHEMA if tool else None), MODEL)
+
+    assert pieces == ['{"findings": ', "[]}"]
+    assert completion == Completion(
+        text='{"findings": []}',
+        provider="anthropic",
+        model=MODEL,
+        input_tokens=42,  # message_start's
+        output_tokens=5,  # message_delta's, not message_start's placeholder 1
+        latency_s=completion.latency_s,
+        finish_reason="stop",
+    )
+    assert completion.latency_s > 0
+
+
+@pytest.mark.parametrize(
+    "start",
+    [START, START.replace('"content": []', '"content": [], "usage": {"input_tokens": "many", "output_tokens": -1}')],
+    ids=["none", "nonsense"],
+)
+def test_a_stream_without_usage_is_estimated(server: FakeAnthropic, provider: AnthropicProvider, start: str) -> None:
+    body = (
+        start
+        + event("content_block_delta", index=0, delta={"type": "text_delta", "text": "short answer"})
+        + event("message_delta", delta={"stop_reason": "max_tokens"})
+        + event("message_stop")
+    )
+    server.script(Raw(body, content_type="text/event-stream"))
+
+    pieces, completion = streamed(provider, REQUEST, MODEL)
+
+    assert pieces == ["short answer"]
+    assert completion.input_tokens == estimate_tokens("\n".join(m.content for m in REQUEST.messages))
+    assert completion.output_tokens == estimate_tokens("short answer")
+    assert (completion.model, completion.finish_reason) == (MODEL, "length")
+
+
 UNFINISHED = START + event("content_block_delta", index=0, delta={"type": "text_delta", "text": "half an"})
 OVERLOADED = START + event("error", error={"type": "overloaded_error", "message": "Overloaded"})
 STRANGE_ERROR = START + event("error", error={"type": "novel_error", "message": "something new"})

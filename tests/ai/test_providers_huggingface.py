@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from reviewlab.errors import SettingsError
 from reviewlab.settings import get_settings
 from tests._services import must_fail
 from tests.ai.tinymodel import NO_SYSTEM_TEMPLATE, build_tiny_model
+from tests.ai.wire import streamed
 
 SYSTEM = "You review code."
 QUESTION = "def add(a, b):\n    return a + b\n"
@@ -142,6 +143,28 @@ def test_an_empty_model_argument_means_the_configured_model(tiny: TinyModels) ->
     provider = HuggingFaceProvider(tiny.gibberish)
     default, named = provider.chat(ask(max_tokens=8), ""), provider.chat(ask(max_tokens=8), str(tiny.gibberish))
     assert (default.model, default.text) == (named.model, named.text) == (str(tiny.gibberish), named.text)
+
+
+def test_stream_returns_a_completion_with_exact_token_counts(tiny: TinyModels) -> None:
+    provider = HuggingFaceProvider(tiny.endless, device="cpu")
+    pieces, completion = streamed(provider, ask(max_tokens=12), "")
+
+    assert completion.text == "".join(pieces)
+    assert completion.text.strip()
+    assert (completion.provider, completion.model) == ("huggingface", str(tiny.endless))
+    assert completion.input_tokens == tiny.tokens(f"<|system|>{SYSTEM}\n<|user|>{QUESTION}\n<|assistant|>")
+    assert completion.output_tokens == 12
+    assert completion.finish_reason == "length"
+    assert completion.latency_s > 0
+
+
+def test_a_streamed_answer_counts_what_chat_counts_even_when_cut_at_a_stop_string(tiny: TinyModels) -> None:
+    provider = HuggingFaceProvider(tiny.words)
+    stop = provider.chat(ask(max_tokens=40), "").text[10:13]
+    for request in (ask(max_tokens=40), ask(max_tokens=40, stop=(stop,))):
+        chat = provider.chat(request, "")
+        _, completion = streamed(provider, request, "")
+        assert completion == replace(chat, latency_s=completion.latency_s)
 
 
 @pytest.mark.parametrize("behaviour", ["gibberish", "words"])

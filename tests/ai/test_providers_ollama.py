@@ -28,7 +28,7 @@ from reviewlab.ai.base import (
 from reviewlab.ai.providers.ollama import OllamaProvider, parse_hosts
 from reviewlab.settings import Settings
 from tests.ai.servers import Answer, FakeOllama, Hang, Malformed, Raw, Reply, Status, Truncate, refused_url
-from tests.ai.wire import SHORT, Closing, failure_of, loopback
+from tests.ai.wire import SHORT, Closing, completed, failure_of, loopback, streamed
 
 MODEL = "codellama:7b"
 REQUEST = ChatRequest(
@@ -113,14 +113,37 @@ def test_stream_yields_the_pieces_as_they_come(server: FakeOllama, provider: Oll
     assert list(provider.stream(REQUEST, MODEL)) == ["one ", "two ", "three"]
 
 
-def test_counts_the_server_leaves_out_are_estimated(server: FakeOllama, provider: OllamaProvider) -> None:
+def test_stream_returns_the_completion_with_the_counts_of_the_done_line(
+    server: FakeOllama, provider: OllamaProvider
+) -> None:
+    server.script(
+        Answer("No findings.", input_tokens=42, output_tokens=5, pieces=("No ", "find", "ings."), finish="length")
+    )
+
+    pieces, completion = streamed(provider, REQUEST, MODEL)
+
+    assert pieces == ["No ", "find", "ings."]
+    assert completion == Completion(
+        text="No findings.",
+        provider="ollama",
+        model=MODEL,
+        input_tokens=42,
+        output_tokens=5,
+        latency_s=completion.latency_s,
+        finish_reason="length",
+    )
+    assert completion.latency_s > 0
+
+
+@pytest.mark.parametrize("call", ["chat", "stream"])
+def test_counts_the_server_leaves_out_are_estimated(server: FakeOllama, provider: OllamaProvider, call: str) -> None:
     lines = [
         {"model": MODEL, "message": {"role": "assistant", "content": "short answer"}, "done": False},
         {"model": MODEL, "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop"},
     ]
     server.script(Raw("".join(json.dumps(line) + "\n" for line in lines), content_type="application/x-ndjson"))
 
-    completion = provider.chat(REQUEST, MODEL)
+    completion = completed(provider, call, REQUEST, MODEL)
 
     assert completion.input_tokens == estimate_tokens("You review code.\nReview: x = 1")
     assert completion.output_tokens == estimate_tokens("short answer")

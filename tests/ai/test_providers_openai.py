@@ -23,7 +23,7 @@ from reviewlab.ai.base import (
 )
 from reviewlab.ai.providers.openai import OpenAIProvider
 from tests.ai.servers import Answer, FakeOpenAI, Hang, Malformed, Raw, Reply, Status, Truncate
-from tests.ai.wire import each_call, failure_of, loopback
+from tests.ai.wire import each_call, failure_of, loopback, streamed
 
 KEY = "sk-test-0123456789abcdef"
 MODEL = "gpt-4o-mini"
@@ -98,6 +98,51 @@ def test_stream_yields_the_pieces_and_asks_for_usage(server: FakeOpenAI, provide
     assert sent["stream"] is True
     assert sent["stream_options"] == {"include_usage": True}
     assert sent["response_format"]["type"] == "json_schema"
+
+
+def test_stream_returns_the_completion_with_the_usage_chunks_counts(
+    server: FakeOpenAI, provider: OpenAIProvider
+) -> None:
+    server.script(
+        Answer("No findings.", input_tokens=42, output_tokens=5, pieces=("No ", "findings."), finish="length")
+    )
+
+    pieces, completion = streamed(provider, REQUEST, MODEL)
+
+    assert pieces == ["No ", "findings."]
+    assert completion == Completion(
+        text="No findings.",
+        provider="openai",
+        model=MODEL,
+        input_tokens=42,
+        output_tokens=5,
+        latency_s=completion.latency_s,
+        finish_reason="length",
+    )
+    assert completion.latency_s > 0
+
+
+def sse(*chunks: dict[str, Any]) -> str:
+    return "".join(f"data: {json.dumps({'model': MODEL, **chunk})}\n\n" for chunk in chunks) + "data: [DONE]\n\n"
+
+
+@pytest.mark.parametrize("usage", [None, {"prompt_tokens": "many", "completion_tokens": -1}], ids=["none", "nonsense"])
+def test_a_stream_without_usage_is_estimated(
+    server: FakeOpenAI, provider: OpenAIProvider, usage: dict[str, Any] | None
+) -> None:
+    body = sse(
+        {"choices": [{"index": 0, "delta": {"content": "short answer"}, "finish_reason": None}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        *([{"choices": [], "usage": usage}] if usage else []),
+    )
+    server.script(Raw(body, content_type="text/event-stream"))
+
+    pieces, completion = streamed(provider, REQUEST, MODEL)
+
+    assert pieces == ["short answer"]
+    assert completion.input_tokens == estimate_tokens("You review code.\nReview: x = 1")
+    assert completion.output_tokens == estimate_tokens("short answer")
+    assert (completion.model, completion.finish_reason) == (MODEL, "stop")
 
 
 @pytest.mark.parametrize("usage", [None, {"prompt_tokens": "many", "completion_tokens": -1}], ids=["none", "nonsense"])

@@ -1,18 +1,19 @@
 """What the provider tests on the wire share: one loopback server per module, reset for each test; an answer by
-``chat`` or by ``stream``; the declared failure a scripted reply ends in.
+``chat`` or by ``stream`` (its pieces and the ``Completion`` it returns); the declared failure a scripted reply
+ends in.
 
 ``closing`` (``conftest``) closes the providers a test builds itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 import pytest
 
-from reviewlab.ai.base import ChatRequest, Provider, ProviderError
+from reviewlab.ai.base import ChatRequest, Completion, Provider, ProviderError
 from tests.ai.servers import FakeServer, Hang, Reply
 
 # What a hang or a trickle is measured against: short, so that the suite stays fast.
@@ -60,11 +61,33 @@ def loopback(fake: type[S], build: Callable[[S], P]) -> tuple[Any, Any, Any]:
     return shared_server, server, provider
 
 
+def read(stream: Generator[str, None, Completion]) -> tuple[list[str], Completion]:
+    """The pieces a stream yields and the ``Completion`` it returns once read to the end."""
+    pieces: list[str] = []
+    while True:
+        try:
+            pieces.append(next(stream))
+        except StopIteration as done:
+            return pieces, done.value
+
+
+def streamed(provider: Provider, request: ChatRequest, model: str) -> tuple[list[str], Completion]:
+    """The pieces ``provider.stream`` yields and the ``Completion`` it returns."""
+    return read(provider.stream(request, model))
+
+
+def completed(provider: Provider, call: str, request: ChatRequest, model: str) -> Completion:
+    """The ``Completion`` of ``chat``, or the one ``stream`` returns (its text checked against the pieces)."""
+    if call == "chat":
+        return provider.chat(request, model)
+    pieces, completion = streamed(provider, request, model)
+    assert completion.text == "".join(pieces)
+    return completion
+
+
 def answer(provider: Provider, call: str, request: ChatRequest, model: str) -> str:
     """The answer's text, by ``chat`` or joined from ``stream``."""
-    if call == "chat":
-        return provider.chat(request, model).text
-    return "".join(provider.stream(request, model))
+    return completed(provider, call, request, model).text
 
 
 def each_call(

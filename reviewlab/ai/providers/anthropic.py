@@ -2,7 +2,7 @@
 
 ``chat`` posts ``/v1/messages`` with the system messages joined into the top-level ``system`` field (the
 Messages API keeps them out of ``messages``); ``stream`` reads the SSE event stream and calls an answer
-complete only at ``message_stop``.
+complete only at ``message_stop``, with the usage of ``message_start`` (input) and ``message_delta`` (output).
 
 A JSON schema whose top level is an object becomes a forced tool: ``tools=[{"name": "answer",
 "input_schema": schema}]`` with ``tool_choice`` naming it, so the model must answer with arguments shaped
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 
 import anthropic
 from anthropic.types import (
@@ -26,6 +26,7 @@ from anthropic.types import (
     MessageParam,
     RawContentBlockDeltaEvent,
     RawMessageDeltaEvent,
+    RawMessageStartEvent,
     RawMessageStopEvent,
     TextBlock,
     TextDelta,
@@ -95,41 +96,68 @@ class AnthropicProvider(CloudProvider[anthropic.Anthropic]):
         if not text.strip():
             raise self._empty(model)
         usage = response.usage if isinstance(response.usage, Usage) else None
-        return Completion(
-            text=text,
-            provider=self.name,
-            model=response.model if isinstance(response.model, str) and response.model else model,
-            input_tokens=reported(usage.input_tokens if usage else None, call.estimated_input),
-            output_tokens=reported(usage.output_tokens if usage else None, estimate_tokens(text)),
-            latency_s=latency,
-            finish_reason=_FINISH.get(stop_reason, stop_reason) if stop_reason else None,
-        )
+        counts = (usage.input_tokens, usage.output_tokens) if usage else (None, None)
+        return self._completion(call, text, response.model, counts, latency, stop_reason)
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         client, model = self._begin(model)
         call = _Call(request, model)
         deadline = Deadline(request.timeout_s)
         events = self._send(
             model, lambda: client.messages.create(**call.params, stream=True, timeout=request.timeout_s)
         )
-        stopped = said = False
+        pieces: list[str] = []
+        named: object = None
+        # message_start carries the input tokens; each message_delta the output tokens so far (cumulative).
+        input_tokens: object = None
+        output_tokens: object = None
+        stop_reason: object = None
+        stopped = False
         with events:
             for event in self._events(events, model):
                 if isinstance(event, RawContentBlockDeltaEvent):
                     piece = _delta_text(event.delta)
                     if piece:
-                        said = True
+                        pieces.append(piece)
                         yield piece
-                elif isinstance(event, RawMessageDeltaEvent) and getattr(event.delta, "stop_reason", None) == "refusal":
-                    raise InvalidAnswer(self.name, f"{model} refused to answer")
+                elif isinstance(event, RawMessageStartEvent) and isinstance(event.message, AnthropicMessage):
+                    named, start = event.message.model, event.message.usage
+                    if isinstance(start, Usage):
+                        input_tokens, output_tokens = start.input_tokens, start.output_tokens
+                elif isinstance(event, RawMessageDeltaEvent):
+                    stop_reason = getattr(event.delta, "stop_reason", None)
+                    if stop_reason == "refusal":
+                        raise InvalidAnswer(self.name, f"{model} refused to answer")
+                    delta_in = getattr(event.usage, "input_tokens", None)
+                    delta_out = getattr(event.usage, "output_tokens", None)
+                    input_tokens = input_tokens if delta_in is None else delta_in
+                    output_tokens = output_tokens if delta_out is None else delta_out
                 stopped = isinstance(event, RawMessageStopEvent)
                 if stopped:
                     break
                 deadline.check(self.name)
         if not stopped:
             raise InvalidAnswer(self.name, "the stream ended before message_stop: the answer is truncated")
-        if not said:
+        if not pieces:
             raise self._empty(model)
+        counts = (input_tokens, output_tokens)
+        return self._completion(call, "".join(pieces), named, counts, deadline.elapsed(), stop_reason)
+
+    def _completion(
+        self, call: _Call, text: str, named: object, counts: tuple[object, object], latency: float, stop_reason: object
+    ) -> Completion:
+        """The answer with the model the API ``named`` and the ``counts`` of input and output tokens it reported
+        (estimated for what it left out). The SDK builds its objects without validating them, hence the checks."""
+        reason = stop_reason if isinstance(stop_reason, str) else None
+        return Completion(
+            text=text,
+            provider=self.name,
+            model=named if isinstance(named, str) and named else call.model,
+            input_tokens=reported(counts[0], call.estimated_input),
+            output_tokens=reported(counts[1], estimate_tokens(text)),
+            latency_s=latency,
+            finish_reason=_FINISH.get(reason, reason) if reason else None,
+        )
 
     # -- the SDK -----------------------------------------------------------------------------------------
 
@@ -177,6 +205,7 @@ class _Call:
             self.params["system"] = joined
         if request.stop:
             self.params["stop_sequences"] = list(request.stop)
+        self.model = model
         self.tool = "tools" in self.params
         self.estimated_input = estimate_tokens("\n".join(m.content for m in request.messages))
 

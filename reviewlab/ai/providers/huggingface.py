@@ -32,7 +32,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
@@ -278,7 +278,7 @@ class HuggingFaceProvider:
             finish_reason=reason,
         )
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         run = self._prepare(request, model)
         streamer = run.backend.transformers.TextIteratorStreamer(
             run.loaded.tokenizer,
@@ -295,27 +295,37 @@ class HuggingFaceProvider:
             run.loaded.lock.release()
             raise
         cutter = StopCutter(request.stop)
-        answered = False
+        pieces: list[str] = []
         try:
             for piece in streamer:
                 text = cutter.feed(piece)
-                answered = answered or bool(text.strip())
                 if text:
+                    pieces.append(text)
                     yield text
             worker.join()
             if failures:
                 raise failures[0]
             tail = cutter.flush()
-            answered = answered or bool(tail.strip())
             if tail:
+                pieces.append(tail)
                 yield tail
         except queue.Empty as err:
             raise run.timeout("produced nothing") from err
         finally:
             run.limits.cancel()  # a consumer that stops reading must not leave the model generating
         reason = run.finish_reason()
-        if not answered:
+        text = "".join(pieces)
+        if not text.strip():
             raise InvalidAnswer(NAME, f"{run.model} gave an empty answer (finish: {reason})")
+        return Completion(
+            text=text,
+            provider=NAME,
+            model=run.model,
+            input_tokens=run.input_tokens,
+            output_tokens=run.limits.generated,  # every token generated, as chat counts them
+            latency_s=time.perf_counter() - run.started,
+            finish_reason=reason,
+        )
 
     def health(self) -> Health:
         started = time.perf_counter()

@@ -29,6 +29,7 @@ from reviewlab.ai.base import (
     ProviderKind,
     ProviderMisconfigured,
     ProviderUnavailable,
+    drain,
     estimate_tokens,
 )
 from reviewlab.ai.providers._http import (
@@ -96,12 +97,17 @@ class OllamaProvider:
     # -- the Provider protocol ---------------------------------------------------------------------------
 
     def chat(self, request: ChatRequest, model: str) -> Completion:
+        return drain(self.stream(request, model))
+
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         deadline = Deadline(request.timeout_s)
         model = model or self.default_model
         pieces: list[str] = []
         final: ollama.ChatResponse | None = None
         for part in self._parts(request, model, deadline):
-            pieces.append(part.message.content or "")
+            if part.message.content:
+                pieces.append(part.message.content)
+                yield part.message.content
             final = part
         if final is None:  # _parts ends with the done part or raises; this keeps the types honest
             raise InvalidAnswer(self.name, f"{model} sent no answer")
@@ -116,12 +122,6 @@ class OllamaProvider:
             latency_s=deadline.elapsed(),
             finish_reason=final.done_reason,
         )
-
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
-        deadline = Deadline(request.timeout_s)
-        for part in self._parts(request, model or self.default_model, deadline):
-            if part.message.content:
-                yield part.message.content
 
     def health(self) -> Health:
         started = time.perf_counter()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, Required, TypedDict
 
 import openai
@@ -68,19 +68,9 @@ class OpenAIProvider(CloudProvider[openai.OpenAI]):
         text = message.content if isinstance(message.content, str) else ""
         if not text.strip():
             raise self._empty(model)
-        usage = response.usage if isinstance(response.usage, CompletionUsage) else None
-        prompt = "\n".join(m.content for m in request.messages)
-        return Completion(
-            text=text,
-            provider=self.name,
-            model=response.model if isinstance(response.model, str) and response.model else model,
-            input_tokens=reported(usage.prompt_tokens if usage else None, estimate_tokens(prompt)),
-            output_tokens=reported(usage.completion_tokens if usage else None, estimate_tokens(text)),
-            latency_s=latency,
-            finish_reason=choice.finish_reason if isinstance(choice.finish_reason, str) else None,
-        )
+        return self._completion(request, text, response.model, model, response.usage, latency, choice.finish_reason)
 
-    def stream(self, request: ChatRequest, model: str) -> Iterator[str]:
+    def stream(self, request: ChatRequest, model: str) -> Generator[str, None, Completion]:
         client, model = self._begin(model)
         params = _params(request, model)
         deadline = Deadline(request.timeout_s)
@@ -90,25 +80,48 @@ class OpenAIProvider(CloudProvider[openai.OpenAI]):
                 **params, stream=True, stream_options={"include_usage": True}, timeout=request.timeout_s
             ),
         )
-        finished = said = False
+        pieces: list[str] = []
+        finish: object = None
+        usage: object = None
+        named: object = None
         with chunks:
             for chunk in self._events(chunks, model):
                 choices = _chunk_choices(chunk)
                 if choices is None:
                     raise InvalidAnswer(self.name, "a stream event is not a chat completion chunk")
+                named = named or chunk.model
+                usage = chunk.usage or usage  # the closing chunk, after the finish_reason, has no choices
                 for choice in choices:
                     delta = choice.delta
                     piece = delta.content if isinstance(delta, ChoiceDelta) else None
                     if isinstance(piece, str) and piece:
-                        said = True
+                        pieces.append(piece)
                         yield piece
-                    finished = finished or isinstance(choice.finish_reason, str)
-                if not finished:
+                    finish = finish if isinstance(finish, str) else choice.finish_reason
+                if not isinstance(finish, str):
                     deadline.check(self.name)
-        if not finished:
+        if not isinstance(finish, str):
             raise InvalidAnswer(self.name, "the stream ended before a finish_reason: the answer is truncated")
-        if not said:
+        if not pieces:
             raise self._empty(model)
+        return self._completion(request, "".join(pieces), named, model, usage, deadline.elapsed(), finish)
+
+    def _completion(
+        self, request: ChatRequest, text: str, named: object, model: str, usage: object, latency: float, finish: object
+    ) -> Completion:
+        """The answer with the model the API ``named`` and the ``usage`` it reported (estimated for what it left
+        out). The SDK builds its objects from the body without validating them, hence the checks."""
+        counts = usage if isinstance(usage, CompletionUsage) else None
+        prompt = "\n".join(m.content for m in request.messages)
+        return Completion(
+            text=text,
+            provider=self.name,
+            model=named if isinstance(named, str) and named else model,
+            input_tokens=reported(counts.prompt_tokens if counts else None, estimate_tokens(prompt)),
+            output_tokens=reported(counts.completion_tokens if counts else None, estimate_tokens(text)),
+            latency_s=latency,
+            finish_reason=finish if isinstance(finish, str) else None,
+        )
 
     # -- the SDK -----------------------------------------------------------------------------------------
 
