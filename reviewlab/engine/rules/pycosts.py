@@ -30,6 +30,7 @@ from reviewlab.engine.rules.pyhelpers import (
     function_tail,
     node_text,
     positional_arg,
+    read_identifiers,
     scope_table,
     string_value,
     unwrap,
@@ -271,23 +272,7 @@ def _loop_facts(loop: Node, ctx: FileContext) -> _LoopFacts:
 def _identifiers(node: Node) -> Iterator[Node]:
     """The names an expression reads, without attribute and keyword names. Names that a lambda or
     comprehension inside it binds are included: if the loop binds them too, the expression counts as varying."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            yield current
-            continue
-        if current.type == "attribute":
-            obj = current.child_by_field_name("object")
-            if obj is not None:
-                stack.append(obj)
-            continue
-        if current.type == "keyword_argument":
-            value = current.child_by_field_name("value")
-            if value is not None:
-                stack.append(value)
-            continue
-        stack.extend(current.named_children)
+    return read_identifiers(node)
 
 
 def _invariant(node: Node, loop: Node, facts: _LoopFacts, ctx: FileContext, depth: int = 0) -> bool:

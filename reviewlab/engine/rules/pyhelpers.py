@@ -822,3 +822,28 @@ def calls_named(*names: str, arguments: str = "", predicates: str = "") -> str:
         f"((call function: [(identifier) @fn (attribute attribute: (identifier) @fn)]{args}) @call "
         f"(#any-of? @fn {any_of(*names)}){extra})"
     )
+
+
+def read_identifiers(node: Node, *, nested_functions: bool = True) -> Iterator[Node]:
+    """The identifiers an expression reads, without attribute and keyword names; with ``nested_functions``
+    false, nothing inside a lambda or nested ``def``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = current.type
+        if kind == "identifier":
+            yield current
+            continue
+        if not nested_functions and kind in ("lambda", "function_definition"):
+            continue
+        if kind == "attribute":
+            obj = current.child_by_field_name("object")
+            if obj is not None:
+                stack.append(obj)
+            continue
+        if kind == "keyword_argument":
+            value = current.child_by_field_name("value")
+            if value is not None:
+                stack.append(value)
+            continue
+        stack.extend(current.named_children)

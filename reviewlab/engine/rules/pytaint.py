@@ -22,6 +22,7 @@ from reviewlab.engine.rules.pyhelpers import (
     function_tail,
     imports,
     node_text,
+    read_identifiers,
     string_value,
     unwrap,
 )
@@ -127,25 +128,7 @@ def resolved_call(call: Node, ctx: FileContext, names: frozenset[str]) -> str | 
 
 def read_names(node: Node) -> set[str]:
     """The local names an expression reads (not descending into nested functions)."""
-    found: set[str] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "identifier":
-            found.add(node_text(current))
-        elif current.type not in ("lambda", "function_definition"):
-            if current.type == "attribute":
-                obj = current.child_by_field_name("object")
-                if obj is not None:
-                    stack.append(obj)
-                continue
-            if current.type == "keyword_argument":
-                value = current.child_by_field_name("value")
-                if value is not None:
-                    stack.append(value)
-                continue
-            stack.extend(current.named_children)
-    return found
+    return {node_text(identifier) for identifier in read_identifiers(node, nested_functions=False)}
 
 
 def validated(anchor: Node, value: Node, ctx: FileContext) -> bool:
