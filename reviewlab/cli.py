@@ -117,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     hist.set_defaults(handler=cmd_history)
 
     from reviewlab.ai.cli import add_providers_parser
+    from reviewlab.audit.cli import add_audit_parser
 
     add_providers_parser(commands)
+    add_audit_parser(commands)
     return parser
 
 
