@@ -52,21 +52,25 @@ def project_review(facts: Mapping[str, Mapping[str, Any]], root: Path, config: R
         options = {**RULE.options, **config.rules.get(RULE.id, {})}
         groups = find_clones(tokens, min_tokens=int(options["min_tokens"]), min_lines=int(options["min_lines"]))
         outcome.findings.extend(clone_findings(groups))
+    lines: dict[str, list[bytes]] = {}
     outcome.findings = [
-        f for f in outcome.findings if config.rule_enabled(f.rule_id) and not _suppressed_in_file(root, f)
+        f for f in outcome.findings if config.rule_enabled(f.rule_id) and not _suppressed_in_file(root, f, lines)
     ]
     return outcome
 
 
-def _suppressed_in_file(root: Path, finding: Finding) -> bool:
+def _suppressed_in_file(root: Path, finding: Finding, lines: dict[str, list[bytes]]) -> bool:
+    """Whether the flagged line carries a suppression of the finding's rule; ``lines`` caches each file's lines
+    (only files that mention ``reviewlab`` at all are split)."""
     from reviewlab.engine.analyzer import is_suppressed
 
-    path = root / finding.path if root.is_dir() else root
-    try:
-        with open(path, "rb") as handle:
-            for number, line in enumerate(handle, start=1):
-                if number == finding.span.start_line:
-                    return is_suppressed(line.rstrip(b"\r\n"), finding.rule_id)
-    except OSError:
-        return False
-    return False
+    if finding.path not in lines:
+        path = root / finding.path if root.is_dir() else root
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        lines[finding.path] = data.split(b"\n") if b"reviewlab" in data else []  # rows as tree-sitter counts them
+    found = lines[finding.path]
+    row = finding.span.start_line - 1
+    return 0 <= row < len(found) and is_suppressed(found[row].rstrip(b"\r"), finding.rule_id)
