@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from reviewlab.accounts import models as accounts_models  # noqa: F401  (the auth schema shares this metadata)
 from reviewlab.audit import models as audit_models  # noqa: F401  (the audits schema shares this metadata)
 from reviewlab.store.base import Base, UtcDateTime, json_type
 

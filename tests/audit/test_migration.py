@@ -15,6 +15,7 @@ from reviewlab.audit import AuditLog
 from reviewlab.store import migrate
 from reviewlab.store.connect import create_engine, translated
 from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database
+from tests.store.test_migrate import HEAD
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -43,7 +44,7 @@ def _has_audit_log(engine: Engine) -> bool:
 
 def test_upgrade_matches_the_models_and_downgrade_removes_the_log(engine: Engine) -> None:
     migrate.upgrade(engine)
-    assert migrate.current_revision(engine) == "0005"
+    assert migrate.current_revision(engine) == HEAD
     assert migrate.schema_differences(engine) == []
     with AuditLog(engine, clock=lambda: datetime(2025, 3, 1, tzinfo=UTC)) as log:
         log.append("project.created")  # on PostgreSQL this creates a partition the downgrade must drop
