@@ -8,12 +8,14 @@ the flow when there is one, and leaves it as it was otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import tree_sitter
 
 from reviewlab.engine.rules.base import Captures, Check, FileContext, Hit, Rule, first
 from reviewlab.engine.rules.common import Dialect, builds_sql
+from reviewlab.engine.secrets.paths import is_test_path
 from reviewlab.engine.taint.generic import SQL, Taint, code, flow_steps, origin, tainted
 
 Node = tree_sitter.Node
@@ -74,5 +76,31 @@ def sql_check(dialect: Dialect) -> Check:
             method = first(captures, "method")
             label = ctx.text(method) if method is not None else "query"
             yield with_flow(Hit(sql), sql, ctx, SQL, label, "SQL built", "pass the values as query parameters.")
+
+    return check
+
+
+def n_plus_one_check(
+    loops_of: Callable[[tree_sitter.Node, FileContext], Sequence[Any]],
+    iterates_data: Callable[[Any, FileContext], bool],
+    round_trip: Callable[[tree_sitter.Node, FileContext], str | None],
+    query_advice: str,
+    request_advice: str,
+) -> Check:
+    """The N+1 check over a language's loop model: a query or HTTP request (``round_trip`` says "query" or
+    "request") run once per item of a loop that iterates data, outside test files."""
+
+    def check(rule: Rule, captures: Captures, ctx: FileContext) -> Iterator[Hit]:
+        call = first(captures, "call")
+        if call is None or is_test_path(ctx.path):
+            return
+        loops = loops_of(call, ctx)
+        if not loops or not any(iterates_data(loop, ctx) for loop in loops):
+            return
+        kind = round_trip(call, ctx)
+        if kind == "query":
+            yield Hit(call, message="Database query inside a loop: one round trip per item (N+1); " + query_advice)
+        elif kind == "request":
+            yield Hit(call, message="HTTP request inside a loop: one round trip per item; " + request_advice)
 
     return check

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import GO, Node, enclosing_function, looks_like_sql, string_parts
-from reviewlab.engine.rules.flowhelpers import cwe, names
+from reviewlab.engine.rules.flowhelpers import cwe, n_plus_one_check, names
 from reviewlab.engine.rules.gohelpers import HTTP_CLIENT, LANGS, call_args, iterates_data, per_item_loops, selector
 from reviewlab.engine.secrets.paths import is_test_path
 from reviewlab.engine.taint import generic as taint
@@ -75,26 +75,13 @@ def _round_trip(call: Node, ctx: FileContext) -> str | None:
     return "query"
 
 
-def _check_n_plus_one(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call = first(captures, "call")
-    if call is None or is_test_path(ctx.path):
-        return
-    loops = per_item_loops(call, ctx)
-    if not loops or not any(iterates_data(loop, ctx) for loop in loops):
-        return
-    kind = _round_trip(call, ctx)
-    if kind == "query":
-        yield Hit(
-            call,
-            message="Database query inside a loop: one round trip per item (N+1); fetch the rows in one "
-            "query (`WHERE id = ANY($1)`, a join) or batch the writes in a transaction.",
-        )
-    elif kind == "request":
-        yield Hit(
-            call,
-            message="HTTP request inside a loop: one round trip per item; use a batch endpoint or send "
-            "the requests concurrently (errgroup with a limit).",
-        )
+_check_n_plus_one = n_plus_one_check(
+    per_item_loops,
+    iterates_data,
+    _round_trip,
+    query_advice="fetch the rows in one query (`WHERE id = ANY($1)`, a join) or batch the writes in a transaction.",
+    request_advice="use a batch endpoint or send the requests concurrently (errgroup with a limit).",
+)
 
 
 N_PLUS_ONE = Rule(

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from reviewlab.engine.model import Category, Confidence, Severity
 from reviewlab.engine.rules.base import Captures, FileContext, Hit, Rule, RuleDocs, first
 from reviewlab.engine.rules.common import JAVA, Node, enclosing_function
-from reviewlab.engine.rules.flowhelpers import cwe
+from reviewlab.engine.rules.flowhelpers import cwe, n_plus_one_check
 from reviewlab.engine.rules.javamodel import (
     LANGS,
     call_args,
@@ -107,26 +107,13 @@ def _built_url(node: Node | None, ctx: FileContext, depth: int = 0) -> bool:
     return False
 
 
-def _check_n_plus_one(rule: Rule, captures: Captures, ctx: FileContext) -> Iterable[Hit]:
-    call = first(captures, "call")
-    if call is None or is_test_path(ctx.path):
-        return
-    loops = per_item_loops(call, ctx)
-    if not loops or not any(iterates_data(loop, ctx) for loop in loops):
-        return
-    kind = _round_trip(call, ctx)
-    if kind == "query":
-        yield Hit(
-            call,
-            message="Database query inside a loop: one round trip per item (N+1); fetch the rows in one "
-            "query (`IN (...)`, a join, `findAllById`) or batch the updates.",
-        )
-    elif kind == "request":
-        yield Hit(
-            call,
-            message="HTTP request inside a loop: one round trip per item; use a batch endpoint or send "
-            "the requests concurrently.",
-        )
+_check_n_plus_one = n_plus_one_check(
+    per_item_loops,
+    iterates_data,
+    _round_trip,
+    query_advice="fetch the rows in one query (`IN (...)`, a join, `findAllById`) or batch the updates.",
+    request_advice="use a batch endpoint or send the requests concurrently.",
+)
 
 
 N_PLUS_ONE = Rule(
