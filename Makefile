@@ -19,7 +19,7 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api]'
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python

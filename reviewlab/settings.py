@@ -46,10 +46,33 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     debug: bool = False
 
+    # The platform (API, workers, mail). Names beyond the seed's Appendix B carry the REVIEWLAB_ prefix.
+    reviewlab_cookie_secure: bool = True  # off only for plain-http development (refused outside development)
+    reviewlab_public_url: str = "http://127.0.0.1:8000"  # where links in mails point
+    reviewlab_admin_email: str | None = None  # the admin account created on first start
+    reviewlab_admin_password: SecretStr | None = None  # unset: a random one, printed once
+    reviewlab_queue: Literal["auto", "inprocess", "celery"] = "auto"  # auto: Celery when REDIS_URL is set
+    reviewlab_workers: int = Field(default=2, ge=1, le=64)  # in-process analysis threads
+    reviewlab_analysis_time_limit: int = Field(default=600, ge=10)  # seconds per analysis
+    reviewlab_max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # larger requests get 413
+    reviewlab_max_archive_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # an uploaded archive
+    reviewlab_max_archive_files: int = Field(default=5000, ge=1)  # members of an uploaded archive
+    reviewlab_max_unpacked_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)  # an archive once unpacked
+    smtp_host: str | None = None  # unset: mails go to the log
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "reviewlab@localhost"
+    smtp_starttls: bool = True
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment is Environment.DEVELOPMENT:
             return self
+        if not self.reviewlab_cookie_secure:
+            raise ValueError(
+                f"REVIEWLAB_COOKIE_SECURE=false is for plain-http development only, not ENVIRONMENT={self.environment.value}"
+            )
         for name in ("jwt_secret_key", "csrf_secret_key"):
             value: SecretStr = getattr(self, name)
             if value.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS or len(value.get_secret_value()) < 32:
@@ -66,6 +89,13 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.reviewlab_home / "reports"
+
+    @property
+    def queue_backend(self) -> Literal["inprocess", "celery"]:
+        """Where analyses run: Celery workers when asked for, or by default when Redis is configured."""
+        if self.reviewlab_queue == "auto":
+            return "celery" if self.redis_url else "inprocess"
+        return self.reviewlab_queue
 
     @property
     def sqlalchemy_url(self) -> str:
