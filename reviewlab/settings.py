@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     reviewlab_public_url: str = "http://127.0.0.1:8000"  # where links in mails point
     reviewlab_admin_email: str | None = None  # the admin account created on first start
     reviewlab_admin_password: SecretStr | None = None  # unset: a random one, printed once
+    reviewlab_rate_limits: bool = True  # off only for load tests: every limit of table 6.3 stops applying
     reviewlab_queue: Literal["auto", "inprocess", "celery"] = "auto"  # auto: Celery when REDIS_URL is set
     reviewlab_workers: int = Field(default=2, ge=1, le=64)  # in-process analysis threads
     reviewlab_analysis_time_limit: int = Field(default=600, ge=10)  # seconds per analysis
@@ -71,7 +72,8 @@ class Settings(BaseSettings):
             return self
         if not self.reviewlab_cookie_secure:
             raise ValueError(
-                f"REVIEWLAB_COOKIE_SECURE=false is for plain-http development only, not ENVIRONMENT={self.environment.value}"
+                "REVIEWLAB_COOKIE_SECURE=false is for plain-http development only, "
+                f"not ENVIRONMENT={self.environment.value}"
             )
         for name in ("jwt_secret_key", "csrf_secret_key"):
             value: SecretStr = getattr(self, name)

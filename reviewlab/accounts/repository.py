@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reviewlab.accounts.errors import EmailTaken, InvalidEmail, TokenRejected, UnknownUser
 from reviewlab.accounts.models import InvitationRow, PasswordResetRow, Role, UserRow
-from reviewlab.accounts.sessions import revoke_user_sessions, write_transaction
+from reviewlab.accounts.sessions import SESSIONS, revoke_user_sessions, write_transaction
 from reviewlab.security.passwords import Passwords, default_passwords, validate_password
 from reviewlab.store.connect import translated
 from reviewlab.store.failures import store_errors
@@ -95,6 +95,11 @@ class Accounts:
         self._clock = clock
         self._invitation_ttl = invitation_ttl
         self._reset_ttl = reset_ttl
+
+    @property
+    def reset_ttl(self) -> timedelta:
+        """How long a password reset token stays valid."""
+        return self._reset_ttl
 
     def create_user(self, email: str, password: str, role: Role | str = Role.VIEWER) -> User:
         """A new active account; :class:`EmailTaken` if the email (case-insensitively) has one already."""
@@ -219,6 +224,49 @@ class Accounts:
         query = select(USERS).order_by(USERS.c.created_at, USERS.c.id).limit(limit).offset(offset)
         with store_errors(self._engine.url, "listing users"), self._engine.connect() as connection:
             return [_user(row) for row in connection.execute(query)]
+
+    def count_users(self) -> int:
+        """How many accounts there are (for pagination)."""
+        with store_errors(self._engine.url, "counting users"), self._engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(USERS)).scalar_one())
+
+    def ensure_admin(self, email: str, password: str) -> User | None:
+        """Create the admin account ``email`` when no active admin exists; the new account, or None if there is one.
+
+        Concurrent first starts are safe: the email's uniqueness lets one of them create it.
+        """
+        with store_errors(self._engine.url, "looking for an admin"), self._engine.connect() as connection:
+            found = connection.execute(
+                select(USERS.c.id).where(USERS.c.role == Role.ADMIN.value, USERS.c.is_active.is_(True)).limit(1)
+            ).first()
+        if found is not None:
+            return None
+        try:
+            return self.create_user(email, password, Role.ADMIN)
+        except EmailTaken:
+            existing = self._by_email(normalize_email(email))
+            if existing is not None and existing.role is Role.ADMIN and existing.is_active:
+                return None
+            raise
+
+    def set_active(self, user_id: str, active: bool) -> User:
+        """Enable or disable ``user_id``; disabling revokes every session of it."""
+        if not active:
+            return self.deactivate(user_id)
+        with store_errors(self._engine.url, "activating a user"), write_transaction(self._engine) as connection:
+            connection.execute(update(USERS).where(USERS.c.id == user_id).values(is_active=True))
+            return self._get(connection, user_id)
+
+    def open_sessions(self, user_id: str) -> list[str]:
+        """The ids of the user's sessions that are not revoked (to drop what caches hold for them)."""
+        query = select(SESSIONS.c.id).where(SESSIONS.c.user_id == user_id, SESSIONS.c.revoked_at.is_(None))
+        with store_errors(self._engine.url, "listing sessions"), self._engine.connect() as connection:
+            return [row.id for row in connection.execute(query)]
+
+    def _by_email(self, email: str) -> User | None:
+        with store_errors(self._engine.url, "reading a user"), self._engine.connect() as connection:
+            row = connection.execute(select(USERS).where(USERS.c.email == email)).first()
+        return None if row is None else _user(row)
 
     def set_role(self, user_id: str, role: Role | str) -> User:
         """Give ``user_id`` the ``role``; :class:`UnknownUser` if there is no such account."""

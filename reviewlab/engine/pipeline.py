@@ -46,12 +46,15 @@ WorkResult = tuple[str, Analysed]
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    """Progress of a review: ``stage`` is "discover", "analyze", "project" (the project-wide analyses) or "done"."""
+    """Progress of a review: ``stage`` is "discover", "analyze", "project" (the project-wide analyses) or "done".
+
+    An "analyze" event carries the file's findings (before the project's severity overrides)."""
 
     stage: str
     done: int
     total: int
     path: str | None = None
+    findings: tuple[Finding, ...] = ()
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -229,7 +232,7 @@ def review(
         analysed[relpath] = outcome
         done += 1
         if progress is not None:
-            progress(ProgressEvent("analyze", done, len(files), relpath))
+            progress(ProgressEvent("analyze", done, len(files), relpath, tuple(outcome.findings)))
 
     def finish_batch(batch: list[WorkResult]) -> None:
         for relpath, outcome in batch:

@@ -45,12 +45,30 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that holds the database's migration lock until it commits."""
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Rebuilding a table (batch migrations) drops the old one: with foreign keys on, that would cascade
+            # to its children's rows. The pragma only takes effect outside a transaction.
+            _foreign_keys(connection, on=False)
             connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                connection.execute(select(func.pg_advisory_xact_lock(POSTGRES_LOCK_KEY)))
-            yield connection
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(select(func.pg_advisory_xact_lock(POSTGRES_LOCK_KEY)))
+                yield connection
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Turn SQLite's foreign key enforcement on or off, on the driver's connection (outside any transaction:
+    the engine emits ``BEGIN`` for every SQLAlchemy transaction, and the pragma is ignored inside one)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -8,9 +8,13 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import expression
 
 from reviewlab.accounts import models as accounts_models  # noqa: F401  (the auth schema shares this metadata)
 from reviewlab.audit import models as audit_models  # noqa: F401  (the audits schema shares this metadata)
+from reviewlab.jobs import models as jobs_models  # noqa: F401  (analysis events and artifacts share this metadata)
+from reviewlab.projects import models as projects_models  # noqa: F401  (the projects schema shares this metadata)
+from reviewlab.providerstore import models as providers_models  # noqa: F401  (the providers schema shares this metadata)
 from reviewlab.store.base import Base, UtcDateTime, json_type
 
 
@@ -26,9 +30,16 @@ class SourceKind(StrEnum):
 class SessionStatus(StrEnum):
     """Where an analysis session is in its life."""
 
+    QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the session reached its end (nothing will change it any more)."""
+        return self in (SessionStatus.COMPLETED, SessionStatus.FAILED, SessionStatus.CANCELLED)
 
 
 class AnalysisSession(Base):
@@ -37,7 +48,7 @@ class AnalysisSession(Base):
     __tablename__ = "analysis_sessions"
     __table_args__ = (
         CheckConstraint("source_kind IN ('path', 'git', 'diff', 'snippet')", name="source_kind"),
-        CheckConstraint("status IN ('running', 'completed', 'failed')", name="status"),
+        CheckConstraint("status IN ('queued', 'running', 'completed', 'failed', 'cancelled')", name="status"),
         {"schema": "production"},
     )
 
@@ -45,7 +56,7 @@ class AnalysisSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
     source_kind: Mapped[str] = mapped_column(String(16))
     root: Mapped[str] = mapped_column(Text)
     rule_pack_version: Mapped[str] = mapped_column(String(64))
@@ -59,6 +70,19 @@ class AnalysisSession(Base):
     diagnostics: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
     architecture: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
     gate: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
+    # A session run as a job (reviewlab.jobs); NULL or at their defaults for reviews saved by the CLI.
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    request: Mapped[dict[str, Any] | None] = mapped_column(json_type(none_as_null=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    worker_id: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancel_requested: Mapped[bool] = mapped_column(server_default=expression.false())
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    source_commit: Mapped[str | None] = mapped_column(String(64))
+    last_seq: Mapped[int] = mapped_column(Integer, server_default="0")
 
     results: Mapped[list[CodeReviewResult]] = relationship(
         back_populates="session",

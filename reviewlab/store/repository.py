@@ -148,29 +148,36 @@ def open_store(settings: Settings) -> Store:
 
 
 def _session_row(result: ReviewResult, source_kind: SourceKind) -> AnalysisSession:
-    worst = result.worst_severity()
-    return AnalysisSession(
+    row = AnalysisSession(
         id=str(uuid.uuid4()),
         created_at=datetime.now(UTC),
-        started_at=_timestamp(result.started_at, "started_at"),
-        finished_at=_timestamp(result.finished_at, "finished_at") if result.finished_at else None,
         status=SessionStatus.COMPLETED.value,
         source_kind=source_kind.value,
         root=result.root,
-        rule_pack_version=result.rule_pack_version,
-        files=len(result.files),
-        lines=result.lines,
-        duration_seconds=result.duration_seconds,
-        findings_count=len(result.findings),
-        counts_by_severity=result.counts_by_severity(),
-        counts_by_category=result.counts_by_category(),
-        worst_severity=None if worst is None else worst.value,
-        diagnostics=[d.to_dict() for d in result.diagnostics],
-        architecture=result.architecture,
-        gate=result.gate,
-        results=[_result_row(f) for f in result.findings],
-        file_metrics=[_metrics_row(f.path, f.metrics) for f in result.files if f.metrics is not None],
     )
+    record_review(row, result)
+    return row
+
+
+def record_review(row: AnalysisSession, result: ReviewResult) -> None:
+    """Fill ``row`` (new, or an existing session loaded in an ORM session) with ``result``: its summary, findings
+    and metrics; the status and the root are the caller's."""
+    worst = result.worst_severity()
+    row.started_at = _timestamp(result.started_at, "started_at")
+    row.finished_at = _timestamp(result.finished_at, "finished_at") if result.finished_at else None
+    row.rule_pack_version = result.rule_pack_version
+    row.files = len(result.files)
+    row.lines = result.lines
+    row.duration_seconds = result.duration_seconds
+    row.findings_count = len(result.findings)
+    row.counts_by_severity = result.counts_by_severity()
+    row.counts_by_category = result.counts_by_category()
+    row.worst_severity = None if worst is None else worst.value
+    row.diagnostics = [d.to_dict() for d in result.diagnostics]
+    row.architecture = result.architecture
+    row.gate = result.gate
+    row.results = [_result_row(f) for f in result.findings]
+    row.file_metrics = [_metrics_row(f.path, f.metrics) for f in result.files if f.metrics is not None]
 
 
 def _result_row(finding: Finding) -> CodeReviewResult:

@@ -29,7 +29,7 @@ def _differences(url: str) -> list[object]:
 
 
 def test_there_is_one_head() -> None:
-    assert HEAD == "0006"
+    assert HEAD == "0009"
 
 
 def test_a_new_store_is_unmigrated(tmp_path: Path) -> None:
@@ -149,3 +149,23 @@ def test_migrate_creates_the_production_schema_on_postgres(postgres_url: str) ->
         assert cascade == "c"
     finally:
         engine.dispose()
+
+
+def test_rebuilding_tables_on_sqlite_keeps_the_child_rows(tmp_path: Path) -> None:
+    """Batch migrations rebuild a table by dropping it; with foreign keys on that would cascade to its findings."""
+    from alembic import command
+
+    from reviewlab.engine.pipeline import review_snippet
+    from reviewlab.store import migrate
+
+    with Store.from_url(f"sqlite:///{tmp_path / 'fk.db'}") as store:
+        store.migrate()
+        session_id = store.save_review(review_snippet("eval(input())\n", "python"), "snippet")
+        engine = store._engine
+        with migrate.migration_connection(engine) as connection:
+            command.downgrade(migrate.alembic_config(connection), "0002")
+        migrate.upgrade(engine)
+
+        assert len(store.findings(session_id)) == 1
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # back on for the pool

@@ -1,0 +1,88 @@
+"""The in-process cache: an LRU dictionary with expiry times, for when no Redis is configured.
+
+Bounded at ``max_entries`` values: storing one more drops the least recently used (read or written).
+An expired value is dropped when it is next read or reaches the LRU end. Each group keeps the set of its
+keys, so ``invalidate`` drops exactly that group's values. Thread-safe (one lock). The clock is a
+callable returning seconds (``time.monotonic`` by default); tests pass a fake one and move it.
+Processes do not share it: that is what the Redis backend is for.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from reviewlab.cache.base import check_group, check_key, check_ttl, encode
+
+Clock = Callable[[], float]
+
+
+class MemoryTtlCache:
+    """An LRU-bounded, thread-safe TTL cache in this process."""
+
+    name = "memory"
+
+    def __init__(self, max_entries: int = 10_000, *, clock: Clock = time.monotonic) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()  # -> (expires_at, json)
+        self._groups: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def get(self, group: str, key: str) -> Any | None:
+        entry_key = (check_group(group), check_key(key))
+        with self._lock:
+            entry = self._entries.get(entry_key)
+            if entry is None:
+                return None
+            if entry[0] <= self._clock():
+                self._forget(entry_key)
+                return None
+            self._entries.move_to_end(entry_key)
+            payload = entry[1]
+        return json.loads(payload)
+
+    def set(self, group: str, key: str, value: Any, ttl_s: float) -> None:
+        entry_key = (check_group(group), check_key(key))
+        payload, ttl_s = encode(value), check_ttl(ttl_s)
+        with self._lock:
+            self._entries[entry_key] = (self._clock() + ttl_s, payload)
+            self._entries.move_to_end(entry_key)
+            self._groups.setdefault(group, set()).add(key)
+            while len(self._entries) > self.max_entries:
+                self._forget(next(iter(self._entries)))
+
+    def delete(self, group: str, key: str) -> None:
+        entry_key = (check_group(group), check_key(key))
+        with self._lock:
+            if entry_key in self._entries:
+                self._forget(entry_key)
+
+    def invalidate(self, group: str) -> None:
+        check_group(group)
+        with self._lock:
+            for key in self._groups.pop(group, set()):
+                del self._entries[(group, key)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._groups.clear()
+
+    def _forget(self, entry_key: tuple[str, str]) -> None:
+        del self._entries[entry_key]
+        group, key = entry_key
+        keys = self._groups[group]
+        keys.discard(key)
+        if not keys:
+            del self._groups[group]

@@ -1,0 +1,298 @@
+"""Progress events of analysis sessions: persisted in ``production.analysis_events``, numbered 1..n per session,
+and the notifiers that wake whoever follows them.
+
+The number comes from the session row's ``last_seq`` counter, bumped by the same transaction that inserts
+the event (``UPDATE ... RETURNING`` takes the row lock on PostgreSQL, the write lock on SQLite), so two writers
+never get the same number and a reader never sees a gap fill in later. A notifier is only a wake-up call:
+``follow`` always reads the events from the database and polls it about once a second, so a lost
+notification delays an event by at most that long and never loses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import Connection, Engine, select, update
+
+from reviewlab.jobs.db import table_of
+from reviewlab.jobs.models import AnalysisEventRow
+from reviewlab.store.models import AnalysisSession, SessionStatus
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio
+
+TERMINAL_KINDS = frozenset({"done", "failed", "cancelled"})
+"""The kinds of the last event of a session."""
+CHANNEL_PREFIX = "reviewlab:analysis:"
+DEFAULT_POLL_SECONDS = 1.0
+MAX_EVENTS_PER_READ = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of a session: ``seq`` (1..n, the SSE id), ``kind`` (the SSE event name) and JSON ``data``."""
+
+    session_id: str
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def terminal(self) -> bool:
+        return self.kind in TERMINAL_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "seq": self.seq,
+            "kind": self.kind,
+            "data": self.data,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def insert_events(
+    connection: Connection, session_id: str, items: list[tuple[str, dict[str, Any]]], now: datetime
+) -> list[Event]:
+    """Append ``(kind, data)`` events to a session inside the caller's transaction; returns them numbered."""
+    if not items:
+        return []
+    sessions = table_of(AnalysisSession)
+    bump = (
+        update(sessions)
+        .where(sessions.c.id == session_id)
+        .values(last_seq=sessions.c.last_seq + len(items))
+        .returning(sessions.c.last_seq)
+    )
+    last = connection.execute(bump).scalar_one()
+    first = last - len(items) + 1
+    events = [Event(session_id, first + i, kind, data, now) for i, (kind, data) in enumerate(items)]
+    connection.execute(
+        table_of(AnalysisEventRow).insert(),
+        [{"session_id": e.session_id, "seq": e.seq, "kind": e.kind, "data": e.data, "created_at": now} for e in events],
+    )
+    return events
+
+
+def read_events(
+    connection: Connection, session_id: str, after_seq: int = 0, limit: int = MAX_EVENTS_PER_READ
+) -> list[Event]:
+    """The session's events numbered above ``after_seq``, oldest first, at most ``limit``."""
+    table = table_of(AnalysisEventRow)
+    query = (
+        select(table.c.seq, table.c.kind, table.c.data, table.c.created_at)
+        .where(table.c.session_id == session_id, table.c.seq > after_seq)
+        .order_by(table.c.seq)
+        .limit(max(1, min(limit, MAX_EVENTS_PER_READ)))
+    )
+    return [Event(session_id, seq, kind, dict(data), created) for seq, kind, data, created in connection.execute(query)]
+
+
+class Subscription(Protocol):
+    """Wake-ups for one session, buffered from the moment of subscribing."""
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until a notification arrives (True) or ``timeout`` seconds pass (False)."""
+        ...
+
+
+class Notifier(Protocol):
+    """Tells followers of a session that it has new events (a hint: the events themselves are in the database)."""
+
+    def notify(self, session_id: str, seq: int) -> None:
+        """Say that the session's events now go up to ``seq``; never raises for a delivery failure."""
+        ...
+
+    def subscribe(self, session_id: str) -> AbstractAsyncContextManager[Subscription]:
+        """Listen for the session's notifications until the block ends."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+@dataclass(eq=False)
+class _MemorySubscription:
+    loop: asyncio.AbstractEventLoop
+    flag: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def wake(self) -> None:
+        self.loop.call_soon_threadsafe(self.flag.set)
+
+    async def wait(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self.flag.wait(), timeout)
+        except TimeoutError:
+            return False
+        self.flag.clear()
+        return True
+
+
+class MemoryNotifier:
+    """Notifications within one process: a condition per session for threads, an asyncio event per subscriber."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._latest: dict[str, int] = {}
+        self._conditions: dict[str, tuple[threading.Condition, int]] = {}
+        self._subscribers: dict[str, set[_MemorySubscription]] = {}
+
+    def notify(self, session_id: str, seq: int) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers.get(session_id, ()))
+            entry = self._conditions.get(session_id)
+            if entry is not None:
+                self._latest[session_id] = max(seq, self._latest.get(session_id, 0))
+        for subscriber in subscribers:
+            try:
+                subscriber.wake()
+            except RuntimeError:  # the subscriber's loop closed under it
+                continue
+        if entry is not None:
+            with entry[0]:
+                entry[0].notify_all()
+
+    def wait(self, session_id: str, after_seq: int, timeout: float) -> int:
+        """Block until a notification says the session has an event above ``after_seq``, or ``timeout`` passes;
+        returns the newest notified seq (``after_seq`` on timeout). For threads; async code subscribes."""
+        with self._lock:
+            condition, waiters = self._conditions.get(session_id, (threading.Condition(), 0))
+            self._conditions[session_id] = (condition, waiters + 1)
+        try:
+            with condition:
+                condition.wait_for(lambda: self._latest.get(session_id, 0) > after_seq, timeout)
+            return max(after_seq, self._latest.get(session_id, 0))
+        finally:
+            with self._lock:
+                condition, waiters = self._conditions[session_id]
+                if waiters <= 1:
+                    del self._conditions[session_id]
+                    self._latest.pop(session_id, None)
+                else:
+                    self._conditions[session_id] = (condition, waiters - 1)
+
+    @asynccontextmanager
+    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
+        subscription = _MemorySubscription(asyncio.get_running_loop())
+        with self._lock:
+            self._subscribers.setdefault(session_id, set()).add(subscription)
+        try:
+            yield subscription
+        finally:
+            with self._lock:
+                subscribers = self._subscribers.get(session_id, set())
+                subscribers.discard(subscription)
+                if not subscribers:
+                    self._subscribers.pop(session_id, None)
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass(eq=False)
+class _RedisSubscription:
+    pubsub: redis.asyncio.client.PubSub
+
+    async def wait(self, timeout: float) -> bool:
+        import redis
+
+        try:
+            message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
+        except redis.RedisError:
+            await asyncio.sleep(timeout)  # the database poll carries on without Redis
+            return False
+        return message is not None
+
+
+class RedisNotifier:
+    """Notifications across processes: ``PUBLISH reviewlab:analysis:{id} <seq>``; subscribers use redis.asyncio."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._url = url
+        self._client: redis.Redis = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+
+    @staticmethod
+    def channel(session_id: str) -> str:
+        return f"{CHANNEL_PREFIX}{session_id}"
+
+    def notify(self, session_id: str, seq: int) -> None:
+        import redis
+
+        try:
+            self._client.publish(self.channel(session_id), str(seq))
+        except redis.RedisError:
+            return  # a hint only: followers poll the database
+
+    @asynccontextmanager
+    async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
+        import redis
+        import redis.asyncio
+
+        client = redis.asyncio.Redis.from_url(self._url, socket_connect_timeout=5)
+        pubsub = client.pubsub()
+        try:
+            with contextlib.suppress(redis.RedisError):  # without it, waits sleep and the poll finds the events
+                await pubsub.subscribe(self.channel(session_id))
+            yield _RedisSubscription(pubsub)
+        finally:
+            try:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            finally:
+                await client.aclose()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+async def follow(
+    engine: Engine,
+    notifier: Notifier,
+    session_id: str,
+    after_seq: int = 0,
+    *,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+) -> AsyncIterator[Event]:
+    """The session's events numbered above ``after_seq`` (replayed from the database), then new ones as they come,
+    ending after the terminal event (done, failed or cancelled). ``engine`` must be schema-translated."""
+    async with notifier.subscribe(session_id) as subscription:
+        last = after_seq
+        while True:
+            events, finished = await asyncio.to_thread(_read_with_status, engine, session_id, last)
+            for event in events:
+                yield event
+                last = event.seq
+                if event.terminal:
+                    return
+            if not events and finished:
+                return  # a resume after the terminal event, or a session finished without events
+            if not events:
+                await subscription.wait(poll_seconds)
+
+
+def _read_with_status(engine: Engine, session_id: str, after_seq: int) -> tuple[list[Event], bool]:
+    with _connection(engine) as connection:
+        # The status first: a finished session's terminal event was committed with its status, so it is seen.
+        status = connection.execute(
+            select(table_of(AnalysisSession).c.status).where(table_of(AnalysisSession).c.id == session_id)
+        ).scalar_one_or_none()
+        events = read_events(connection, session_id, after_seq)
+    finished = status is None or SessionStatus(status).finished
+    return events, finished
+
+
+@contextmanager
+def _connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        yield connection
