@@ -7,6 +7,8 @@ RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 EXAMPLE := examples/webshop
 REPORTS := reports
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 export HF_HUB_OFFLINE := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -32,6 +34,8 @@ install-test: $(TEST_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/reviewlab review $(EXAMPLE) --reports-dir $(REPORTS)
+	@echo "reviewlab platform: API with in-process analysis workers on http://$(HOST):$(PORT) (Ctrl-C stops it)"
+	REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -16,7 +16,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reviewlab.accounts.errors import EmailTaken, TokenRejected, UnknownUser
 from reviewlab.errors import ConfigError, InputError, PathNotFoundError, ReviewlabError, SettingsError, StoreError
+from reviewlab.jobs.errors import AnalysisNotFound, QueueUnavailable
+from reviewlab.projects.errors import AlreadyMember, LastOwner, NameTaken, UnknownMember, UnknownProject
+from reviewlab.providerstore.errors import UnknownProvider
+from reviewlab.security.errors import TokenError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -24,6 +29,18 @@ log = logging.getLogger(__name__)
 
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS_BY_ERROR: tuple[tuple[type[ReviewlabError], HTTPStatus], ...] = (
+    (EmailTaken, HTTPStatus.CONFLICT),
+    (NameTaken, HTTPStatus.CONFLICT),
+    (AlreadyMember, HTTPStatus.CONFLICT),
+    (LastOwner, HTTPStatus.CONFLICT),
+    (UnknownProject, HTTPStatus.NOT_FOUND),
+    (UnknownMember, HTTPStatus.NOT_FOUND),
+    (UnknownProvider, HTTPStatus.NOT_FOUND),
+    (AnalysisNotFound, HTTPStatus.NOT_FOUND),
+    (QueueUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+    (UnknownUser, HTTPStatus.NOT_FOUND),
+    (TokenRejected, HTTPStatus.BAD_REQUEST),
+    (TokenError, HTTPStatus.UNAUTHORIZED),
     (PathNotFoundError, HTTPStatus.NOT_FOUND),
     (ConfigError, HTTPStatus.UNPROCESSABLE_ENTITY),
     (InputError, HTTPStatus.UNPROCESSABLE_ENTITY),
@@ -46,27 +63,40 @@ class Problem(BaseModel):
 class ProblemError(Exception):
     """Raise in a route to answer with a problem, for conditions that are not library errors."""
 
-    def __init__(self, status: HTTPStatus, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, status: HTTPStatus, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
         self.extensions = extensions
 
 
-def problem_response(status: HTTPStatus, detail: str, **extensions: Any) -> JSONResponse:
-    """A problem+json response; ``type`` is ``about:blank``, so ``title`` is the status phrase."""
-    body = Problem(title=status.phrase, status=status.value, detail=detail, **extensions)
-    return JSONResponse(body.model_dump(), status_code=status.value, media_type=PROBLEM_MEDIA_TYPE)
+def problem_body(status: HTTPStatus, detail: str, **extensions: Any) -> dict[str, Any]:
+    """The problem object; ``type`` is ``about:blank``, so ``title`` is the status phrase."""
+    return Problem(title=status.phrase, status=status.value, detail=detail, **extensions).model_dump()
 
+
+def problem_response(
+    status: HTTPStatus, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+) -> JSONResponse:
+    """A problem+json response."""
+    body = problem_body(status, detail, **extensions)
+    return JSONResponse(body, status_code=status.value, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+PROBLEM_CONTENT: dict[str, Any] = {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema()}}
+"""The OpenAPI content of an error response: a problem object as ``application/problem+json``."""
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    "default": {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": "A problem"}
+    "default": {"content": PROBLEM_CONTENT, "description": "A problem"}
 }
 
 
 def _problem_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)  # noqa: S101 - registered for ProblemError only
-    return problem_response(exc.status, exc.detail, **exc.extensions)
+    return problem_response(exc.status, exc.detail, headers=exc.headers, **exc.extensions)
 
 
 def _reviewlab_error(_: Request, exc: Exception) -> JSONResponse:
@@ -83,7 +113,7 @@ def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for HTTPException only
     status = HTTPStatus(exc.status_code)
     detail = exc.detail if isinstance(exc.detail, str) else status.description
-    return problem_response(status, detail)
+    return problem_response(status, detail, headers=dict(exc.headers or {}))
 
 
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -1,21 +1,24 @@
-"""Liveness and readiness probes."""
+"""Liveness, readiness and the Prometheus scrape."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from api.deps import StoreProviderDep
-from api.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemError
-from reviewlab.errors import StoreError
+from api.deps import PlatformDep
+from api.problems import PROBLEM_CONTENT, ProblemError
+from reviewlab.errors import ReviewlabError
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(tags=["health"])
+
+CheckState = Literal["ok", "failed", "degraded", "disabled"]
 
 
 class Live(BaseModel):
@@ -24,29 +27,53 @@ class Live(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready"] = "ready"
-    checks: dict[str, Literal["ok"]]
+    checks: dict[str, CheckState]
 
 
-@router.get("/live")
+@router.get("/health/live")
 def live() -> Live:
     """The process is up and answering requests."""
     return Live()
 
 
 @router.get(
-    "/ready",
-    responses={HTTPStatus.SERVICE_UNAVAILABLE.value: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}},
+    "/health/ready",
+    responses={HTTPStatus.SERVICE_UNAVAILABLE.value: {"content": PROBLEM_CONTENT, "description": "not ready"}},
 )
-def ready(stores: StoreProviderDep) -> Ready:
-    """The service can do its work: the operational store opens and answers a trivial query."""
-    try:
-        stores.get().revision()
-    except StoreError as err:
-        # The cause (host, driver message) goes to the log; an unauthenticated probe only names the check.
-        log.warning("readiness check 'database' failed: %s", err)
+def ready(platform: PlatformDep) -> Ready:
+    """The service can do its work: every required dependency answers.
+
+    Required: the database, Redis (when configured) and the analysis queue. Providers are reported
+    (``degraded`` when none is available: reviews then run on static analysis alone) but never make the
+    service unready.
+    """
+    checks: dict[str, CheckState] = {}
+
+    def database() -> None:
+        platform.stores.get().revision()
+
+    required: dict[str, Callable[[], None]] = {"database": database, **platform.readiness_checks()}
+    for name, check in required.items():
+        try:
+            check()
+        except (ReviewlabError, OSError, ConnectionError, TimeoutError) as err:
+            # The cause (host, driver message) goes to the log; an unauthenticated probe only names the check.
+            log.warning("readiness check %r failed: %s", name, err)
+            checks[name] = "failed"
+        else:
+            checks[name] = "ok"
+    checks |= platform.informational_checks()
+    failed = sorted(name for name, state in checks.items() if state == "failed")
+    if failed:
         raise ProblemError(
             HTTPStatus.SERVICE_UNAVAILABLE,
-            "readiness check 'database' failed: the operational store did not answer",
-            checks={"database": "failed"},
-        ) from err
-    return Ready(checks={"database": "ok"})
+            f"readiness check {', '.join(repr(f) for f in failed)} failed",
+            checks=checks,
+        )
+    return Ready(checks=checks)
+
+
+@router.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+def metrics(platform: PlatformDep) -> Response:
+    """Prometheus metrics: HTTP latency by route, logins, rate-limit refusals, analyses, queue depth, caches."""
+    return Response(platform.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -257,9 +257,13 @@ class Accounts:
             connection.execute(update(USERS).where(USERS.c.id == user_id).values(is_active=True))
             return self._get(connection, user_id)
 
-    def open_sessions(self, user_id: str) -> list[str]:
-        """The ids of the user's sessions that are not revoked (to drop what caches hold for them)."""
-        query = select(SESSIONS.c.id).where(SESSIONS.c.user_id == user_id, SESSIONS.c.revoked_at.is_(None))
+    def open_sessions(self, user_id: str, *, since: datetime | None = None) -> list[str]:
+        """The ids of the user's sessions not revoked, or also those revoked at or after ``since`` (to drop
+        what caches hold for sessions that just ended)."""
+        live: Any = SESSIONS.c.revoked_at.is_(None)
+        if since is not None:
+            live = live | (SESSIONS.c.revoked_at >= since)
+        query = select(SESSIONS.c.id).where(SESSIONS.c.user_id == user_id, live)
         with store_errors(self._engine.url, "listing sessions"), self._engine.connect() as connection:
             return [row.id for row in connection.execute(query)]
 

@@ -180,6 +180,17 @@ class Projects:
             role = connection.execute(query).scalar()
         return None if role is None else ProjectRole(role)
 
+    def member_roles(self, user_id: str, project_ids: Iterable[str]) -> dict[str, ProjectRole]:
+        """The roles of ``user_id`` in each of ``project_ids`` it is a member of (one query)."""
+        ids = list(project_ids)
+        if not ids:
+            return {}
+        query = select(MEMBERS.c.project_id, MEMBERS.c.role).where(
+            MEMBERS.c.user_id == user_id, MEMBERS.c.project_id.in_(ids)
+        )
+        with store_errors(self._engine.url, "reading project roles"), self._engine.connect() as connection:
+            return {row.project_id: ProjectRole(row.role) for row in connection.execute(query)}
+
     def members(self, project_id: str) -> list[Member]:
         """The members of a project, in the order they joined."""
         query = (

@@ -1,0 +1,305 @@
+"""The API's request guards, as plain ASGI middleware (outermost first):
+
+1. :class:`RequestContext` — a request id (``X-Request-ID``) and the HTTP metrics by route.
+2. :class:`SecurityHeaders` — the response headers every answer carries.
+3. :class:`BodyLimit` — 413 for a body over the limit, by ``Content-Length`` or while it streams in.
+4. :class:`RateLimit` — the seed's table 6.3 per client IP and per signed-in user; 429 with ``Retry-After``.
+5. :class:`CsrfGuard` — every state-changing ``/api`` request repeats the ``csrf_token`` cookie in
+   ``X-CSRF-Token``, and the token belongs to the caller's session; else 403.
+
+Refusals are problem+json answers made here, before any route runs, so a refused request reads nothing
+and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
+from typing import Any
+
+import anyio
+
+from api.metrics import Metrics
+from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from reviewlab.ratelimit import MemoryBackend, RateLimiter
+from reviewlab.security import CsrfTokens, TokenError, TokenService, TokenType, requires_csrf
+from reviewlab.security.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
+from reviewlab.security.csrf import ANONYMOUS_SESSION
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+REQUEST_ID_HEADER = "x-request-id"
+ACCESS_CLAIMS = "access_claims"  # request.state key: the verified claims of the request's access token
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+_DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+_API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "frame-ancestors 'none'"
+)
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower-case bytes), decoded as latin-1."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies; a malformed ``Cookie`` header counts as none."""
+    raw = header(scope, b"cookie")
+    if not raw:
+        return {}
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+async def send_problem(send: Send, status: HTTPStatus, detail: str, headers: dict[str, str] | None = None) -> None:
+    """Answer with a problem+json body, from middleware."""
+    body = json.dumps(problem_body(status, detail)).encode()
+    raw_headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status.value, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContext:
+    """Gives each request an id (the client's ``X-Request-ID`` if well-formed) and records its metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = header(scope, REQUEST_ID_HEADER.encode())
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe_request(scope["method"], template, status, time.perf_counter() - started)
+
+
+class SecurityHeaders:
+    """Headers against sniffing, framing, referrer leaks and caching of private answers; HSTS over https."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+            (b"cross-origin-resource-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+        ]
+        if hsts:
+            self.common.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra = [(b"content-security-policy", (_DOCS_CSP if path in _DOCS_PATHS else _API_CSP).encode())]
+        if path.startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                added = [(k, v) for k, v in self.common + extra if k not in present]
+                message["headers"] = [*message.get("headers", []), *added]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """413 for request bodies over the limit: at once by ``Content-Length``, or when the stream passes it."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_paths: frozenset[str], max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.upload_paths = upload_paths
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_upload_bytes if scope["path"] in self.upload_paths else self.max_bytes
+        declared = header(scope, b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await send_problem(send, HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+                return
+            if int(declared) > limit:
+                await send_problem(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _too_large(limit))
+                return
+        received = 0
+        started = refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not started:
+                    # Answer now and tell the app the client left: it stops reading and changes nothing.
+                    refused = True
+                    await send_problem(send, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, _too_large(limit))
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 went out already
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except Exception:
+            if not refused:
+                raise
+            # The app's reaction to the disconnect (ClientDisconnect and the like) after the 413 went out.
+
+
+def _too_large(limit: int) -> str:
+    return f"the request body is over the limit of {limit} bytes"
+
+
+class RateLimit:
+    """The seed's limits per client IP and, for a signed-in caller, per user; refusals are 429 + Retry-After."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, tokens: TokenService, metrics: Metrics) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.tokens = tokens
+        self.metrics = metrics
+        # The in-process backend answers in microseconds; Redis gets a thread, so the event loop never waits on it.
+        self.blocking = not isinstance(limiter.backend, MemoryBackend)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        ip = client[0] if client else "unknown"
+        user = self._user(scope)
+        if self.blocking:
+            decision = await anyio.to_thread.run_sync(self.limiter.check, scope["path"], ip, user)
+        else:
+            decision = self.limiter.check(scope["path"], ip, user)
+        headers = decision.headers()
+        if not decision.allowed:
+            self.metrics.rate_limited.labels(rule=decision.rule or "none").inc()
+            await send_problem(
+                send, HTTPStatus.TOO_MANY_REQUESTS, f"rate limit reached; retry in {decision.retry_after_s} s", headers
+            )
+            return
+        if not headers:
+            await self.app(scope, receive, send)
+            return
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *raw]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _user(self, scope: Scope) -> str | None:
+        """The signed-in user, from a valid access token (kept for the route: tokens are decoded once)."""
+        token = cookies(scope).get(ACCESS_COOKIE)
+        if not token:
+            return None
+        try:
+            claims = self.tokens.decode(token, TokenType.ACCESS)
+        except TokenError:
+            return None
+        scope.setdefault("state", {})[ACCESS_CLAIMS] = claims
+        return claims.sub
+
+
+class CsrfGuard:
+    """403 for a state-changing ``/api`` request whose ``X-CSRF-Token`` is not its session's ``csrf_token`` cookie."""
+
+    def __init__(self, app: ASGIApp, *, csrf: CsrfTokens, tokens: TokenService) -> None:
+        self.app = app
+        self.csrf = csrf
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/") or not requires_csrf(scope["method"]):
+            await self.app(scope, receive, send)
+            return
+        jar = cookies(scope)
+        given = header(scope, b"x-csrf-token")
+        if not self.csrf.verify(jar.get(CSRF_COOKIE), given, session_of(jar, self.tokens)):
+            detail = (
+                "missing CSRF token: send the csrf_token cookie's value in the X-CSRF-Token header "
+                "(GET /api/auth/csrf issues one)"
+                if not given or CSRF_COOKIE not in jar
+                else "CSRF token does not match this session"
+            )
+            await send_problem(send, HTTPStatus.FORBIDDEN, detail)
+            return
+        await self.app(scope, receive, send)
+
+
+def session_of(jar: dict[str, str], tokens: TokenService) -> str:
+    """The session (refresh family) the caller's cookies belong to, or the anonymous session.
+
+    Lifetimes are not checked here (an expired access token still names its session, so a refresh can
+    be CSRF-checked); signatures are, so a forged cookie names nothing.
+    """
+    for name in (ACCESS_COOKIE, REFRESH_COOKIE):
+        token = jar.get(name)
+        if not token:
+            continue
+        try:
+            family = tokens.decode(token, None, check_lifetime=False).fam
+        except TokenError:
+            continue
+        if family:
+            return family
+    return ANONYMOUS_SESSION
