@@ -25,6 +25,7 @@ from api.problems import ProblemError
 from reviewlab.accounts import Accounts, Role, SqlRefreshStore, User
 from reviewlab.audit import AuditLog
 from reviewlab.cache import Caches, MemoryTtlCache
+from reviewlab.errors import ReviewlabError
 from reviewlab.jobs.cli import notifier_from_settings, queue_from_settings
 from reviewlab.jobs.service import Analyses
 from reviewlab.mail import Mailer, mailer_from_settings
@@ -173,11 +174,29 @@ class Platform:
         checks: dict[str, Callable[[], None]] = {}
         if self.settings.redis_url:
             checks["redis"] = self._ping_redis
+        checks["queue"] = self._check_queue
         return checks
 
-    def informational_checks(self) -> dict[str, Literal["ok", "degraded", "disabled"]]:
-        """Dependencies reported but not required."""
-        return {}
+    def _check_queue(self) -> None:
+        queue = self.services().analyses.queue
+        if queue is None:
+            raise ConnectionError("no analysis queue")
+        queue.check()
+
+    def informational_checks(self) -> dict[str, Literal["ok", "degraded", "unchecked"]]:
+        """Dependencies reported but not required: the AI providers, by their last recorded health check
+        (``POST /api/providers/health``): ``ok`` when one answered, ``degraded`` when none did (reviews are
+        static only), ``unchecked`` before the first check."""
+        opened = self.stores.opened()
+        if opened is None:
+            return {}
+        try:
+            rows = opened.providers.health()
+        except ReviewlabError:
+            return {}
+        if not rows:
+            return {"providers": "unchecked"}
+        return {"providers": "ok" if any(row.state.value == "available" for row in rows) else "degraded"}
 
     def _ping_redis(self) -> None:
         import redis

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
-CheckState = Literal["ok", "failed", "degraded", "disabled"]
+CheckState = Literal["ok", "failed", "degraded", "unchecked"]
 
 
 class Live(BaseModel):
@@ -43,9 +43,9 @@ def live() -> Live:
 def ready(platform: PlatformDep) -> Ready:
     """The service can do its work: every required dependency answers.
 
-    Required: the database, Redis (when configured) and the analysis queue. Providers are reported
-    (``degraded`` when none is available: reviews then run on static analysis alone) but never make the
-    service unready.
+    Required: the database, Redis (when configured) and the analysis queue (the in-process pool runs, or
+    the Celery broker answers). The AI providers are reported from their last health check (``degraded``
+    when none answered: reviews then run on static analysis alone) but never make the service unready.
     """
     checks: dict[str, CheckState] = {}
 

@@ -171,13 +171,18 @@ class Orchestrator:
     # -- construction from the environment -------------------------------------------------------------
 
     @classmethod
-    def from_settings(cls, settings: Settings, config: AIConfig | None = None) -> Orchestrator:
+    def from_settings(
+        cls, settings: Settings, config: AIConfig | None = None, *, ledger: Ledger | None = None
+    ) -> Orchestrator:
         """The providers the settings allow (cloud ones only with a key), with Redis behind the cache and the
         ledger when ``REDIS_URL`` is set (and the configuration does not say otherwise); see
-        :func:`reviewlab.ai.setup.from_settings`."""
+        :func:`reviewlab.ai.setup.from_settings`. A given ``ledger`` (the platform's, in the database) replaces
+        the configured one."""
         config = config or AIConfig()
         parts = setup.from_settings(settings, config)
-        orchestrator = cls(parts.providers, config, cache=parts.cache, ledger=parts.ledger, router=parts.router)
+        orchestrator = cls(
+            parts.providers, config, cache=parts.cache, ledger=ledger or parts.ledger, router=parts.router
+        )
         orchestrator._closers.extend(parts.closers)
         # The providers it built hold connection pools (the SDKs' HTTP clients); closing the orchestrator closes them.
         for provider in parts.providers:

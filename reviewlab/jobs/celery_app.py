@@ -124,6 +124,16 @@ class CeleryQueue:
         except (OperationalError, KombuError, OSError) as err:
             raise QueueUnavailable(f"the Celery broker did not take the task: {err}") from err
 
+    def check(self) -> None:
+        """Raise ``QueueUnavailable`` unless the broker answers (for readiness)."""
+        from kombu.exceptions import KombuError, OperationalError
+
+        try:
+            with self.app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+        except (OperationalError, KombuError, OSError) as err:
+            raise QueueUnavailable(f"the Celery broker does not answer: {err}") from err
+
     def close(self) -> None:
         if self._owns_app:
             self.app.close()

@@ -105,6 +105,11 @@ class InProcessQueue:
             except ReviewlabError as err:
                 log.warning("reaping stalled analyses failed: %s", err)
 
+    def check(self) -> None:
+        """Raise ``QueueUnavailable`` unless the pool takes work and its reaper runs (for readiness)."""
+        if self._closed.is_set() or self._reaper is None or not self._reaper.is_alive():
+            raise QueueUnavailable("the in-process analysis pool is not running")
+
     def pending(self) -> int:
         """Analyses queued or running on this pool."""
         with self._lock:

@@ -104,6 +104,7 @@ class _Run:
         self.stage: str | None = None
         self.last_progress = 0.0
         self.severity_config: ReviewConfig | None = None
+        self.owner_id: str | None = None
         self.stop_reason: _Stop | None = None
         self.lost = False
         self.done = threading.Event()
@@ -157,11 +158,11 @@ class _Run:
                     started_at=now,
                     cancel_requested=table.c.cancel_requested,
                 )
-                .returning(table.c.request, table.c.attempts)
+                .returning(table.c.request, table.c.attempts, table.c.owner_id)
             ).one_or_none()
             if row is None:
                 return None
-            request, attempts = row
+            request, attempts, self.owner_id = row
             data = {"attempt": attempts, "worker": self.worker_id}
             new = event_log.insert_events(connection, self.session_id, [("started", data)], now)
         self._notify(new)
@@ -204,9 +205,15 @@ class _Run:
 
     def _ai(self, result: ReviewResult, root: Path, config: ReviewConfig) -> None:
         from reviewlab.ai.run import add_ai_review
+        from reviewlab.jobs.ai import orchestrator_for
 
         self._emit([], stage="ai")
-        add_ai_review(result, root, config, self.settings)
+        ai_config, _ = config.ai_settings()
+        orchestrator = orchestrator_for(self.engine, self.settings, ai_config, self.owner_id)
+        try:
+            add_ai_review(result, root, config, self.settings, user=self.owner_id, orchestrator=orchestrator)
+        finally:
+            orchestrator.close()
         self._check()
         ai = result.ai or {}
         if ai.get("status") == "unavailable":

@@ -45,6 +45,10 @@ class Queue(Protocol):
         """Hand the (queued) session to a worker; raises ``QueueUnavailable`` when the queue refuses it."""
         ...
 
+    def check(self) -> None:
+        """Raise ``QueueUnavailable`` when the queue cannot take work now (readiness probes ask)."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -60,3 +62,23 @@ class Client(TestClient):
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+
+@contextmanager
+def sign_ins(app: Any) -> Iterator[Callable[..., Client]]:
+    """``sign_in(role)``: a client signed in as a new user of ``role`` on ``app`` (closed at the end)."""
+    from reviewlab.accounts import Role
+
+    clients: list[Client] = []
+
+    def sign_in(role: Role = Role.REVIEWER) -> Client:
+        user = app.state.platform.services().accounts.create_user(new_email(role.value), PASSWORD, role)
+        client = Client.signed_in_as(app, user)
+        clients.append(client)
+        return client
+
+    try:
+        yield sign_in
+    finally:
+        for client in clients:
+            client.close()

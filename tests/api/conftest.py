@@ -17,7 +17,7 @@ from reviewlab.mail import MemoryMailer
 from reviewlab.ratelimit import MemoryBackend, RateLimiter
 from reviewlab.security import Argon2Parameters, Passwords
 from reviewlab.settings import Settings
-from tests.api import BASE_URL, PASSWORD, Client, new_email
+from tests.api import BASE_URL, PASSWORD, Client, new_email, sign_ins
 
 CHEAP = Passwords(Argon2Parameters(time_cost=1, memory_cost_kib=1024))
 
@@ -93,16 +93,7 @@ def make_user(platform: Platform) -> Callable[..., User]:
 
 
 @pytest.fixture
-def signed_in(app: FastAPI, make_user: Callable[..., User]) -> Iterator[Callable[..., Client]]:
+def signed_in(app: FastAPI) -> Iterator[Callable[..., Client]]:
     """Clients signed in as new users of a role (each its own cookie jar)."""
-    clients: list[Client] = []
-
-    def sign_in(role: Role = Role.REVIEWER) -> Client:
-        user = make_user(role)
-        client = Client.signed_in_as(app, user)
-        clients.append(client)
-        return client
-
-    yield sign_in
-    for client in clients:
-        client.close()
+    with sign_ins(app) as sign_in:
+        yield sign_in

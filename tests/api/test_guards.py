@@ -153,7 +153,25 @@ def test_ready_reports_each_check(client: Client) -> None:
     response = client.get("/health/ready")
 
     assert response.status_code == 200
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"] == {"database": "ok", "queue": "ok", "providers": "unchecked"}
+
+
+def test_not_ready_when_the_analysis_queue_stopped(client: Client, platform: Platform) -> None:
+    platform.services().analyses.queue.close()  # type: ignore[union-attr]
+
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["queue"] == "failed"
+
+
+def test_ready_reports_providers_degraded_when_none_answered(signed_in: Callable[..., Client], client: Client) -> None:
+    admin = signed_in(Role.ADMIN)
+    admin.post("/api/providers/health")  # nothing listens on Ollama's port, no key, no local model
+
+    checks = client.get("/health/ready").json()["checks"]
+
+    assert checks["providers"] == "degraded"
 
 
 def test_not_ready_when_the_database_is_down(

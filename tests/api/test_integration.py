@@ -18,12 +18,12 @@ from sqlalchemy import text
 
 from api.deps import Platform
 from api.main import create_app
-from reviewlab.accounts import Role, User
+from reviewlab.accounts import Role
 from reviewlab.cache import Caches
 from reviewlab.ratelimit import RateLimiter, RedisBackend
 from reviewlab.settings import Settings
 from tests._services import redis_namespace
-from tests.api import BASE_URL, PASSWORD, Client, new_email
+from tests.api import BASE_URL, Client, new_email, sign_ins
 from tests.api.conftest import CHEAP, Clock
 from tests.api.test_analyze import read_stream, start_snippet, wait
 from tests.audit.test_audit_log import tamper
@@ -59,18 +59,9 @@ def pg_app(pg_platform: Platform) -> FastAPI:
 
 
 @pytest.fixture
-def pg_sign_in(pg_app: FastAPI, pg_platform: Platform) -> Iterator[Callable[..., Client]]:
-    clients: list[Client] = []
-
-    def sign_in(role: Role = Role.REVIEWER) -> Client:
-        user: User = pg_platform.services().accounts.create_user(new_email(role.value), PASSWORD, role)
-        client = Client.signed_in_as(pg_app, user)
-        clients.append(client)
-        return client
-
-    yield sign_in
-    for client in clients:
-        client.close()
+def pg_sign_in(pg_app: FastAPI) -> Iterator[Callable[..., Client]]:
+    with sign_ins(pg_app) as sign_in:
+        yield sign_in
 
 
 def test_the_database_uses_the_seed_schemas(pg_platform: Platform) -> None:
@@ -205,3 +196,4 @@ def test_ready_checks_database_and_redis(pg_app: FastAPI) -> None:
 
     assert checks["database"] == "ok"
     assert checks["redis"] == "ok"
+    assert checks["queue"] == "ok"
