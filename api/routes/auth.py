@@ -173,6 +173,7 @@ def refresh(request: Request, response: Response, platform: PlatformDep) -> Any:
     if user is None or not user.is_active:
         return _signed_out(platform, "the account is disabled")
     csrf = _set_session(response, platform, pair, claims.fam or "")
+    audit(request, services, "auth.refresh", actor=user.id, target_type="session", target_id=claims.fam)
     return SessionOut(user=UserOut.of(user), csrf_token=csrf)
 
 

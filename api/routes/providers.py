@@ -148,6 +148,7 @@ async def check_health(request: Request, _: AdminUser, platform: PlatformDep) ->
             orchestrator.close()
 
     await anyio.to_thread.run_sync(check)
+    await anyio.to_thread.run_sync(lambda: audit(request, services, "provider.health.checked"))
     return await anyio.to_thread.run_sync(_chain, services)
 
 

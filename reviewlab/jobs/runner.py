@@ -357,7 +357,26 @@ class _Run:
         self._notify(new)
         if status is SessionStatus.COMPLETED and project_id is not None:
             record_project_review(self.engine, self.settings, project_id, self.session_id, ref, commit, result)
+        details: dict[str, Any] = {"findings": len(result.findings), "commit": commit}
+        if result.gate is not None:
+            details["gate_passed"] = bool(result.gate.get("passed"))
+        self._audit(status, details)
         return status
+
+    def _audit(self, status: SessionStatus, details: dict[str, Any]) -> None:
+        """Record how the analysis ended in the audit log (a failure to do so is logged, not the run's)."""
+        from reviewlab.audit import AuditLog
+
+        try:
+            AuditLog(self.engine).append(
+                f"analysis.{status.value}",
+                actor=None,
+                target_type="analysis",
+                target_id=self.session_id,
+                details={"worker": self.worker_id, **details},
+            )
+        except ReviewlabError as err:
+            log.warning("could not audit the end of analysis %s: %s", self.session_id, err)
 
     def _finish(self, status: SessionStatus, error: str | None) -> SessionStatus | None:
         """End the session as failed or cancelled, if it is still ours and running."""
@@ -377,7 +396,10 @@ class _Run:
             ).rowcount
             new = event_log.insert_events(connection, self.session_id, [(kind, data)], now) if changed else []
         self._notify(new)
-        return status if changed else None
+        if not changed:
+            return None
+        self._audit(status, {"error": error})
+        return status
 
     def _notify(self, new: list[event_log.Event]) -> None:
         if new:

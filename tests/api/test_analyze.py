@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import tarfile
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -71,7 +72,14 @@ def test_a_snippet_analysis_from_202_to_findings(signed_in: Callable[..., Client
     assert body["total"] == len(body["findings"])
     assert body["summary"]["findings"] == body["total"]
     assert all(f["triage"] == {"status": "open"} for f in body["findings"])
-    assert [r.action for r in platform.services().audit.query(action_prefix="analysis.")] == ["analysis.started"]
+    audit = platform.services().audit
+    deadline = time.monotonic() + 10  # the worker audits the end just after it announces it
+    while len(audit.query(action_prefix="analysis.")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    ended, started = audit.query(action_prefix="analysis.")
+    assert (started.action, started.target_id) == ("analysis.started", session_id)
+    assert (ended.action, ended.target_id, ended.actor) == ("analysis.completed", session_id, None)
+    assert ended.details["findings"] == body["total"]
 
 
 def test_findings_filters_and_pagination(signed_in: Callable[..., Client]) -> None:
