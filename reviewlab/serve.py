@@ -38,6 +38,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError(f"--port must be between 1 and 65535, not {args.port}")
     import uvicorn
 
+    if args.workers > 1 and not settings.redis_url:
+        # Each process would keep its own rate-limit windows, session cache and analysis pool.
+        raise SettingsError(
+            "--workers above 1 needs REDIS_URL: without it every API process keeps its own rate limits, "
+            "session cache and analysis pool"
+        )
+
     print(f"reviewlab API on http://{args.host}:{args.port} (reference: /docs); Ctrl-C stops it", flush=True)
     uvicorn.run(
         APP_FACTORY,

@@ -123,3 +123,45 @@ def test_each_entry_point_imports_on_its_own(module: str) -> None:
     done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, check=False)
 
     assert done.returncode == 0, done.stderr
+
+
+def test_serve_refuses_several_processes_without_redis(capsys: pytest.CaptureFixture[str]) -> None:
+    from reviewlab.cli import main
+
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "needs REDIS_URL" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_reviewlab_serve_answers_and_stops(tmp_path: Path) -> None:
+    """``reviewlab serve`` as an operator runs it: the API answers, the first admin is printed, Ctrl-C stops it."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "REVIEWLAB_HOME": str(tmp_path), "REVIEWLAB_COOKIE_SECURE": "false"}
+    command = [sys.executable, "-m", "reviewlab.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, "the server stopped"
+                assert time.monotonic() < deadline, "the server did not answer in 60 s"
+                time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0
+    assert "created the admin account admin@reviewlab.localhost with password" in output
