@@ -25,7 +25,7 @@ $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,app,hf,dev]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,app,hf,dev]'
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
