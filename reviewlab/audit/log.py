@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine, cast, func, insert, select
+from sqlalchemy import Connection, Engine, String, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
@@ -156,7 +156,9 @@ class AuditLog:
                 if postgres:
                     self._ensure_partition(connection, occurred_at)
                     # Hash what JSONB will give back (it rewrites e.g. 1e20 as 100000000000000000000).
-                    normalized = connection.execute(select(cast(canonical_json(normalized), JSONB))).scalar_one()
+                    # The text is bound as text and cast by the server (binding it as JSONB would store a JSON string).
+                    as_text = literal(canonical_json(normalized), String())
+                    normalized = connection.execute(select(cast(as_text, JSONB))).scalar_one()
                 values: dict[str, Any] = {
                     "occurred_at": occurred_at,
                     "actor": actor,

@@ -166,6 +166,9 @@ def test_audit_tampering_is_detected_by_the_admin_endpoint(
 ) -> None:
     admin = pg_sign_in(Role.ADMIN)
     assert admin.get("/api/admin/audit/verify").json()["ok"] is True
+    logins = admin.get("/api/admin/audit", params={"action": "auth.login"}).json()["items"]
+    assert logins
+    assert all(isinstance(item["details"], dict) for item in logins)
     newest = pg_platform.services().audit.head()
     assert newest is not None
 

@@ -102,6 +102,14 @@ def test_append_chains_each_row_to_the_previous_one(log: AuditLog) -> None:
     assert (result.ok, result.rows_checked, result.head_id, result.head_hash) == (True, 2, 2, second.hash)
 
 
+def test_details_come_back_as_the_object_that_was_appended(log: AuditLog) -> None:
+    log.append("auth.login.failed", details={"email": "a@example.org", "n": [1, 2], "nested": {"k": None}})
+
+    [record] = log.query(limit=1)
+
+    assert record.details == {"email": "a@example.org", "n": [1, 2], "nested": {"k": None}}
+
+
 def test_the_hash_is_sha256_of_the_documented_canonical_json(log: AuditLog) -> None:
     record = log.append("auth.login", actor="ü-1", ip="::1", details={"b": 1.5, "a": "✓", "big": 1e20})
 
