@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,35 @@ def checkout(request: RepositoryRequest, dest: Path, timeout: float) -> Material
     return Materialised(files, (), commit)
 
 
+def branch_commit(repo: str, branch: str, timeout: float) -> str:
+    """The commit at the head of ``branch`` in ``repo`` without fetching anything: ``git ls-remote`` for a URL,
+    ``git rev-parse`` inside a local repository (an absolute path); ``GitError`` says why when there is none."""
+    request = RepositoryRequest(kind="repository", repo=repo, ref=branch)
+    if request.is_local:
+        return _local_branch_commit(Path(repo), branch, timeout)
+    with tempfile.TemporaryDirectory(prefix="reviewlab-ls-remote-") as tmp:  # no repository's config applies
+        run = _Git(Path(tmp), timeout, local=False, ceiling=Path(tmp).parent)
+        listed = run("ls-remote", "--heads", "--", repo, f"refs/heads/{branch}")
+    for line in listed.splitlines():
+        commit, _, name = line.partition("\t")
+        if name == f"refs/heads/{branch}":
+            return commit.strip().lower()
+    raise GitError(f"the repository has no branch {branch!r}")
+
+
+def _local_branch_commit(path: Path, branch: str, timeout: float) -> str:
+    if not path.is_dir():
+        raise GitError(f"the repository path {path} is not a directory")
+    run = _Git(path, timeout, local=True, ceiling=path.parent)  # never the repository of a parent directory
+    run("rev-parse", "--git-dir")  # "not a git repository" when it is none
+    try:
+        return run("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}").strip().lower()
+    except GitError:
+        raise GitError(f"the repository has no branch {branch!r}") from None
+
+
 class _Git:
-    def __init__(self, cwd: Path, timeout: float, *, local: bool) -> None:
+    def __init__(self, cwd: Path, timeout: float, *, local: bool, ceiling: Path | None = None) -> None:
         self.cwd = cwd
         self.timeout = timeout
         self.options = [
@@ -111,6 +139,8 @@ class _Git:
             "GIT_PROTOCOL_FROM_USER": "0",
             "LC_ALL": "C",
         }
+        if ceiling is not None:
+            self.env["GIT_CEILING_DIRECTORIES"] = str(ceiling)
 
     def __call__(self, *args: str) -> str:
         command = ["git", *self.options, *args]
