@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     reviewlab_max_archive_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)  # an uploaded archive
     reviewlab_max_archive_files: int = Field(default=5000, ge=1)  # members of an uploaded archive
     reviewlab_max_unpacked_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)  # an archive once unpacked
+    reviewlab_warehouse_dir: Path | None = None  # the findings warehouse (Parquet); unset: REVIEWLAB_HOME/warehouse
     smtp_host: str | None = None  # unset: mails go to the log
     smtp_port: int = 587
     smtp_username: str | None = None
