@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import dagster as dg
 from pydantic import Field
 
+from assets.environment import ScanEnvironment
 from reviewlab.settings import Settings, get_settings
-from reviewlab.store import Store, open_store
+from reviewlab.store import Store, migrate, open_store
+from reviewlab.store.connect import create_engine, translated
+from reviewlab.store.failures import store_errors
+
+T = TypeVar("T")
 
 
-class ReviewlabStore(dg.ConfigurableResource[Store]):
-    """reviewlab's operational store: SQLite under REVIEWLAB_HOME, or PostgreSQL when DATABASE_URL is set.
-
-    Assets receive the library's ``Store`` itself (``store: dg.ResourceParam[Store]``), opened for
-    the run and closed after it, so they depend on the library and not on this module.
-    """
+class _Settings(dg.ConfigurableResource[T]):
+    """The library's settings from the environment, with the resource's values on top."""
 
     home: str | None = Field(
         default=None, description="REVIEWLAB_HOME, where the SQLite store lives; unset: from the environment."
@@ -37,6 +39,14 @@ class ReviewlabStore(dg.ConfigurableResource[Store]):
             updates["database_url"] = self.database_url
         return get_settings().model_copy(update=updates)
 
+
+class ReviewlabStore(_Settings[Store]):
+    """reviewlab's operational store: SQLite under REVIEWLAB_HOME, or PostgreSQL when DATABASE_URL is set.
+
+    Assets receive the library's ``Store`` itself (``store: dg.ResourceParam[Store]``), opened for
+    the run and closed after it, so they depend on the library and not on this module.
+    """
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Store]:
         store = open_store(self.settings())
@@ -44,3 +54,22 @@ class ReviewlabStore(dg.ConfigurableResource[Store]):
             yield store
         finally:
             store.close()
+
+
+class ReviewlabScans(_Settings[ScanEnvironment]):
+    """The settings and a migrated store engine for repository scans, sensors and schedules.
+
+    Assets receive ``ScanEnvironment`` (``scans: dg.ResourceParam[ScanEnvironment]``); the engine is disposed
+    of after the run or the sensor's evaluation.
+    """
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[ScanEnvironment]:
+        settings = self.settings()
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            with store_errors(engine.url, "migrating the schema"):
+                migrate.upgrade(translated(engine))
+            yield ScanEnvironment(settings, engine)
+        finally:
+            engine.dispose()

@@ -27,9 +27,21 @@ def test_definitions_load() -> None:
 
 
 def test_asset_graph_snapshot() -> None:
+    # The whole graph (deps, partitions, checks) is snapshotted in test_dagster_scans.py.
     specs = defs.resolve_all_asset_specs()
 
-    assert {spec.key.to_user_string(): spec.group_name for spec in specs} == {"local_review": "scans"}
+    assert {spec.key.to_user_string(): spec.group_name for spec in specs} == {
+        "local_review": "local",
+        "repo_snapshot": "scans",
+        "source_inventory": "scans",
+        "static_findings": "scans",
+        "code_metrics": "scans",
+        "architecture_graph": "scans",
+        "ai_review": "scans",
+        "review_report": "scans",
+        "warehouse_scans": "warehouse",
+        "warehouse_compaction": "warehouse",
+    }
     assert all(spec.description and "\n" not in spec.description for spec in specs)
 
 
