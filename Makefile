@@ -9,6 +9,7 @@ EXAMPLE := examples/webshop
 REPORTS := reports
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DAGSTER_PORT ?= 3000
 
 export HF_HUB_OFFLINE := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -21,7 +22,7 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse]'
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
@@ -34,8 +35,14 @@ install-test: $(TEST_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/reviewlab review $(EXAMPLE) --reports-dir $(REPORTS)
-	@echo "reviewlab platform: API with in-process analysis workers on http://$(HOST):$(PORT) (Ctrl-C stops it)"
-	REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)
+	@bash -c 'set -e; eval "$$($(BIN)/python -m pipelines.instance --shell)"; \
+	  $(BIN)/dagster-webserver -w workspace.yaml -h $(HOST) -p $(DAGSTER_PORT) > $(REPORTS)/dagster-webserver.log 2>&1 & web=$$!; \
+	  $(BIN)/dagster-daemon run -w workspace.yaml > $(REPORTS)/dagster-daemon.log 2>&1 & daemon=$$!; \
+	  trap "kill $$web $$daemon 2>/dev/null; wait" EXIT; \
+	  echo "reviewlab platform (Ctrl-C stops it):"; \
+	  echo "  API with in-process analysis workers  http://$(HOST):$(PORT)  (reference: /docs)"; \
+	  echo "  Dagster webserver and daemon           http://$(HOST):$(DAGSTER_PORT)  (instance: $$DAGSTER_HOME)"; \
+	  REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)'
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -6,12 +6,14 @@ names PostgreSQL, in that database's ``dagster`` schema through ``dagster-postgr
 lands in the file: the file reads it from ``DAGSTER_POSTGRES_URL``, which :func:`dagster_environment`
 sets for the processes it starts (``dagster dev``, the daemon, tests).
 
-    python -m pipelines.instance        # prepares $DAGSTER_HOME (default: REVIEWLAB_HOME/dagster)
+    python -m pipelines.instance            # prepares $DAGSTER_HOME (default: REVIEWLAB_HOME/dagster)
+    eval "$(python -m pipelines.instance --shell)"   # ... and exports its environment (make run does)
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -94,10 +96,16 @@ def dagster_environment(settings: Settings, home: Path) -> dict[str, str]:
     return env
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Prepare the instance; ``--shell`` prints ``export`` lines of its environment for ``eval``."""
+    args = sys.argv[1:] if argv is None else argv
     settings = get_settings()
     home = Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else default_home(settings)
     prepare_dagster_home(settings, home)
+    if "--shell" in args:
+        for name, value in dagster_environment(settings, home).items():
+            sys.stdout.write(f"export {name}={shlex.quote(value)}\n")
+        return 0
     storage = "PostgreSQL (DATABASE_URL)" if dagster_postgres_url(settings) else "SQLite under the instance"
     sys.stdout.write(f"Dagster instance in {home}: {storage}\n")
     return 0

@@ -81,3 +81,23 @@ def test_runs_events_and_schedules_go_to_postgres(
             assert "runs" not in inspect(engine).get_table_names(schema="public")
         finally:
             engine.dispose()
+
+
+def test_shell_output_exports_the_instance_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make run`` evaluates this to start the Dagster webserver and daemon on the platform's instance."""
+    from pipelines.instance import main
+
+    monkeypatch.setenv("REVIEWLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    from reviewlab.settings import get_settings
+
+    get_settings.cache_clear()
+
+    assert main(["--shell"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert f"export DAGSTER_HOME={tmp_path / 'home' / 'dagster'}" in lines
+    assert "export DAGSTER_DISABLE_TELEMETRY=1" in lines
+    assert (tmp_path / "home" / "dagster" / "dagster.yaml").is_file()
