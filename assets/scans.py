@@ -208,6 +208,8 @@ def ai_review(
             return {"status": "skipped", "reason": reason}
         result = load_scan(scans.engine, static_findings["session_id"]).result
         outcome = add_ai_review(result, root, config, scans.settings, orchestrator=orchestrator)
+    # The AI findings join the scan's stored analysis, as those of an API review with the AI review do.
+    Store(scans.engine).replace_findings(static_findings["session_id"], result)
     ai = result.ai or {}
     totals = ai.get("totals", {})
     context.add_output_metadata(

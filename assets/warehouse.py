@@ -10,11 +10,11 @@ from reviewlab.scans import load_scan
 from reviewlab.warehouse import Warehouse
 
 
-@dg.asset(group_name="warehouse", partitions_def=repositories)
+@dg.asset(group_name="warehouse", partitions_def=repositories, deps=[dg.AssetKey("ai_review")])
 def warehouse_scans(
     context: dg.AssetExecutionContext, scans: dg.ResourceParam[ScanEnvironment], static_findings: dict[str, Any]
 ) -> None:
-    """Append the repository's scan, with its findings' triage, to the findings warehouse."""
+    """Append the repository's scan (after its AI review), with its findings' triage, to the findings warehouse."""
     scan = load_scan(scans.engine, static_findings["session_id"])
     with Warehouse(scans.warehouse) as warehouse:
         record = warehouse.append_review(

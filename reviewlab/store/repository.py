@@ -93,6 +93,17 @@ class Store:
             session.add(row)
         return row.id
 
+    def replace_findings(self, session_id: str, result: ReviewResult) -> None:
+        """Store ``result``'s findings (and summary) as the completed session's, e.g. after an AI review added
+        some; the session's file and line totals stay (``result`` may be one rebuilt from the store)."""
+        with store_errors(self.url, "updating a review"), self._sessions.begin() as session:
+            row = session.get(AnalysisSession, session_id, with_for_update=True)
+            if row is None or row.status != SessionStatus.COMPLETED.value:
+                raise StoreError(f"session {session_id} is not a completed analysis")
+            files, lines = row.files, row.lines
+            record_review(row, result)
+            row.files, row.lines = files, lines
+
     def list_sessions(self, limit: int = 20) -> list[SessionSummary]:
         """The newest ``limit`` sessions, newest first."""
         query = select(AnalysisSession).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())

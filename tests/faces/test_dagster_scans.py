@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -278,7 +279,7 @@ def test_asset_graph_snapshot() -> None:
         "architecture_graph": ("scans", ["static_findings"], True),
         "ai_review": ("scans", ["repo_snapshot", "static_findings"], True),
         "review_report": ("scans", ["static_findings"], True),
-        "warehouse_scans": ("warehouse", ["static_findings"], True),
+        "warehouse_scans": ("warehouse", ["ai_review", "static_findings"], True),
         "warehouse_compaction": ("warehouse", [], False),
     }
     assert {key.to_user_string() for key in graph.asset_check_keys} == {
@@ -287,3 +288,47 @@ def test_asset_graph_snapshot() -> None:
     }
     assert all(spec.description and "\n" not in spec.description for spec in defs.resolve_all_asset_specs())
     assert {s.name for s in defs.sensors or []} == {"repository_partitions", "repository_heads"}
+
+
+def test_the_ai_review_joins_the_stored_scan_and_the_warehouse(
+    engine: Engine,
+    repository: Repository,
+    instance: dg.DagsterInstance,
+    scans: ReviewlabScans,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a provider answering (a loopback server speaking OpenAI's protocol), the AI findings are stored."""
+    from reviewlab.ai.tasks import AI_RULE_ID
+    from reviewlab.settings import get_settings
+    from tests.ai.completers import findings_json, item
+    from tests.ai.servers import Answer, FakeOpenAI, refused_url
+
+    repository.commit(VULNERABLE_PY, "vulnerable")
+    target = register_repository(engine, str(repository.path), name="demo")
+    instance.add_dynamic_partitions(repositories.name, [target.project_id])
+    with FakeOpenAI() as openai:
+        # The review of the file, then the self-reflection scoring it (security findings are believed).
+        openai.script(
+            Answer(
+                findings_json(item(1, severity="low", category="quality", message="run() says nothing of what it does"))
+            ),
+            Answer(json.dumps({"scores": [{"index": 1, "score": 9, "reason": "a vague name"}]})),
+        )
+        monkeypatch.setenv("OLLAMA_HOST", refused_url())
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789")
+        monkeypatch.setenv("OPENAI_BASE_URL", openai.base_url)
+        get_settings.cache_clear()
+
+        result = scan(target, instance, scans)
+
+    assert result.success
+    assert metadata(result, "ai_review")["ai_findings"] >= 1
+    session_id = metadata(result, "static_findings")["session_id"]
+    with Store.from_url(settings.sqlalchemy_url) as store:
+        stored = store.findings(session_id)
+    assert AI_RULE_ID in {f.rule_id for f in stored}
+    assert "PY-S001" in {f.rule_id for f in stored}  # the static findings stay
+    with WarehouseQueries(default_root(settings)) as queries:
+        [row] = queries.new_and_fixed().to_dicts()
+    assert row["findings"] == len(stored)

@@ -180,3 +180,21 @@ def test_an_ai_finding_keeps_its_origin_and_static_ones_store_null(store: Store)
     assert [f.ai for f in store.findings(session_id)] == [None, origin]
     assert "ai" not in review.findings[0].to_dict()
     assert review.findings[1].to_dict()["ai"]["score"] == 8.0
+
+
+def test_replace_findings_keeps_the_sessions_totals(store: Store) -> None:
+    result = make_review()
+    session_id = store.save_review(result)
+    before = store.get_session(session_id)
+    assert before is not None
+    fewer = replace(result, findings=result.findings[:1], files=[])
+
+    store.replace_findings(session_id, fewer)
+
+    after = store.get_session(session_id)
+    assert after is not None
+    assert store.findings(session_id) == fewer.findings
+    assert after.findings_count == 1
+    assert (after.files, after.lines) == (before.files, before.lines)
+    with pytest.raises(StoreError, match="not a completed analysis"):
+        store.replace_findings("no-such-session", fewer)
