@@ -62,6 +62,8 @@ benchmark: $(TEST_STAMP)
 	$(BIN)/python benchmarks/taint_throughput.py --jobs 2 --repeat 3
 	$(BIN)/python benchmarks/project_scaling.py
 	$(BIN)/python benchmarks/ai_overhead.py
+	$(BIN)/python benchmarks/api_load.py --clients 50 --seconds 15 --backend embedded
+	$(BIN)/python benchmarks/warehouse_queries.py
 	mkdir -p $(REPORTS)
 	$(BIN)/python benchmarks/security_score.py --json $(REPORTS)/security-score.json
 
