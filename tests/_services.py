@@ -6,10 +6,11 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
@@ -95,3 +96,20 @@ def redis_namespace() -> Iterator[tuple[redis.Redis, str]]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+def unmigrated_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """For a fixture parametrised "sqlite"/"postgres": an unmigrated database of the test's own (a SQLite file
+    under ``tmp_path``, or a fresh PostgreSQL database), schema-translated as the store uses it."""
+    from reviewlab.store.connect import create_engine as store_engine
+    from reviewlab.store.connect import translated
+
+    if request.param == "sqlite":
+        sqlite = store_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+        yield translated(sqlite)
+        sqlite.dispose()
+        return
+    with fresh_postgres_database(os.environ.get("REVIEWLAB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)) as url:
+        postgres = store_engine(url)
+        yield translated(postgres)
+        postgres.dispose()

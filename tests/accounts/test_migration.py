@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from sqlalchemy import Engine, inspect
 from reviewlab.accounts import Accounts, Role
 from reviewlab.security.passwords import Argon2Parameters, Passwords
 from reviewlab.store import migrate
-from reviewlab.store.connect import create_engine, translated
-from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database
+from tests._services import unmigrated_engine
 
 TABLES = {"users", "sessions", "session_tokens", "invitations", "password_resets"}
 
@@ -23,15 +21,7 @@ TABLES = {"users", "sessions", "session_tokens", "invitations", "password_resets
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An unmigrated database of this test's own."""
-    if request.param == "sqlite":
-        sqlite = create_engine(f"sqlite:///{tmp_path / 'accounts.db'}")
-        yield translated(sqlite)
-        sqlite.dispose()
-        return
-    with fresh_postgres_database(os.environ.get("REVIEWLAB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)) as url:
-        postgres = create_engine(url)
-        yield translated(postgres)
-        postgres.dispose()
+    yield from unmigrated_engine(request, tmp_path)
 
 
 def _auth_tables(engine: Engine) -> set[str]:

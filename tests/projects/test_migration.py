@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,7 @@ from sqlalchemy import Constraint, Engine, Index, Table, inspect
 
 from reviewlab.projects import Projects
 from reviewlab.store import migrate
-from reviewlab.store.connect import create_engine, translated
-from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database
+from tests._services import unmigrated_engine
 from tests.projects import PROJECT_TABLES, add_user
 
 TABLES = set(PROJECT_TABLES)
@@ -23,15 +21,7 @@ TABLES = set(PROJECT_TABLES)
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An unmigrated database of this test's own."""
-    if request.param == "sqlite":
-        sqlite = create_engine(f"sqlite:///{tmp_path / 'projects.db'}")
-        yield translated(sqlite)
-        sqlite.dispose()
-        return
-    with fresh_postgres_database(os.environ.get("REVIEWLAB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)) as url:
-        postgres = create_engine(url)
-        yield translated(postgres)
-        postgres.dispose()
+    yield from unmigrated_engine(request, tmp_path)
 
 
 def _project_tables(engine: Engine) -> set[str]:
