@@ -10,26 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from reviewlab.ai.base import Completion, QuotaExceeded
+from reviewlab.ai.base import QuotaExceeded
 from reviewlab.ai.config import QuotasConfig
 from reviewlab.ai.costs import LedgerUnavailable, QuotaGuard, epoch_day
 from reviewlab.providerstore import ProviderStore, SqlLedger, quotas_config
 from reviewlab.store.connect import create_engine
+from tests.ai.ledgers import (
+    DAY,
+    WallClock,
+    check_a_cache_hit_counts_as_a_call_without_tokens_or_cost,
+    check_totals_per_review_user_provider_and_model,
+    completion,
+)
 from tests.providerstore import migrated_engine, new_user, secret_box
-
-DAY = 20_000 * 86400.0  # 2024-10-04 00:00 UTC
-
-
-def completion(provider: str = "openai", model: str = "gpt-4o-mini", i: int = 1000, o: int = 200) -> Completion:
-    return Completion("{}", provider, model, i, o, latency_s=0.5)
-
-
-class WallClock:
-    def __init__(self, now: float = DAY + 3600) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
@@ -38,33 +31,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_totals_per_review_user_provider_and_model(engine: Engine) -> None:
-    ledger = SqlLedger(engine, now=WallClock())
-    ledger.record(completion(), 0.01, user="alice", review="r1")
-    ledger.record(completion("ollama", "codellama:34b", 500, 50), 0.0, user="alice", review="r1")
-    ledger.record(completion(), 0.01, user="bob", review="r2")
-
-    r1 = ledger.usage("review", "r1")
-    assert (r1.calls, r1.input_tokens, r1.output_tokens, r1.cost_usd) == (2, 1500, 250, 0.01)
-    assert r1.by_model == {"gpt-4o-mini": 1, "codellama:34b": 1}
-    assert r1.latency_s == pytest.approx(1.0)
-    alice = ledger.usage("user", "alice")
-    assert (alice.calls, alice.input_tokens + alice.output_tokens, alice.cost_usd) == (2, 1750, 0.01)
-    openai = ledger.usage("provider", "openai")
-    assert (openai.calls, openai.cost_usd) == (2, pytest.approx(0.02))
-    assert ledger.usage("model", "codellama:34b").calls == 1
-    assert ledger.usage("user", "nobody").calls == 0
-    assert ledger.usage("review", "nothing").calls == 0
-    assert ledger.spent_today("user", "alice") == (1750, 0.01)
-    assert ledger.spent_today("provider", "anthropic") == (0, 0.0)
+    check_totals_per_review_user_provider_and_model(SqlLedger(engine, now=WallClock()))
 
 
 def test_a_cache_hit_counts_as_a_call_without_tokens_or_cost(engine: Engine) -> None:
-    ledger = SqlLedger(engine, now=WallClock())
-    hit = Completion("{}", "openai", "gpt-4o-mini", 1000, 200, 0.001, cached=True)
-    ledger.record(hit, 0.0, user="alice", review="r1")
-    usage = ledger.usage("review", "r1")
-    assert (usage.calls, usage.cached_calls, usage.input_tokens, usage.cost_usd) == (1, 1, 0, 0.0)
-    assert ledger.spent_today("user", "alice") == (0, 0.0)
+    check_a_cache_hit_counts_as_a_call_without_tokens_or_cost(SqlLedger(engine, now=WallClock()))
 
 
 def test_days_roll_over_at_utc_midnight_and_history_is_kept(engine: Engine) -> None:
