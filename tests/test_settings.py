@@ -68,3 +68,25 @@ def test_invalid_environment_is_a_settings_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ENVIRONMENT", "prod")
     with pytest.raises(SettingsError, match="invalid settings"):
         get_settings()
+
+
+def test_insecure_cookies_only_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEWLAB_COOKIE_SECURE", "false")
+    assert get_settings().reviewlab_cookie_secure is False  # development: plain http on a laptop
+    get_settings.cache_clear()
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 40)
+    monkeypatch.setenv("CSRF_SECRET_KEY", "c" * 40)
+
+    with pytest.raises(SettingsError, match="REVIEWLAB_COOKIE_SECURE=false is for plain-http development only"):
+        get_settings()
+
+
+def test_the_queue_follows_redis_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert get_settings().queue_backend == "inprocess"
+    get_settings.cache_clear()
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert get_settings().queue_backend == "celery"
+    get_settings.cache_clear()
+    monkeypatch.setenv("REVIEWLAB_QUEUE", "inprocess")
+    assert get_settings().queue_backend == "inprocess"
