@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -53,6 +54,22 @@ def fresh_postgres_database(admin_url: str) -> Iterator[str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+def worker_redis_url(url: str, environ: Mapping[str, str] = os.environ) -> str:
+    """``url`` moved to a Redis database of this xdist worker's own (14 for gw0, 13 for gw1, ...).
+
+    Tests that flush a whole database use it, so they never wipe the namespaced keys that other tests
+    keep in the shared database of ``url`` while running in parallel.
+    """
+    worker = environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+    parts = urlsplit(url)
+    shared = parts.path.strip("/") or "0"
+    candidates = [db for db in range(14, -1, -1) if str(db) != shared]
+    if index >= len(candidates):
+        raise RuntimeError(f"no Redis database left for xdist worker {worker}")
+    return urlunsplit(parts._replace(path=f"/{candidates[index]}"))
 
 
 @contextmanager

@@ -12,7 +12,14 @@ import pytest
 
 from reviewlab.settings import get_settings
 from reviewlab.store import Store
-from tests._services import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, flushed_redis, fresh_postgres_database, must_fail
+from tests._services import (
+    DEFAULT_POSTGRES_URL,
+    DEFAULT_REDIS_URL,
+    flushed_redis,
+    fresh_postgres_database,
+    must_fail,
+    worker_redis_url,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -49,8 +56,8 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """The test Redis database, flushed before and after the test."""
-    with flushed_redis(os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL)) as url:
+    """A test Redis database of this xdist worker's own, flushed before and after the test."""
+    with flushed_redis(worker_redis_url(os.environ.get("REVIEWLAB_TEST_REDIS_URL", DEFAULT_REDIS_URL))) as url:
         yield url
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests._services import flushed_redis, fresh_postgres_database, must_fail, unavailable
+from tests._services import flushed_redis, fresh_postgres_database, must_fail, unavailable, worker_redis_url
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,17 @@ def test_the_redis_fixture_yields_an_empty_database(redis_url: str) -> None:
 @pytest.mark.integration
 def test_the_postgres_fixture_yields_a_fresh_database(postgres_url: str) -> None:
     assert "/reviewlab_test_" in postgres_url
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/15", "gw0", "redis://127.0.0.1:6379/14"),
+        ("redis://127.0.0.1:6379/15", "gw1", "redis://127.0.0.1:6379/13"),
+        ("redis://127.0.0.1:6379/14", "gw0", "redis://127.0.0.1:6379/13"),
+        ("redis://:secret@cache:6380", "master", "redis://:secret@cache:6380/14"),
+    ],
+)
+def test_flushing_tests_get_a_database_of_their_workers_own(url: str, worker: str, expected: str) -> None:
+    """Flushing the shared database wiped namespaced keys of tests running in the other worker."""
+    assert worker_redis_url(url, {"PYTEST_XDIST_WORKER": worker}) == expected
