@@ -22,11 +22,11 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow]'
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,app,hf,dev]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app,hf,dev]'
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)

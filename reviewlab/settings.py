@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = None
     reviewlab_hf_model: str | None = None  # a local model directory or a model id in the local HF cache
     reviewlab_hf_device: Literal["auto", "cpu", "cuda"] = "auto"
+    mlflow_tracking_uri: str | None = None  # the lifecycle's MLflow; unset: SQLite under REVIEWLAB_HOME/mlflow
+    reviewlab_experiments_dir: Path = Path("experiments")  # candidates/, datasets/ and policy.yaml
     jwt_secret_key: SecretStr = SecretStr("")
     csrf_secret_key: SecretStr = SecretStr("")
     environment: Environment = Environment.DEVELOPMENT

@@ -64,6 +64,7 @@ def reflect(
     max_tokens: int | None = None,
     user: str | None = None,
     review: str | None = None,
+    temperature: float = 0.0,
 ) -> ReflectionResult:
     """Score ``suggestions`` (made on ``chunk``) and keep those scoring ``threshold`` or more."""
     result = ReflectionResult()
@@ -88,6 +89,7 @@ def reflect(
             path=chunk.path,
             user=user,
             review=review,
+            temperature=temperature,
         )
     except AllProvidersFailed as err:
         result.kept = list(suggestions)

@@ -24,6 +24,8 @@ listed as not sent. Configuration is the ``[reviewlab.ai.review]`` table::
     include_text_files = false       # config and text files the secret rules read (.env, YAML) are not code
     exclude = ["tests/fixtures/*"]   # fnmatch patterns of paths never sent
     redact_secrets = true            # for every provider (see ``privacy``)
+    prompt_version = 1               # the review prompts' version (default: the latest); a model configuration pins it
+    temperature = 0.0                # sampling temperature of every call (0: deterministic)
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from reviewlab.ai.base import AllProvidersFailed, Attempt, Completion, TaskKind, estimate_tokens
 from reviewlab.ai.chunking import Chunk, NotSent, NotSentReason, SourceText, TokenCounter, context_budget, plan_chunks
 from reviewlab.ai.privacy import RedactedText, redact_text
-from reviewlab.ai.prompts import load_prompt
+from reviewlab.ai.prompts import all_prompts, load_prompt
 from reviewlab.ai.reflection import dedupe, reflect
 from reviewlab.ai.schemas import AIDiagnostic, AIDiagnosticKind, DiffSummaryAnswer, ReflectionAnswer, ReviewAnswer
 from reviewlab.ai.structured import Completer
@@ -70,11 +72,17 @@ class AIReviewConfig(BaseModel):
     include_text_files: bool = False
     exclude: tuple[str, ...] = ()
     redact_secrets: bool = True
+    prompt_version: int | None = Field(default=None, ge=1)  # of review_file / review_hunk; None: the latest
+    temperature: float = Field(default=0.0, ge=0, le=2)
 
     @model_validator(mode="after")
     def _room_for_code(self) -> AIReviewConfig:
         if self.max_answer_tokens * 2 > self.context_tokens:
             raise ValueError("max_answer_tokens must leave at least half of context_tokens for the prompt and code")
+        if self.prompt_version is not None:
+            for name in ("review_file", "review_hunk"):
+                if self.prompt_version not in all_prompts().get(name, {}):
+                    raise ValueError(f"prompt_version: there is no version {self.prompt_version} of the {name} prompt")
         return self
 
     @classmethod
@@ -172,7 +180,7 @@ def _reserve(config: AIReviewConfig, count_tokens: TokenCounter) -> tuple[int, i
     known = "\n".join(f"- line 99999: XX-X999 {'m' * MAX_KNOWN_MESSAGE}" for _ in range(MAX_KNOWN))
     review = 0
     for name in ("review_file", "review_hunk"):
-        prompt = load_prompt(name)
+        prompt = load_prompt(name, config.prompt_version)
         system, user = prompt.render(
             path="p" * 120, language="typescript", start_line=99999, end_line=99999, code="", known=known
         )
@@ -316,6 +324,8 @@ def ai_review(
                 max_tokens=config.max_answer_tokens,
                 user=user,
                 review=review_id,
+                prompt_version=config.prompt_version,
+                temperature=config.temperature,
             )
         except AllProvidersFailed as err:
             _unavailable(outcome, err, plan.chunks[index:])
@@ -327,7 +337,13 @@ def ai_review(
         found = [_safe(item, redactions[chunk.path]) for item in reviewed.findings]
         if "reflect" in config.tasks and found:
             reflected = reflect(
-                completer, chunk, found, threshold=config.reflection_threshold, user=user, review=review_id
+                completer,
+                chunk,
+                found,
+                threshold=config.reflection_threshold,
+                user=user,
+                review=review_id,
+                temperature=config.temperature,
             )
             outcome.record(reflected.completions)
             outcome.diagnostics.extend(reflected.diagnostics)

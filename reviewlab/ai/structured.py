@@ -352,9 +352,13 @@ class Structured(Generic[A]):
         return self.completions[-1] if self.completions else None
 
 
-def structured_request(messages: tuple[Message, ...], schema: type[BaseModel], max_tokens: int) -> ChatRequest:
-    """A request for a JSON answer matching ``schema``, deterministic (temperature 0)."""
-    return ChatRequest(messages=messages, max_tokens=max_tokens, json_schema=schema.model_json_schema())
+def structured_request(
+    messages: tuple[Message, ...], schema: type[BaseModel], max_tokens: int, *, temperature: float = 0.0
+) -> ChatRequest:
+    """A request for a JSON answer matching ``schema``; deterministic (temperature 0) unless told otherwise."""
+    return ChatRequest(
+        messages=messages, max_tokens=max_tokens, json_schema=schema.model_json_schema(), temperature=temperature
+    )
 
 
 def ask(

@@ -128,10 +128,11 @@ def ask_prompt(
     path: str | None = None,
     user: str | None = None,
     review: str | None = None,
+    temperature: float = 0.0,
 ) -> Structured[A]:
     """``structured.ask`` with ``messages`` rendered from ``prompt``: routed by its task and limited to its
     ``max_tokens`` unless the caller sets either, under its version."""
-    request = structured_request(messages, schema, max_tokens or prompt.max_tokens)
+    request = structured_request(messages, schema, max_tokens or prompt.max_tokens, temperature=temperature)
     return ask(
         completer,
         task or prompt.task,
@@ -174,10 +175,13 @@ def review_chunk(
     max_tokens: int | None = None,
     user: str | None = None,
     review: str | None = None,
+    prompt_version: int | None = None,
+    temperature: float = 0.0,
 ) -> ReviewTaskResult:
     """The model's findings on one chunk (already redacted), each on a line of the chunk; for a hunk, on a
-    changed line. ``known`` are static findings the prompt lists so the model does not repeat them."""
-    prompt = load_prompt("review_hunk" if chunk.kind is ChunkKind.HUNK else "review_file")
+    changed line. ``known`` are static findings the prompt lists so the model does not repeat them.
+    ``prompt_version`` picks the review prompt's version (None: the latest)."""
+    prompt = load_prompt("review_hunk" if chunk.kind is ChunkKind.HUNK else "review_file", prompt_version)
     nearby = [f for f in known if chunk.start_line <= f.span.start_line <= chunk.end_line][:MAX_KNOWN]
     listed = (
         "\n".join(f"- line {f.span.start_line}: {f.rule_id} {f.message[:MAX_KNOWN_MESSAGE]}" for f in nearby)
@@ -202,6 +206,7 @@ def review_chunk(
         path=chunk.path,
         user=user,
         review=review,
+        temperature=temperature,
     )
     result = ReviewTaskResult()
     result.add(answer)

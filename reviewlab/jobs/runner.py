@@ -39,6 +39,7 @@ from reviewlab.jobs.spec import (
     SnippetRequest,
     parse_request,
 )
+from reviewlab.lifecycle.production import ProductionConfiguration, layered, production_configuration
 from reviewlab.settings import Settings
 from reviewlab.store.models import AnalysisSession, SessionStatus
 from reviewlab.store.repository import record_review
@@ -104,6 +105,7 @@ class _Run:
         self.stage: str | None = None
         self.last_progress = 0.0
         self.severity_config: ReviewConfig | None = None
+        self.production: ProductionConfiguration | None = None  # the lifecycle's V2 configuration, when there is one
         self.owner_id: str | None = None
         self.stop_reason: _Stop | None = None
         self.lost = False
@@ -168,13 +170,18 @@ class _Run:
         self._notify(new)
         return dict(request or {})
 
+    def _configured(self, config: ReviewConfig) -> ReviewConfig:
+        """``config`` on top of the production configuration, read now (a promotion applies to the next run)."""
+        self.production = production_configuration(self.engine)
+        return config if self.production is None else layered(config, self.production.candidate)
+
     def _review(self, data: dict[str, Any]) -> tuple[ReviewResult, str | None]:
         request = parse_request(data)
         with tempfile.TemporaryDirectory(prefix="reviewlab-analysis-") as tmp:
             root = Path(tmp) / "src"
             commit = None
             if isinstance(request, SnippetRequest):
-                config = _with_options(ReviewConfig(), request.options)
+                config = _with_options(self._configured(ReviewConfig()), request.options)
                 self.severity_config = config
                 self._emit([], stage="analyze")
                 result = review_snippet(request.code, request.language, config)
@@ -195,7 +202,7 @@ class _Run:
                     commit = fetched.commit
                 self._check()
                 self._emit([("input", {"files": fetched.files, "skipped": list(fetched.skipped), "commit": commit})])
-                config = _with_options(discover_config(root), request.options)
+                config = _with_options(self._configured(discover_config(root)), request.options)
                 self.severity_config = config
                 result = review(root, config, jobs=self.config.jobs, progress=self._progress)
             if request.options.ai:
@@ -346,6 +353,8 @@ class _Run:
                 if row.project_id is not None:
                     apply_project_rules(self.engine, row.project_id, result)
                 record_review(row, result)
+                row.configuration = None if self.production is None else self.production.config_hash
+                row.ai_status = None if result.ai is None else result.ai.get("status")
                 row.root = result.root
                 row.source_commit = commit
                 _end(row, SessionStatus.COMPLETED, None, now)
@@ -392,7 +401,14 @@ class _Run:
                     table.c.worker_id == self.worker_id,
                     table.c.status == SessionStatus.RUNNING.value,
                 )
-                .values(status=status.value, stage=kind, error=error, finished_at=now, lease_expires_at=None)
+                .values(
+                    status=status.value,
+                    stage=kind,
+                    error=error,
+                    finished_at=now,
+                    lease_expires_at=None,
+                    configuration=None if self.production is None else self.production.config_hash,
+                )
             ).rowcount
             new = event_log.insert_events(connection, self.session_id, [(kind, data)], now) if changed else []
         self._notify(new)

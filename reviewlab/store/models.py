@@ -13,6 +13,7 @@ from sqlalchemy.sql import expression
 from reviewlab.accounts import models as accounts_models  # noqa: F401  (the auth schema shares this metadata)
 from reviewlab.audit import models as audit_models  # noqa: F401  (the audits schema shares this metadata)
 from reviewlab.jobs import models as jobs_models  # noqa: F401  (analysis events and artifacts share this metadata)
+from reviewlab.lifecycle import models as lifecycle_models  # noqa: F401  (experiments_v1 and quarantine share it)
 from reviewlab.projects import models as projects_models  # noqa: F401  (the projects schema shares this metadata)
 from reviewlab.providerstore import models as providers_models  # noqa: F401  (the providers schema shares this metadata)
 from reviewlab.store.base import Base, UtcDateTime, json_type
@@ -83,6 +84,9 @@ class AnalysisSession(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     source_commit: Mapped[str | None] = mapped_column(String(64))
     last_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    # The lifecycle's production configuration (config hash) the session reviewed with, if any.
+    configuration: Mapped[str | None] = mapped_column(String(16), index=True)
+    ai_status: Mapped[str | None] = mapped_column(String(16))  # the AI review's outcome, when one ran
 
     results: Mapped[list[CodeReviewResult]] = relationship(
         back_populates="session",
