@@ -62,6 +62,28 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow SQLite database with its tables created (2-3 s), copied by ``mlflow_uri`` for each test."""
+    from reviewlab.lifecycle.tracking import Tracker
+
+    database = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    tracker = Tracker(f"sqlite:///{database}")
+    tracker.client.search_experiments()
+    return database
+
+
+@pytest.fixture
+def mlflow_uri(mlflow_template: Path, tmp_path: Path) -> str:
+    """A tracking URI of this test's own MLflow store (artifacts beside it, under ``tmp_path``)."""
+    import shutil
+
+    database = tmp_path / "mlflow" / "mlflow.db"
+    database.parent.mkdir()
+    shutil.copy(mlflow_template, database)
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture(scope="session")
 def sarif_schema_path() -> Path:
     """The official SARIF 2.1.0 schema: $REVIEWLAB_SARIF_SCHEMA, else shared/ beside the repository."""
     override = os.environ.get("REVIEWLAB_SARIF_SCHEMA")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -245,6 +245,7 @@ class MonitorReport:
     """What monitoring saw of production and what it did."""
 
     model: str | None
+    config_hash: str | None = None
     window_start: datetime | None = None
     analyses: int = 0
     errors: int = 0
@@ -260,6 +261,7 @@ class MonitorReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            "config_hash": self.config_hash,
             "window_start": None if self.window_start is None else self.window_start.isoformat(),
             "analyses": self.analyses,
             "errors": self.errors,
@@ -781,8 +783,9 @@ class Lifecycle:
 
     # -- monitoring -----------------------------------------------------------------------------------------
 
-    def monitor(self, dataset: Dataset | None = None, *, actor: str | None = None) -> MonitorReport:
-        """Watch production; quarantine it (restoring the previous one) when the policy is breached."""
+    def monitor(self, dataset: Dataset | None = None, *, actor: str | None = None, act: bool = True) -> MonitorReport:
+        """Watch production; quarantine it (restoring the previous one) when the policy is breached and ``act``
+        (otherwise the report only names the breaches: ``sweep`` acts on it later)."""
         model = self.production()
         if model is None:
             return MonitorReport(None)
@@ -823,6 +826,7 @@ class Lifecycle:
         false_positives = sum(1 for status in fingerprints.values() if status == "false_positive")
         report: dict[str, Any] = {
             "model": model.name,
+            "config_hash": model.config_hash,
             "window_start": since,
             "analyses": len(rows),
             "errors": errors,
@@ -851,19 +855,24 @@ class Lifecycle:
             report["evaluation"] = evaluation
             if breach:
                 breaches.append(breach)
-        quarantined = None
-        if breaches:
-            evidence = {
-                key: (value.isoformat() if isinstance(value, datetime) else value) for key, value in report.items()
-            }
-            quarantined = self.quarantine(
-                model.config_hash,
-                reason="production monitoring: " + "; ".join(breaches),
-                actor=actor,
-                manual=False,
-                evidence=evidence,
-            )
-        return MonitorReport(**report, breaches=tuple(breaches), quarantined=quarantined)
+        watched = MonitorReport(**report, breaches=tuple(breaches))
+        return self.sweep(watched, actor=actor) if act else watched
+
+    def sweep(self, report: MonitorReport, *, actor: str | None = None) -> MonitorReport:
+        """Quarantine the production configuration ``report`` found in breach (if it is still production)."""
+        production = self.production()
+        if not report.breaches or production is None or production.config_hash != report.config_hash:
+            return report
+        evidence = report.to_dict()
+        del evidence["quarantined"]
+        record = self.quarantine(
+            production.config_hash,
+            reason="production monitoring: " + "; ".join(report.breaches),
+            actor=actor,
+            manual=False,
+            evidence=evidence,
+        )
+        return replace(report, quarantined=record)
 
     def _check_on_dataset(
         self, model: ModelRecord, dataset: Dataset, actor: str | None
