@@ -28,6 +28,7 @@ from reviewlab.cache import Caches, MemoryTtlCache
 from reviewlab.errors import ReviewlabError
 from reviewlab.jobs.cli import notifier_from_settings, queue_from_settings
 from reviewlab.jobs.service import Analyses
+from reviewlab.lifecycle.service import Lifecycle
 from reviewlab.mail import Mailer, mailer_from_settings
 from reviewlab.projects import Projects
 from reviewlab.providerstore import ProviderStore
@@ -67,12 +68,34 @@ class Services:
     projects: Projects
     providers: ProviderStore
     analyses: Analyses
+    lifecycles: LifecycleProvider
     closers: tuple[Callable[[], None], ...] = ()
 
     def close(self) -> None:
         for close in self.closers:
             close()
         self.engine.dispose()
+
+
+class LifecycleProvider:
+    """The model lifecycle on the services' engine (MLflow and the policy from the settings), made on first use:
+    loading MLflow takes a moment, and most requests never need it.
+
+    ``changes`` serializes this process's lifecycle changes (promotions, quarantines), so two requests never
+    promote against the same production at once.
+    """
+
+    def __init__(self, build: Callable[[], Lifecycle]) -> None:
+        self._build = build
+        self._lifecycle: Lifecycle | None = None
+        self._lock = threading.Lock()
+        self.changes = threading.Lock()
+
+    def get(self) -> Lifecycle:
+        with self._lock:
+            if self._lifecycle is None:
+                self._lifecycle = self._build()
+            return self._lifecycle
 
 
 class StoreProvider:
@@ -163,8 +186,14 @@ class Platform:
             projects=Projects(engine),
             providers=ProviderStore(engine, self.box),
             analyses=analyses,
+            lifecycles=LifecycleProvider(lambda: self._lifecycle(engine)),
             closers=(queue.close, notifier.close),
         )
+
+    def _lifecycle(self, engine: Engine) -> Lifecycle:
+        from reviewlab.lifecycle.lab import lifecycle_for
+
+        return lifecycle_for(engine, self.settings)
 
     def services(self) -> Services:
         return self.stores.services()
@@ -250,6 +279,11 @@ async def get_services(platform: Annotated[Platform, Depends(get_platform)]) -> 
 
 async def get_store(services: Annotated[Services, Depends(get_services)]) -> Store:
     return services.store
+
+
+async def get_lifecycle(services: Annotated[Services, Depends(get_services)]) -> Lifecycle:
+    """The model lifecycle (made on a worker thread the first time: it loads MLflow)."""
+    return await anyio.to_thread.run_sync(services.lifecycles.get)
 
 
 async def current_user(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> User:
@@ -354,6 +388,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 StoreProviderDep = Annotated[StoreProvider, Depends(get_store_provider)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 StoreDep = Annotated[Store, Depends(get_store)]
+LifecycleDep = Annotated[Lifecycle, Depends(get_lifecycle)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
 ReviewerUser = Annotated[User, Depends(require_roles(Role.ADMIN, Role.REVIEWER, Role.EXPERIMENTER))]
+ExperimenterUser = Annotated[User, Depends(require_roles(Role.ADMIN, Role.EXPERIMENTER))]

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from api.deps import Platform
 from api.middleware import BodyLimit, CsrfGuard, RateLimit, RequestContext, SecurityHeaders
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from api.routes import admin, analyze, auth, health, projects, providers
+from api.routes import admin, analyze, auth, health, models, projects, providers
 from reviewlab import __version__
 from reviewlab.errors import StoreError
 from reviewlab.settings import Settings, get_settings
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     )
     app.state.platform = platform
     install_problem_handlers(app)
-    for module in (health, auth, admin, projects, providers, analyze):
+    for module in (health, auth, admin, projects, providers, analyze, models):
         app.include_router(module.router)
     # Added innermost first: a request meets RequestContext, SecurityHeaders, BodyLimit, RateLimit, CsrfGuard.
     app.add_middleware(CsrfGuard, csrf=platform.csrf, tokens=platform.tokens)

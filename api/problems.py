@@ -19,6 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reviewlab.accounts.errors import EmailTaken, TokenRejected, UnknownUser
 from reviewlab.errors import ConfigError, InputError, PathNotFoundError, ReviewlabError, SettingsError, StoreError
 from reviewlab.jobs.errors import AnalysisNotFound, QueueUnavailable
+from reviewlab.lifecycle.service import LifecycleError, UnknownModel
+from reviewlab.lifecycle.tracking import TrackingError
 from reviewlab.projects.errors import AlreadyMember, LastOwner, NameTaken, UnknownMember, UnknownProject
 from reviewlab.providerstore.errors import UnknownProvider
 from reviewlab.security.errors import TokenError
@@ -38,6 +40,9 @@ _STATUS_BY_ERROR: tuple[tuple[type[ReviewlabError], HTTPStatus], ...] = (
     (UnknownProvider, HTTPStatus.NOT_FOUND),
     (AnalysisNotFound, HTTPStatus.NOT_FOUND),
     (QueueUnavailable, HTTPStatus.SERVICE_UNAVAILABLE),
+    (UnknownModel, HTTPStatus.NOT_FOUND),
+    (LifecycleError, HTTPStatus.CONFLICT),
+    (TrackingError, HTTPStatus.SERVICE_UNAVAILABLE),
     (UnknownUser, HTTPStatus.NOT_FOUND),
     (TokenRejected, HTTPStatus.BAD_REQUEST),
     (TokenError, HTTPStatus.UNAUTHORIZED),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,20 +90,39 @@ class RulePack:
         rules = [r for r in self.rules if r.scan is None and family in r.languages]
         if not rules:
             return None
-        ts_lang = ts_language(language)
-        owners: list[Rule] = []
-        sources: list[str] = []
-        for rule in rules:
-            try:
-                count = tree_sitter.Query(ts_lang, rule.query).pattern_count
-            except (tree_sitter.QueryError, ValueError) as err:
-                raise ValueError(f"rule {rule.id}: invalid query for {language}: {err}") from err
-            owners.extend([rule] * count)
-            sources.append(rule.query)
-        query = tree_sitter.Query(ts_lang, "\n".join(sources))
-        if query.pattern_count != len(owners):
-            raise ValueError(f"combined {language} query has {query.pattern_count} patterns, expected {len(owners)}")
-        return CompiledQuery(query, owners, [r for r in rules if r.finish is not None])
+        key = (language, tuple((r.id, r.query) for r in rules))
+        with _COMPILED_LOCK:
+            compiled = _COMPILED.get(key)
+            if compiled is None:
+                compiled = _compile_rules(language, rules)
+                if len(_COMPILED) >= MAX_COMPILED:
+                    del _COMPILED[next(iter(_COMPILED))]
+                _COMPILED[key] = compiled
+        return compiled
+
+
+MAX_COMPILED = 32
+"""Compiled queries kept per process, by language and rule selection: compiling all of a language's rules takes
+about a second, and every review of the same selection (API analyses, evaluations) reuses them."""
+_COMPILED: dict[tuple[str, tuple[tuple[str, str], ...]], CompiledQuery] = {}
+_COMPILED_LOCK = threading.Lock()
+
+
+def _compile_rules(language: str, rules: list[Rule]) -> CompiledQuery:
+    ts_lang = ts_language(language)
+    owners: list[Rule] = []
+    sources: list[str] = []
+    for rule in rules:
+        try:
+            count = tree_sitter.Query(ts_lang, rule.query).pattern_count
+        except (tree_sitter.QueryError, ValueError) as err:
+            raise ValueError(f"rule {rule.id}: invalid query for {language}: {err}") from err
+        owners.extend([rule] * count)
+        sources.append(rule.query)
+    query = tree_sitter.Query(ts_lang, "\n".join(sources))
+    if query.pattern_count != len(owners):
+        raise ValueError(f"combined {language} query has {query.pattern_count} patterns, expected {len(owners)}")
+    return CompiledQuery(query, owners, [r for r in rules if r.finish is not None])
 
 
 def analyze_source(path: str, language: str, source: bytes, pack: RulePack) -> FileAnalysis:

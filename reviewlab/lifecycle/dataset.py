@@ -263,6 +263,8 @@ def load_dataset(directory: Path) -> Dataset:
 def _case(spec: CaseSpec, folder: Path, manifest: Path) -> Case:
     if not folder.is_dir():
         raise ConfigError(f"{manifest}: case {spec.id} has no folder {folder}")
+    if not folder.resolve().is_relative_to(manifest.parent.resolve()):
+        raise ConfigError(f"{manifest}: the folder of case {spec.id} links outside the dataset")
     files: dict[str, bytes] = {}
     for path in sorted(folder.rglob("*")):
         if path.is_symlink():
@@ -279,7 +281,7 @@ def _case(spec: CaseSpec, folder: Path, manifest: Path) -> Case:
         content = files.get(label.file)
         if content is None:
             raise ConfigError(f"{manifest}: case {spec.id} labels {label.file}, which is not in {folder}")
-        if label.line > content.count(b"\n") + 1:
+        if label.line > _line_count(content):
             raise ConfigError(f"{manifest}: case {spec.id} labels {label.file}:{label.line}, past the file's end")
     return Case(
         id=spec.id,
@@ -293,6 +295,11 @@ def _case(spec: CaseSpec, folder: Path, manifest: Path) -> Case:
         description=spec.description,
         origin=spec.origin,
     )
+
+
+def _line_count(content: bytes) -> int:
+    """Lines as an editor numbers them: a final newline does not start another line."""
+    return content.count(b"\n") + (0 if not content or content.endswith(b"\n") else 1)
 
 
 def _label(spec: LabelSpec) -> Label:

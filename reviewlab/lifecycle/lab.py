@@ -8,9 +8,10 @@ in the store, so an evaluation can always be traced to the exact cases it ran on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -55,6 +56,7 @@ def lifecycle_for(
     tracker: Tracker | None = None,
     policy: Policy | None = None,
     orchestrators: OrchestratorFactory | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Lifecycle:
     """A lifecycle on ``engine`` with the settings' MLflow (unless given) and the experiments' policy."""
     paths = LabPaths.from_settings(settings)
@@ -64,6 +66,7 @@ def lifecycle_for(
         tracker=tracker if tracker is not None else Tracker.from_settings(settings),
         policy=policy if policy is not None else load_policy(paths.policy),
         orchestrators=orchestrators,
+        clock=clock,
     )
 
 

@@ -1,8 +1,9 @@
 """Scoring a review against a case's labels, and the metrics of an evaluation.
 
 A finding matches a label when it is in the label's file, within ``tolerance`` lines of it, of its category,
-with its CWE when both carry one, and of its rule when the label names one. Each label is matched at most
-once (the nearest finding wins); a second finding on a matched label is a duplicate and counts for nothing.
+with its CWE (or a parent or child of it, ``CWE_PARENTS``) when both carry one, and of its rule when the label
+names one. Findings and labels are paired one to one, as many pairs as possible (nearer pairs tried first); a
+finding left over that matches a paired label is a duplicate and counts for nothing.
 In a case with complete labels every other finding of a judged category is a false positive; in a partial
 case only findings matching a ``not_expected`` label are. Findings of categories the case does not judge
 are ignored.
@@ -39,34 +40,79 @@ class CaseScore:
     false_positives: tuple[Reported, ...] = ()
 
 
+# CWE parents (MITRE's ChildOf) among the weaknesses the rules report, so a finding tagged with the class and a
+# label tagged with the member (or the other way round) agree: a weak hash (328) is a broken algorithm (327).
+CWE_PARENTS = {328: 327, 916: 327, 759: 916, 760: 916, 23: 22, 36: 22, 564: 89, 80: 79}
+
+
+def _lineage(cwe: int) -> set[int]:
+    found = {cwe}
+    while cwe in CWE_PARENTS:
+        cwe = CWE_PARENTS[cwe]
+        found.add(cwe)
+    return found
+
+
+def same_weakness(a: int, b: int) -> bool:
+    """Whether CWEs ``a`` and ``b`` are the same weakness, or one is an ancestor of the other."""
+    return a == b or a in _lineage(b) or b in _lineage(a)
+
+
 def _matches(found: Reported, label: Label, tolerance: int) -> bool:
     return (
         found.file == label.file
         and abs(found.line - label.line) <= tolerance
         and found.category == label.category
-        and (label.cwe is None or found.cwe is None or found.cwe == label.cwe)
+        and (label.cwe is None or found.cwe is None or same_weakness(found.cwe, label.cwe))
         and (label.rule is None or found.rule_id == label.rule)
     )
 
 
 def score_case(case: Case, findings: Iterable[Reported], tolerance: int) -> CaseScore:
-    judged = [f for f in findings if case.judged(f.category)]
-    open_labels = list(case.expected)
-    true_positives: list[tuple[Label, Reported]] = []
-    unmatched: list[Reported] = []
-    for found in sorted(judged, key=lambda f: (f.file, f.line, f.rule_id)):
-        candidates = [label for label in open_labels if _matches(found, label, tolerance)]
-        if candidates:
-            best = min(candidates, key=lambda label: abs(label.line - found.line))
-            open_labels.remove(best)
-            true_positives.append((best, found))
-        elif not any(_matches(found, label, tolerance) for label, _ in true_positives):
-            unmatched.append(found)
+    judged = sorted((f for f in findings if case.judged(f.category)), key=lambda f: (f.file, f.line, f.rule_id))
+    labels = list(case.expected)
+    options = [
+        sorted(
+            (j for j, label in enumerate(labels) if _matches(found, label, tolerance)),
+            key=lambda j: abs(labels[j].line - found.line),
+        )
+        for found in judged
+    ]
+    paired = _maximum_matching(options, len(labels))
+    true_positives = [(labels[j], judged[i]) for j, i in sorted(paired.items())]
+    matched = set(paired.values())
+    unmatched = [
+        found
+        for i, found in enumerate(judged)
+        if i not in matched and not any(_matches(found, label, tolerance) for label, _ in true_positives)
+    ]
     if case.complete:
         false_positives = unmatched
     else:
         false_positives = [f for f in unmatched if any(_matches(f, label, tolerance) for label in case.not_expected)]
-    return CaseScore(tuple(true_positives), tuple(open_labels), tuple(false_positives))
+    missed = [label for j, label in enumerate(labels) if j not in paired]
+    return CaseScore(tuple(true_positives), tuple(missed), tuple(false_positives))
+
+
+def _maximum_matching(options: list[list[int]], labels: int) -> dict[int, int]:
+    """Label index -> finding index for a largest one-to-one pairing (Kuhn's augmenting paths)."""
+    owner: dict[int, int] = {}
+
+    def augment(finding: int, seen: set[int]) -> bool:
+        for label in options[finding]:
+            if label in seen:
+                continue
+            seen.add(label)
+            if label not in owner or augment(owner[label], seen):
+                owner[label] = finding
+                return True
+        return False
+
+    for finding in range(len(options)):
+        if len(owner) == labels:
+            break
+        augment(finding, set())
+    return owner
 
 
 @dataclass(slots=True)

@@ -30,6 +30,8 @@ The replies:
 - ``Truncate(after=n)``: send the headers and ``n`` pieces (or half the JSON body), then drop the connection.
 - ``Malformed()``: a body that is not the protocol's JSON (for a stream: one good piece, then garbage).
 - ``Raw(body, status, content_type)``: exactly these bytes (e.g. a JSON body with fields missing).
+- ``Respond(fn)``: the reply ``fn(body)`` returns for the request's parsed JSON body (an answer that depends on
+  the code sent, e.g. a scripted model that "finds" labelled problems).
 
 ``server.url`` is ``http://127.0.0.1:<port>``; ``server.base_url`` is what the SDK takes as its base URL
 (``<url>/v1`` for OpenAI, ``<url>`` for Ollama and Anthropic). ``server.requests`` records every request
@@ -58,7 +60,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -75,6 +77,7 @@ __all__ = [
     "Raw",
     "RecordedRequest",
     "Reply",
+    "Respond",
     "Status",
     "Truncate",
     "refused_url",
@@ -142,7 +145,14 @@ class Raw:
     content_type: str = "application/json"
 
 
-Reply = Answer | Status | Hang | Truncate | Malformed | Raw
+@dataclass(frozen=True)
+class Respond:
+    """Compute the reply from the request's parsed JSON body (a model whose answer depends on the code sent)."""
+
+    reply: Callable[[Any], Answer | Status | Hang | Truncate | Malformed | Raw]
+
+
+Reply = Answer | Status | Hang | Truncate | Malformed | Raw | Respond
 
 
 @dataclass(frozen=True)
@@ -320,6 +330,8 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         def _reply(self, reply: Reply, body: Any) -> None:
+            if isinstance(reply, Respond):
+                reply = reply.reply(body)
             stream = server.wants_stream(body)
             match reply:
                 case Answer():
