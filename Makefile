@@ -10,6 +10,7 @@ REPORTS := reports
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DAGSTER_PORT ?= 3000
+MLFLOW_PORT ?= 5000
 
 export HF_HUB_OFFLINE := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -36,12 +37,20 @@ install-test: $(TEST_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/reviewlab review $(EXAMPLE) --reports-dir $(REPORTS)
 	@bash -c 'set -e; eval "$$($(BIN)/python -m pipelines.instance --shell)"; \
+	  export MLFLOW_TRACKING_URI="$$($(BIN)/python -c "from reviewlab.settings import get_settings; from reviewlab.lifecycle.tracking import default_tracking_uri; print(default_tracking_uri(get_settings()))")"; \
+	  mlflow=; case "$$MLFLOW_TRACKING_URI" in sqlite:///*) \
+	    store="$$(dirname "$${MLFLOW_TRACKING_URI#sqlite:///}")"; mkdir -p "$$store"; \
+	    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(BIN)/mlflow server --backend-store-uri "$$MLFLOW_TRACKING_URI" \
+	      --default-artifact-root "$$store/artifacts" --host $(HOST) --port $(MLFLOW_PORT) --workers 1 \
+	      > $(REPORTS)/mlflow.log 2>&1 & mlflow=$$!;; esac; \
 	  $(BIN)/dagster-webserver -w workspace.yaml -h $(HOST) -p $(DAGSTER_PORT) > $(REPORTS)/dagster-webserver.log 2>&1 & web=$$!; \
 	  $(BIN)/dagster-daemon run -w workspace.yaml > $(REPORTS)/dagster-daemon.log 2>&1 & daemon=$$!; \
-	  trap "kill $$web $$daemon 2>/dev/null; wait" EXIT; \
+	  trap "kill $$web $$daemon $$mlflow 2>/dev/null; wait" EXIT; \
 	  echo "reviewlab platform (Ctrl-C stops it):"; \
 	  echo "  API with in-process analysis workers  http://$(HOST):$(PORT)  (reference: /docs)"; \
 	  echo "  Dagster webserver and daemon           http://$(HOST):$(DAGSTER_PORT)  (instance: $$DAGSTER_HOME)"; \
+	  if [ -n "$$mlflow" ]; then echo "  MLflow tracking server and registry    http://$(HOST):$(MLFLOW_PORT)  (store: $$MLFLOW_TRACKING_URI)"; \
+	  else echo "  MLflow                                 at MLFLOW_TRACKING_URI (not started here)"; fi; \
 	  REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)'
 
 lint: $(TEST_STAMP)

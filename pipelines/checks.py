@@ -1,4 +1,5 @@
-"""Asset checks on repository scans: the quality gate of each scan and the freshness of every last scan."""
+"""Asset checks on repository scans (the quality gate of each scan, the freshness of every last scan) and the model
+lifecycle's promotion gate."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 import dagster as dg
 
 from assets.environment import ScanEnvironment
+from assets.lifecycle import promotion_decision
 from assets.scans import static_findings
 from reviewlab.scans import last_scan_time, scan_targets
 
@@ -52,5 +54,24 @@ def scans_fresh(scans: dg.ResourceParam[ScanEnvironment]) -> dg.AssetCheckResult
             "max_age_hours": MAX_SCAN_AGE.total_seconds() / 3600,
             "stale": dg.MetadataValue.json(stale),
             "never_scanned": dg.MetadataValue.json(never),
+        },
+    )
+
+
+# Blocking: when the best candidate is refused, the run stops before monitoring, and the UI shows the gate red with
+# the checks it failed. A decision of "none" (no candidate beats production) passes.
+@dg.asset_check(asset=promotion_decision, blocking=True)
+def promotion_gate(promotion_decision: dict[str, Any]) -> dg.AssetCheckResult:
+    """Fail, and stop the run before monitoring, when the best candidate was refused by the promotion gate."""
+    refused = promotion_decision["decision"] == "refused"
+    failed = [check for check in promotion_decision["checks"] if not check["passed"]]
+    return dg.AssetCheckResult(
+        passed=not refused,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "candidate": promotion_decision["candidate"] or "",
+            "decision": promotion_decision["decision"],
+            "reason": promotion_decision["reason"],
+            "failed_checks": dg.MetadataValue.json(failed),
         },
     )

@@ -11,6 +11,8 @@ import dagster as dg
 from pydantic import Field
 
 from assets.environment import ScanEnvironment
+from reviewlab.lifecycle.lab import open_lifecycle
+from reviewlab.lifecycle.service import Lifecycle
 from reviewlab.settings import Settings, get_settings
 from reviewlab.store import Store, migrate, open_store
 from reviewlab.store.connect import create_engine, translated
@@ -73,3 +75,34 @@ class ReviewlabScans(_Settings[ScanEnvironment]):
             yield ScanEnvironment(settings, engine)
         finally:
             engine.dispose()
+
+
+class ReviewlabLifecycle(_Settings[Lifecycle]):
+    """The model lifecycle on the store, with MLflow and the experiments directory from the settings.
+
+    Assets receive the library's ``Lifecycle`` (``lifecycle: dg.ResourceParam[Lifecycle]``; its ``settings`` are
+    the run's), opened on the migrated store for the run and disposed of after it.
+    """
+
+    experiments_dir: str | None = Field(
+        default=None,
+        description="REVIEWLAB_EXPERIMENTS_DIR (candidates, datasets/core, policy.yaml); unset: from the environment.",
+    )
+    mlflow_tracking_uri: str | None = Field(
+        default=None,
+        description="MLFLOW_TRACKING_URI; unset: from the environment, else SQLite under REVIEWLAB_HOME/mlflow.",
+    )
+
+    def settings(self) -> Settings:
+        """The library's settings with the store's, the experiments directory's and MLflow's values on top."""
+        updates: dict[str, Path | str] = {}
+        if self.experiments_dir is not None:
+            updates["reviewlab_experiments_dir"] = Path(self.experiments_dir)
+        if self.mlflow_tracking_uri is not None:
+            updates["mlflow_tracking_uri"] = self.mlflow_tracking_uri
+        return super().settings().model_copy(update=updates)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Lifecycle]:
+        with open_lifecycle(self.settings()) as lifecycle:
+            yield lifecycle

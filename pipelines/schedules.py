@@ -1,9 +1,11 @@
-"""The jobs, and when they run on a clock: every repository nightly, the freshness check daily, compaction weekly."""
+"""The jobs, and when they run on a clock: every repository nightly, the freshness check daily, compaction weekly,
+the model lifecycle daily and production's monitoring hourly."""
 
 from collections.abc import Iterator
 
 import dagster as dg
 
+from assets.lifecycle import production_monitoring, quarantine_sweep, re_evaluation
 from assets.scans import REPOSITORIES
 from assets.warehouse import warehouse_compaction, warehouse_scans
 from pipelines.checks import scans_fresh
@@ -30,6 +32,17 @@ compact_warehouse = dg.define_asset_job(
     description="Merge the warehouse partitions' part files.",
 )
 
+model_lifecycle = dg.define_asset_job(
+    "lifecycle",
+    selection=dg.AssetSelection.groups("lifecycle"),
+    description="Evaluate the candidates on the current dataset, promote the best through the gate, watch production.",
+)
+production_watch = dg.define_asset_job(
+    "production_watch",
+    selection=dg.AssetSelection.assets(production_monitoring, quarantine_sweep, re_evaluation),
+    description="Monitor production, quarantine it on a breach and re-evaluate the quarantined configurations.",
+)
+
 
 @dg.schedule(cron_schedule="0 2 * * *", job=scan_repositories, execution_timezone="UTC")
 def nightly_scans(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
@@ -44,4 +57,10 @@ daily_freshness = dg.ScheduleDefinition(
 )
 weekly_compaction = dg.ScheduleDefinition(
     name="weekly_compaction", job=compact_warehouse, cron_schedule="0 3 * * 0", execution_timezone="UTC"
+)
+daily_lifecycle = dg.ScheduleDefinition(
+    name="daily_lifecycle", job=model_lifecycle, cron_schedule="0 3 * * *", execution_timezone="UTC"
+)
+hourly_production_watch = dg.ScheduleDefinition(
+    name="hourly_production_watch", job=production_watch, cron_schedule="0 * * * *", execution_timezone="UTC"
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, literal, or_, select
 
 from reviewlab.engine.languages import language_for_path
 from reviewlab.errors import ReviewlabError
@@ -54,7 +54,11 @@ def cases_from_triage(engine: Engine, settings: Settings, *, limit: int = MAX_CA
         )
         .join(results, results.c.fingerprint == triage.c.fingerprint)
         .join(sessions, sessions.c.id == results.c.session_id)
-        .where(triage.c.status.in_(("accepted", "false_positive")), sessions.c.request.is_not(None))
+        .where(
+            triage.c.status.in_(("accepted", "false_positive")),
+            sessions.c.request.is_not(None),
+            triage_scope_matches(triage, sessions),
+        )
         .order_by(triage.c.fingerprint, sessions.c.created_at.desc())
     )
     with reading(engine, "reading triaged findings") as connection:
@@ -98,6 +102,14 @@ def cases_from_triage(engine: Engine, settings: Settings, *, limit: int = MAX_CA
             )
         )
     return feedback
+
+
+def triage_scope_matches(triage: Any, sessions: Any) -> Any:
+    """The triage row is in the scope of the session's findings: its project's, or its owner's outside projects."""
+    return or_(
+        and_(sessions.c.project_id.is_not(None), triage.c.scope == literal("project:") + sessions.c.project_id),
+        and_(sessions.c.project_id.is_(None), triage.c.scope == literal("user:") + sessions.c.owner_id),
+    )
 
 
 def _file_of(engine: Engine, settings: Settings, request: dict[str, Any], path: str) -> bytes | None:

@@ -20,6 +20,7 @@ quarantined configuration comes back or is blacklisted. Read from ``experiments/
       max_f1_drop: 0.05           # on a new dataset version, vs the evaluation it was promoted on
     re_evaluation:                # V3 -> V1 or blacklist
       max_failures: 3
+      min_interval_hours: 20      # scheduled runs re-evaluate a quarantine at most this often
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class MonitoringPolicy(_Strict):
 
 class ReEvaluationPolicy(_Strict):
     max_failures: int = Field(default=3, ge=1)
+    min_interval_hours: float = Field(default=20.0, ge=0)
 
 
 class Policy(_Strict):

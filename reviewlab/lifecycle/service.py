@@ -33,6 +33,7 @@ from reviewlab.jobs.db import prepared, reading, table_of, writing
 from reviewlab.lifecycle.candidates import Candidate
 from reviewlab.lifecycle.dataset import Dataset
 from reviewlab.lifecycle.evaluate import EvaluationFailed, OrchestratorFactory, evaluate
+from reviewlab.lifecycle.feedback import triage_scope_matches
 from reviewlab.lifecycle.gate import Check, Verdict, judge
 from reviewlab.lifecycle.models import (
     BlacklistRow,
@@ -810,7 +811,11 @@ class Lifecycle:
                         _TRIAGE.c.fingerprint.in_(
                             select(_RESULTS.c.fingerprint)
                             .join(sessions, sessions.c.id == _RESULTS.c.session_id)
-                            .where(sessions.c.configuration == model.config_hash, sessions.c.created_at >= since)
+                            .where(
+                                sessions.c.configuration == model.config_hash,
+                                sessions.c.created_at >= since,
+                                triage_scope_matches(_TRIAGE, sessions),
+                            )
                         ),
                     )
                     .distinct()
@@ -910,11 +915,16 @@ class Lifecycle:
 
     # -- re-evaluation --------------------------------------------------------------------------------------
 
-    def re_evaluate(self, dataset: Dataset, *, actor: str | None = None) -> list[ReEvaluation]:
-        """Re-evaluate every open quarantine on ``dataset``: passing the gate against production -> V1;
-        the policy's number of failures -> blacklist."""
+    def re_evaluate(self, dataset: Dataset, *, actor: str | None = None, due_only: bool = False) -> list[ReEvaluation]:
+        """Re-evaluate the open quarantines on ``dataset``: passing the gate against production -> V1; the policy's
+        number of failures -> blacklist. ``due_only`` (the schedules) skips a record re-evaluated less than the
+        policy's ``min_interval_hours`` ago, so an hourly run does not spend three failures in three hours."""
+        now = self._clock()
+        interval = timedelta(hours=self.policy.re_evaluation.min_interval_hours)
         outcomes: list[ReEvaluation] = []
         for record in [r for r in self.quarantine_records() if r.status == "open"]:
+            if due_only and not due_for_re_evaluation(record, now, interval):
+                continue
             outcomes.append(self._re_evaluate(record, dataset, actor))
         return outcomes
 
@@ -1088,6 +1098,17 @@ class Lifecycle:
             target_id=model.config_hash,
             details={"model": model.name, **details},
         )
+
+
+def due_for_re_evaluation(record: QuarantineRecord, now: datetime, interval: timedelta) -> bool:
+    """An open quarantine never re-evaluated, or last re-evaluated at least ``interval`` before ``now``."""
+    if record.status != "open":
+        return False
+    if not record.re_evaluations:
+        return True
+    last = max(datetime.fromisoformat(entry["at"]) for entry in record.re_evaluations)
+    last = last if last.tzinfo is not None else last.replace(tzinfo=UTC)
+    return now - last >= interval
 
 
 def _reason(reason: str | None, what: str) -> str:

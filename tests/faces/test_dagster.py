@@ -41,8 +41,22 @@ def test_asset_graph_snapshot() -> None:
         "review_report": "scans",
         "warehouse_scans": "warehouse",
         "warehouse_compaction": "warehouse",
+        "evaluation_dataset": "lifecycle",
+        "candidate_evaluations": "lifecycle",
+        "promotion_decision": "lifecycle",
+        "production_monitoring": "lifecycle",
+        "quarantine_sweep": "lifecycle",
+        "re_evaluation": "lifecycle",
     }
     assert all(spec.description and "\n" not in spec.description for spec in specs)
+    assert {job.name for job in defs.jobs or []} == {
+        "scan_local",
+        "scan_repositories",
+        "check_freshness",
+        "compact_warehouse",
+        "lifecycle",
+        "production_watch",
+    }
 
 
 def test_local_review_materializes_and_stores_the_session(vulnerable_project: Path, settings: Settings) -> None:

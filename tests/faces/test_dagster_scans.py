@@ -230,6 +230,8 @@ def test_schedules(instance: dg.DagsterInstance) -> None:
         "nightly_scans": ("0 2 * * *", SCAN_JOB),
         "daily_freshness": ("0 7 * * *", "check_freshness"),
         "weekly_compaction": ("0 3 * * 0", "compact_warehouse"),
+        "daily_lifecycle": ("0 3 * * *", "lifecycle"),
+        "hourly_production_watch": ("0 * * * *", "production_watch"),
     }
 
 
@@ -281,11 +283,19 @@ def test_asset_graph_snapshot() -> None:
         "review_report": ("scans", ["static_findings"], True),
         "warehouse_scans": ("warehouse", ["ai_review", "static_findings"], True),
         "warehouse_compaction": ("warehouse", [], False),
+        "evaluation_dataset": ("lifecycle", [], False),
+        "candidate_evaluations": ("lifecycle", ["evaluation_dataset"], False),
+        "promotion_decision": ("lifecycle", ["candidate_evaluations"], False),
+        "production_monitoring": ("lifecycle", ["promotion_decision"], False),
+        "quarantine_sweep": ("lifecycle", ["production_monitoring"], False),
+        "re_evaluation": ("lifecycle", ["quarantine_sweep"], False),
     }
     assert {key.to_user_string() for key in graph.asset_check_keys} == {
         "static_findings:scan_gate",
         "static_findings:scans_fresh",
+        "promotion_decision:promotion_gate",
     }
+    assert graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey("promotion_decision"), "promotion_gate")).blocking
     assert all(spec.description and "\n" not in spec.description for spec in defs.resolve_all_asset_specs())
     assert {s.name for s in defs.sensors or []} == {"repository_partitions", "repository_heads"}
 

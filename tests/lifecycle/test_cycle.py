@@ -331,3 +331,27 @@ def test_registering_is_by_content(lifecycle: Lifecycle) -> None:
     assert lifecycle.model(STATIC_DEFAULT.config_hash).id == first.id
     assert [t.reason for t in lifecycle.history()] == ["registered"]
     _ = Stage
+
+
+def test_scheduled_re_evaluation_waits_the_policys_interval(
+    engine: Engine, settings: object, tracker: Tracker, clock: Clock
+) -> None:
+    from reviewlab.lifecycle.lab import lifecycle_for
+
+    policy = Policy(re_evaluation=ReEvaluationPolicy(max_failures=3, min_interval_hours=20))
+    lifecycle = lifecycle_for(engine, settings, tracker=tracker, policy=policy, clock=clock)  # type: ignore[arg-type]
+    lifecycle.register([STATIC_DEFAULT, NOTHING])
+    lifecycle.promote("static-default", DATASET, actor="alice")
+    lifecycle.quarantine("nothing", reason="never any good", actor="alice")
+
+    first = lifecycle.re_evaluate(DATASET, due_only=True)  # never re-evaluated: due at once
+    clock.now += timedelta(hours=19)
+    too_soon = lifecycle.re_evaluate(DATASET, due_only=True)
+    clock.now += timedelta(hours=1)
+    due_again = lifecycle.re_evaluate(DATASET, due_only=True)
+    by_hand = lifecycle.re_evaluate(DATASET)  # an operator's explicit run is never held back
+
+    assert [o.outcome for o in first] == ["failed"]
+    assert too_soon == []
+    assert [o.outcome for o in due_again] == ["failed"]
+    assert [o.outcome for o in by_hand] == ["blacklisted"]
