@@ -197,6 +197,10 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
         rows: list[dict[str, Any]] = []
         for model in lifecycle.models():
             evaluation = lifecycle.latest_evaluation(model, dataset.version)
+            failed = None
+            if evaluation is None:
+                tried = lifecycle.evaluations(model=model.config_hash, dataset_version=dataset.version, limit=1)
+                failed = tried[0].error if tried and tried[0].status == "failed" else None
             scores = None
             if evaluation is not None:
                 metrics = evaluation.metrics or {}
@@ -216,6 +220,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
                     "version": "blacklisted" if model.stage.value == "blacklisted" else model.stage.version,
                     "production": production is not None and production.id == model.id,
                     "evaluation": scores,
+                    "last_error": failed,
                     "_stage": model.stage,
                 }
             )
@@ -236,7 +241,7 @@ def cmd_models_list(args: argparse.Namespace, settings: Settings) -> int:
         marker = "*" if row["production"] else " "
         scores = row["evaluation"]
         measured = (
-            "not evaluated"
+            ("evaluation failed (see `reviewlab models evaluate`)" if row["last_error"] else "not evaluated")
             if scores is None
             else f"F1 {_num(scores['f1'])}  FPR {_pct(scores['false_positive_rate'])}  "
             f"p95 {_secs(scores['latency_p95_s'])}"

@@ -20,6 +20,7 @@ every transition. Its operations:
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,6 +52,7 @@ from reviewlab.lifecycle.scoring import percentile
 from reviewlab.lifecycle.tracking import Tracker, TrackingError
 from reviewlab.settings import Settings
 
+log = logging.getLogger(__name__)
 EXPERIMENTS = table_of(ExperimentRow)
 DATASETS = table_of(DatasetRow)
 EVALUATIONS = table_of(EvaluationRow)
@@ -640,14 +642,40 @@ class Lifecycle:
         self._set_stage(connection, model, Stage.PRODUCTION, reason, actor, manual, evidence)
 
     def _mirror_production(self, model: ModelRecord, previous: ModelRecord | None) -> None:
-        """Point MLflow's production alias at ``model`` (re-reading it, so its version is registered)."""
+        """Point MLflow's production alias at ``model`` (re-reading it, so its version is registered).
+
+        The store has already changed; when MLflow fails, the error says so and ``sync_registry`` (run by every
+        monitoring pass) puts the alias right later.
+        """
         if self.tracker is None:
             return
-        version = self.tracker.register(model.name, model.config_hash, None, Stage.PRODUCTION.value)
-        self._set_mlflow_version(model.id, version)
-        self.tracker.set_production(version)
-        if previous is not None and previous.mlflow_version is not None:
-            self.tracker.tag_stage(previous.mlflow_version, Stage.EXPERIMENTAL.value)
+        try:
+            version = self.tracker.register(model.name, model.config_hash, None, Stage.PRODUCTION.value)
+            self._set_mlflow_version(model.id, version)
+            self.tracker.set_production(version)
+            if previous is not None and previous.mlflow_version is not None:
+                self.tracker.tag_stage(previous.mlflow_version, Stage.EXPERIMENTAL.value)
+        except TrackingError as err:
+            raise TrackingError(
+                f"{model.name} is production in the store, but MLflow's alias could not follow ({err}); "
+                "the next monitoring run (or `reviewlab models monitor`) moves it"
+            ) from err
+
+    def sync_registry(self) -> str | None:
+        """Make MLflow's ``production`` alias point at the store's production configuration (or at nothing);
+        returns the registered version it points at."""
+        if self.tracker is None:
+            return None
+        production = self.production()
+        if production is None:
+            self.tracker.clear_production()
+            return None
+        version = self.tracker.register(production.name, production.config_hash, None, Stage.PRODUCTION.value)
+        if production.mlflow_version != version:
+            self._set_mlflow_version(production.id, version)
+        if self.tracker.production_version() != version:
+            self.tracker.set_production(version)
+        return version
 
     # -- quarantine -----------------------------------------------------------------------------------------
 
@@ -787,6 +815,10 @@ class Lifecycle:
     def monitor(self, dataset: Dataset | None = None, *, actor: str | None = None, act: bool = True) -> MonitorReport:
         """Watch production; quarantine it (restoring the previous one) when the policy is breached and ``act``
         (otherwise the report only names the breaches: ``sweep`` acts on it later)."""
+        try:
+            self.sync_registry()
+        except TrackingError as err:
+            log.warning("MLflow's production alias could not be checked: %s", err)
         model = self.production()
         if model is None:
             return MonitorReport(None)

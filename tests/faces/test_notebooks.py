@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,10 @@ def test_notebook_runs_top_to_bottom(
     monkeypatch.delenv("REVIEWLAB_EXPERIMENTS_DIR", raising=False)
     if _uses_lifecycle(notebook):
         monkeypatch.setenv("MLFLOW_TRACKING_URI", request.getfixturevalue("mlflow_uri"))
+        # A notebook's sandbox (tempfile.mkdtemp) lands in the test's directory, not in /tmp for good.
+        sandboxes = request.getfixturevalue("tmp_path") / "tmp"
+        sandboxes.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(sandboxes))
     monkeypatch.chdir(notebook.parent)  # where Jupyter starts a notebook's kernel
     namespace: dict[str, object] = {"__name__": "__main__"}
 

@@ -355,3 +355,84 @@ def test_scheduled_re_evaluation_waits_the_policys_interval(
     assert too_soon == []
     assert [o.outcome for o in due_again] == ["failed"]
     assert [o.outcome for o in by_hand] == ["blacklisted"]
+
+
+def _triaged(engine: Engine, config_hash: str, clock: Clock, statuses: list[str], *, scope_owner: str) -> None:
+    """One production analysis by ``u1`` with a finding per status, triaged in ``scope_owner``'s scope."""
+    from reviewlab.projects.models import TriageRow
+    from reviewlab.store.models import CodeReviewResult
+
+    _analyses(engine, config_hash, clock, count=1, ai_status=None)
+    sessions, results, triage = table_of(AnalysisSession), table_of(CodeReviewResult), table_of(TriageRow)
+    with prepared(engine).begin() as connection:
+        session_id = connection.execute(sessions.select().order_by(sessions.c.created_at.desc()).limit(1)).first().id  # type: ignore[union-attr]
+        connection.execute(sessions.update().where(sessions.c.id == session_id).values(owner_id="u1"))
+        for index, status in enumerate(statuses):
+            fingerprint = f"{scope_owner}-{session_id[:8]}-{index}"
+            connection.execute(
+                insert(results).values(
+                    session_id=session_id,
+                    rule_id="PY-S002",
+                    category="security",
+                    severity="high",
+                    confidence="high",
+                    cwe=78,
+                    path="app.py",
+                    start_line=index + 1,
+                    start_column=1,
+                    end_line=index + 1,
+                    end_column=2,
+                    snippet="x",
+                    message="m",
+                    fingerprint=fingerprint,
+                )
+            )
+            connection.execute(
+                insert(triage).values(
+                    scope=f"user:{scope_owner}", fingerprint=fingerprint, status=status, updated_at=clock()
+                )
+            )
+
+
+def test_a_false_positive_share_of_triage_over_the_limit_quarantines(
+    lifecycle: Lifecycle, engine: Engine, clock: Clock
+) -> None:
+    lifecycle.register([NOTHING, STATIC_DEFAULT])
+    lifecycle.promote("nothing", DATASET, actor="alice")
+    lifecycle.promote("static-default", DATASET, actor="alice")
+    # Another user's triage of findings of their own does not count against this configuration's analyses.
+    _triaged(engine, STATIC_DEFAULT.config_hash, clock, ["false_positive"] * 6, scope_owner="u2")
+    _triaged(engine, STATIC_DEFAULT.config_hash, clock, ["false_positive"] * 4 + ["accepted"] * 5, scope_owner="u1")
+    quiet = lifecycle.monitor()
+    assert (quiet.triaged, quiet.false_positives, quiet.breaches) == (9, 4, ())  # 9 < min_triaged
+
+    _triaged(engine, STATIC_DEFAULT.config_hash, clock, ["false_positive"] * 3 + ["open"], scope_owner="u1")
+    report = lifecycle.monitor()
+
+    assert (report.triaged, report.false_positives) == (12, 7)
+    assert report.breaches == ("7 of 12 triaged findings are false positives (58%; at most 50%)",)
+    assert report.quarantined is not None
+    assert report.quarantined.restored == "nothing"
+
+
+def test_an_mlflow_failure_after_the_store_moved_heals_at_the_next_monitoring(
+    lifecycle: Lifecycle, tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewlab.lifecycle.tracking import TrackingError
+
+    lifecycle.register([NOTHING, STATIC_DEFAULT])
+    lifecycle.promote("nothing", DATASET, actor="alice")
+
+    def down(version: str) -> None:
+        raise TrackingError("MLflow at http://mlflow:5000 failed moving the production alias: connection refused")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tracker, "set_production", down)
+        with pytest.raises(TrackingError, match="static-default is production in the store"):
+            lifecycle.promote("static-default", DATASET, actor="alice")
+    assert lifecycle.production().name == "static-default"  # type: ignore[union-attr]
+    assert tracker.version_tags(tracker.production_version() or "")["candidate"] == "nothing"  # behind
+
+    lifecycle.monitor()
+
+    assert tracker.version_tags(tracker.production_version() or "")["candidate"] == "static-default"
