@@ -148,3 +148,35 @@ def test_a_finding_in_several_analyses_is_one_case(lab: Lab) -> None:
 
     assert [case.id for case in feedback.cases] == [f"triage-{first[:16].lower()}"]
     assert feedback.skipped == []
+
+
+def test_the_current_dataset_is_the_curated_one_plus_triage_and_each_version_is_kept(
+    lab: Lab, tmp_path: Path, mlflow_uri: str
+) -> None:
+    from reviewlab.errors import ConfigError
+    from reviewlab.lifecycle.lab import current_dataset, dataset_version, lifecycle_for
+    from tests.lifecycle.support import lab_directory
+
+    settings = lab.settings.model_copy(
+        update={"reviewlab_experiments_dir": lab_directory(tmp_path), "mlflow_tracking_uri": mlflow_uri}
+    )
+    lifecycle = lifecycle_for(lab.engine, settings)
+    curated, nothing = current_dataset(lifecycle, settings)
+    assert curated.version == small_dataset().version
+    assert nothing.cases == []
+
+    found = lab.analyse({"kind": "snippet", "code": VULNERABLE, "language": "python"})
+    lab.triage(found[("PY-S001", 4)], "false_positive")
+    grown, feedback = current_dataset(lifecycle, settings)
+
+    assert len(feedback.cases) == 1
+    assert grown.parent == curated.version
+    assert len(grown.cases) == len(curated.cases) + 1
+    assert [d["version"] for d in lifecycle.datasets()] == [grown.version, curated.version]
+    assert dataset_version(lifecycle, grown.version) == grown  # read back from its snapshot
+    snapshot = Path(next(d["location"] for d in lifecycle.datasets() if d["version"] == grown.version))
+    assert snapshot == settings.reviewlab_home / "datasets" / grown.version
+    sample = next((snapshot / "samples").glob("triage-*/*"))
+    sample.write_text(sample.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="has been changed"):
+        dataset_version(lifecycle, grown.version)

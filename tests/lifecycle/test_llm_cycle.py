@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from reviewlab.jobs.db import prepared, table_of
@@ -29,7 +30,7 @@ from reviewlab.lifecycle.service import Lifecycle
 from reviewlab.lifecycle.tracking import Tracker
 from reviewlab.settings import Settings
 from reviewlab.store.models import AnalysisSession, SessionStatus
-from tests.ai.servers import Answer, FakeOllama, Respond, Status
+from tests.ai.servers import Answer, FakeOllama, FakeOpenAI, Respond, Status
 from tests.lifecycle.support import STATIC_DEFAULT, candidate, small_dataset
 
 pytestmark = pytest.mark.slow
@@ -72,14 +73,16 @@ _LINES = re.compile(r"Review lines (\d+)-(\d+)")
 def model(body: Any) -> Answer | Status:
     """The scripted model: its answer to one Ollama chat request."""
     user = body["messages"][-1]["content"]
-    if "scores" in json.dumps(body.get("format") or {}):  # self-reflection: every suggestion is sound
+    if "scores" in json.dumps(
+        body.get("format") or body.get("response_format") or {}
+    ):  # self-reflection: every suggestion is sound
         count = len(re.findall(r"^\[\d+\] lines", user, flags=re.MULTILINE))
         return Answer.json({"scores": [{"index": i, "score": 9, "reason": "clear"} for i in range(count)]})
     path = _PATH.search(user)
     lines = _LINES.search(user)
     assert path is not None, user[:300]
     assert lines is not None, user[:300]
-    if body["model"] == "bad:7b":
+    if body["model"].startswith("bad"):
         first = int(lines.group(1))
         findings = [
             {"line": first, "severity": "high", "category": "security", "cwe": 20, "message": "input is unsafe"}
@@ -201,3 +204,34 @@ def test_a_failing_model_server_quarantines_production_and_re_evaluation_brings_
         ("static-default", "production", False),
         ("llm-good", "quarantined", False),
     ]
+
+
+def test_a_cloud_candidate_is_measured_in_tokens_and_dollars(
+    engine: Engine, settings: Settings, tracker: Tracker
+) -> None:
+    cloud = candidate("name: llm-cloud\nai: {provider: openai, model: gpt-4o, timeout_s: 5}")
+    with FakeOpenAI(models=("gpt-4o",)) as server:
+        server.default = Respond(model)
+        keyed = settings.model_copy(
+            update={"openai_base_url": server.base_url, "openai_api_key": SecretStr("sk-test-0123456789abcdef")}
+        )
+        lifecycle = lifecycle_for(engine, keyed, tracker=tracker, policy=Policy())
+        lifecycle.register([cloud])
+
+        evaluation = lifecycle.evaluate("llm-cloud", DATASET)
+
+    assert evaluation.metrics is not None
+    requests = server.chat_requests()
+    reflections = sum(1 for r in requests if "scores" in json.dumps(r.body.get("response_format")))
+    reviews = len(requests) - reflections
+    assert reviews == len(DATASET.cases)  # one review call per case, a reflection where it found something
+    assert reflections == 4
+    # reviews are answered with 120 / 40 tokens, reflections with the fake's default 7 / 3
+    assert evaluation.metrics["input_tokens"] == 120 * reviews + 7 * reflections
+    assert evaluation.metrics["output_tokens"] == 40 * reviews + 3 * reflections
+    # gpt-4o at $2.50 / $10.00 per million input / output tokens
+    expected = (2.5 * (120 * reviews + 7 * reflections) + 10.0 * (40 * reviews + 3 * reflections)) / 1e6
+    assert evaluation.metrics["cost_usd"] == pytest.approx(expected, abs=1e-5)  # costs are kept to 6 decimals per call
+    assert tracker.run(evaluation.mlflow_run_id or "").data.metrics["cost_usd"] == pytest.approx(
+        expected, abs=1e-5
+    )  # costs are kept to 6 decimals per call
