@@ -11,6 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DAGSTER_PORT ?= 3000
 MLFLOW_PORT ?= 5000
+APP_PORT ?= 8501
 
 export HF_HUB_OFFLINE := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
@@ -23,11 +24,11 @@ $(BIN)/python:
 	$(PIP) install --quiet --upgrade pip
 
 $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app]'
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app,hf,dev]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app,e2e,hf,dev]'
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
@@ -45,8 +46,11 @@ run: $(RUN_STAMP)
 	      > $(REPORTS)/mlflow.log 2>&1 & mlflow=$$!;; esac; \
 	  $(BIN)/dagster-webserver -w workspace.yaml -h $(HOST) -p $(DAGSTER_PORT) > $(REPORTS)/dagster-webserver.log 2>&1 & web=$$!; \
 	  $(BIN)/dagster-daemon run -w workspace.yaml > $(REPORTS)/dagster-daemon.log 2>&1 & daemon=$$!; \
-	  trap "kill $$web $$daemon $$mlflow 2>/dev/null; wait" EXIT; \
+	  REVIEWLAB_API_URL=http://$(HOST):$(PORT) $(BIN)/streamlit run app/main.py --server.address $(HOST) \
+	    --server.port $(APP_PORT) --server.headless true > $(REPORTS)/streamlit.log 2>&1 & dashboard=$$!; \
+	  trap "kill $$web $$daemon $$mlflow $$dashboard 2>/dev/null; wait" EXIT; \
 	  echo "reviewlab platform (Ctrl-C stops it):"; \
+	  echo "  Dashboard (Streamlit)                  http://$(HOST):$(APP_PORT)"; \
 	  echo "  API with in-process analysis workers  http://$(HOST):$(PORT)  (reference: /docs)"; \
 	  echo "  Dagster webserver and daemon           http://$(HOST):$(DAGSTER_PORT)  (instance: $$DAGSTER_HOME)"; \
 	  if [ -n "$$mlflow" ]; then echo "  MLflow tracking server and registry    http://$(HOST):$(MLFLOW_PORT)  (store: $$MLFLOW_TRACKING_URI)"; \
