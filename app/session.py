@@ -19,6 +19,7 @@ RETURN_KEY = "reviewlab_return_to"
 SIGN_IN_PAGE = "pages/signin.py"
 WRITE_ROLES = frozenset({"admin", "reviewer", "experimenter"})
 LAB_ROLES = frozenset({"admin", "experimenter"})
+ALL_ROLES = frozenset({"admin", "reviewer", "experimenter", "viewer"})
 
 
 def client() -> ApiClient:

@@ -128,7 +128,8 @@ def code_html(code: str, start_line: int, marked: Iterable[int] = ()) -> str:
             out.append(f'<mark style="display:block">{gutter}{body}</mark>')
         else:
             out.append(f"{gutter}{body}")
-    return '<pre style="padding:0.75em;border-radius:0.5em;overflow-x:auto"><code>' + "\n".join(out) + "</code></pre>"
+    style = "font-family:monospace;white-space:pre;padding:0.75em;border-radius:0.5em;overflow-x:auto"
+    return f'<div style="{style}">' + "\n".join(out) + "</div>"
 
 
 def finding_code(finding: Mapping[str, Any]) -> None:

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from app.session import client
+from app.session import SIGN_IN_PAGE, client
 
-client().sign_out()
+api = client()
+api.sign_out()
+api.close()
 st.session_state.clear()
-st.switch_page("pages/signin.py")
+st.switch_page(SIGN_IN_PAGE)

@@ -1,5 +1,7 @@
 """The dashboard under test talks to a real API: uvicorn on loopback, on embedded defaults (SQLite, in-process
-workers, in-memory caches), started once per test process. Each test gets users of its own.
+workers, in-memory caches), started once per test module (the lifecycle's production configuration is global
+state: one module promoting a configuration must not change what another module's reviews report). Each test
+gets users of its own.
 
 ``dashboard(role, page)`` gives an ``AppTest`` of ``app/main.py`` signed in as a new user with that role (through
 the API, as the sign-in page does) and switched to ``page``.
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from pydantic import SecretStr
 from streamlit.testing.v1 import AppTest
 
 from api.deps import Platform
@@ -64,7 +67,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) -> Iterator[LiveApi]:
     home = tmp_path_factory.mktemp("live-api")
     mlflow = home / "mlflow" / "mlflow.db"
@@ -77,7 +80,7 @@ def live_api(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path) ->
         reviewlab_cookie_secure=False,  # plain http on loopback, as in development
         reviewlab_rate_limits=False,  # many sign-ins from one address in a few seconds
         reviewlab_admin_email=ADMIN_EMAIL,
-        reviewlab_admin_password=PASSWORD,
+        reviewlab_admin_password=SecretStr(PASSWORD),
         reviewlab_queue="inprocess",
         reviewlab_warehouse_dir=home / "warehouse",
         mlflow_tracking_uri=f"sqlite:///{mlflow}",

@@ -7,17 +7,13 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from app.navigation import visible_pages
 from app.session import CLIENT_KEY
 from tests.app.conftest import PASSWORD, LiveApi
 
 
 def titles(app: AppTest) -> list[str]:
     return [str(title.value) for title in app.title]
-
-
-def page_names(app: AppTest) -> set[str]:
-    # AppTest has no public accessor for the navigation it was given.
-    return {page["page_name"] for page in app._registered_pages if page.get("page_name")}  # type: ignore[attr-defined]
 
 
 def sign_in(app: AppTest, email: str, password: str = PASSWORD) -> AppTest:
@@ -46,6 +42,9 @@ def test_signing_in_lands_on_the_roles_home_page(dashboard: Callable[..., AppTes
 
     assert titles(reviewer) == ["New review"]
     assert titles(viewer) == ["Review results"]
+    assert visible_pages(None) == ["pages/signin.py"]
+    assert "pages/signin.py" not in visible_pages("viewer")
+    assert set(visible_pages("admin")) == set(visible_pages("experimenter")) | {"pages/admin.py"}
     assert not reviewer.exception
     assert not viewer.exception
 
