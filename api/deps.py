@@ -169,6 +169,13 @@ class Platform:
         self.metrics.gauge(
             "reviewlab_cache_hit_ratio", "Hits over lookups per cache tier since start", "tier", self._hit_ratios
         )
+        self.metrics.gauge(
+            "reviewlab_analysis_queue_depth", "Analyses waiting for a worker", "queue", self._queue_depth
+        )
+
+    def _queue_depth(self) -> dict[str, float]:
+        services = self.stores.opened()  # a scrape never opens the store
+        return {} if services is None else {"reviewlab": float(services.analyses.queue_depth())}
 
     def _hit_ratios(self) -> dict[str, float]:
         return {tier: stats.hit_ratio for tier, stats in self.caches.stats().items()}

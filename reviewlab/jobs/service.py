@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, Table, and_, or_, select, update
+from sqlalchemy import Engine, Table, and_, func, or_, select, update
 
 from reviewlab.jobs import events as event_log
 from reviewlab.jobs.db import prepared, reading, table_of, writing
@@ -192,6 +192,16 @@ class Analyses:
         self.notifier.notify(session_id, event.seq)
         self._enqueue(session_id)
         return session_id
+
+    def queue_depth(self) -> int:
+        """How many analyses wait for a worker (whatever the queue backend: the store is the record)."""
+        table = table_of(AnalysisSession)
+        with reading(self.engine, "counting queued analyses") as connection:
+            return int(
+                connection.execute(
+                    select(func.count()).select_from(table).where(table.c.status == SessionStatus.QUEUED.value)
+                ).scalar_one()
+            )
 
     def get(self, session_id: str) -> JobState:
         """The session's state; ``AnalysisNotFound`` for an unknown id."""

@@ -149,6 +149,19 @@ def test_metrics_count_requests_by_route_template(client: Client, make_user: Cal
     assert "reviewlab_http_request_duration_seconds_bucket" in text
 
 
+def test_metrics_export_the_analysis_queue_depth(client: Client, platform: Platform) -> None:
+    """What the workers' autoscaler scales on (deploy/k8s, via prometheus-adapter): analyses waiting."""
+    from reviewlab.jobs.events import MemoryNotifier
+    from reviewlab.jobs.service import Analyses
+
+    assert 'reviewlab_analysis_queue_depth{queue="reviewlab"} 0.0' in client.get("/metrics").text
+    unserved = Analyses(platform.services().engine, MemoryNotifier(), None)  # no queue: no worker takes them
+    for _ in range(3):
+        unserved.submit({"kind": "snippet", "code": "x = 1\n", "language": "python"}, owner_id=None)
+
+    assert 'reviewlab_analysis_queue_depth{queue="reviewlab"} 3.0' in client.get("/metrics").text
+
+
 def test_ready_reports_each_check(client: Client) -> None:
     response = client.get("/health/ready")
 
