@@ -12,6 +12,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from reviewlab.observability.metrics import Instruments
+from reviewlab.observability.metrics import instruments as process_instruments
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -35,11 +38,25 @@ class _Callback(Collector):
         yield family
 
 
-class Metrics:
-    """The counters, histograms and gauges the API exports on ``/metrics``."""
+class _Included(Collector):
+    """Every metric of another registry (the library's: analyses and AI providers run in this process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._registry = registry
+
+    def collect(self):  # type: ignore[no-untyped-def]  # prometheus_client's own signature is untyped
+        yield from self._registry.collect()
+
+
+class Metrics:
+    """The counters, histograms and gauges the API exports on ``/metrics``, with the library's
+    (:mod:`reviewlab.observability.metrics`: the process-wide ones unless ``instruments`` is given)."""
+
+    def __init__(self, instruments: Instruments | None = None) -> None:
         self.registry = CollectorRegistry()
+        self.instruments = instruments if instruments is not None else process_instruments()
+        if self.instruments.registry is not None:
+            self.registry.register(_Included(self.instruments.registry))
         self.requests = Counter(
             "reviewlab_http_requests",
             "HTTP requests by method, route and status",

@@ -26,6 +26,7 @@ import anyio
 
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from reviewlab.observability.context import request_id_set
 from reviewlab.ratelimit import MemoryBackend, RateLimiter
 from reviewlab.security import CsrfTokens, TokenError, TokenService, TokenType, requires_csrf
 from reviewlab.security.cookies import ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE
@@ -105,7 +106,8 @@ class RequestContext:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with request_id_set(request_id):  # on the request's log records, and stored with analyses it queues
+                await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"

@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from reviewlab.ai.cli import add_providers_parser
     from reviewlab.audit.cli import add_audit_parser
+    from reviewlab.events.cli import add_events_parser
     from reviewlab.jobs.cli import add_worker_parser
     from reviewlab.lifecycle.cli import add_models_parser
     from reviewlab.scans.cli import add_scan_parser
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_providers_parser(commands)
     add_audit_parser(commands)
+    add_events_parser(commands)
     add_worker_parser(commands)
     add_scan_parser(commands)
     add_models_parser(commands)

@@ -38,6 +38,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise SettingsError(f"--port must be between 1 and 65535, not {args.port}")
     import uvicorn
 
+    from reviewlab.observability.logs import uvicorn_log_config
+
     if args.workers > 1 and not settings.redis_url:
         # Each process would keep its own rate-limit windows, session cache and analysis pool.
         raise SettingsError(
@@ -55,5 +57,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=args.proxy_headers,
         server_header=False,
         log_level="info",
+        log_config=uvicorn_log_config(settings.reviewlab_log_format),
     )
     return 0

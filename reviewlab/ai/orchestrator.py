@@ -7,6 +7,8 @@ would pass a quota; otherwise it is called with retries. A declared failure (a `
 becomes an :class:`Attempt` and the next provider is tried; anything else (a programming error)
 propagates untouched. The answer's tokens and cost go to the ledger and the answer to the cache.
 When every provider failed, :class:`AllProvidersFailed` lists every attempt with its duration.
+Each provider's turn is recorded in the metrics (:mod:`reviewlab.observability.metrics`): its outcome and
+duration, the tokens and cost of an answer, the circuit's state after it.
 :meth:`Orchestrator.from_settings` builds one from the environment with :mod:`reviewlab.ai.setup`.
 """
 
@@ -27,13 +29,16 @@ from reviewlab.ai.base import (
     AllProvidersFailed,
     Attempt,
     ChatRequest,
+    CircuitOpen,
     Completion,
     Health,
     InvalidAnswer,
     Provider,
     ProviderError,
     ProviderKind,
+    ProviderTimeout,
     ProviderUnavailable,
+    QuotaExceeded,
     TaskKind,
     Usage,
     estimate_tokens,
@@ -45,6 +50,7 @@ from reviewlab.ai.costs import Ledger, LedgerUnavailable, MemoryLedger, PriceTab
 from reviewlab.ai.retry import Retrier
 from reviewlab.ai.routing import Router
 from reviewlab.ai.setup import UnavailableProvider
+from reviewlab.observability.metrics import Instruments, instruments
 
 if TYPE_CHECKING:
     from reviewlab.settings import Settings
@@ -123,12 +129,14 @@ class Orchestrator:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        metrics: Instruments | None = None,
     ) -> None:
         """``providers`` run in ``config.chain`` order; one the chain leaves out or the config disables is not
         used, and one with a name the configuration does not know runs after the others, in the order given.
         ``cache`` and ``ledger`` default to in-process ones; ``clock`` (monotonic seconds), ``sleep`` and
-        ``random`` are injectable for tests."""
+        ``random`` are injectable for tests; ``metrics`` defaults to the process-wide instruments."""
         self.config = config = config or AIConfig()
+        self._metrics = metrics if metrics is not None else instruments()
         self._clock = clock
         rank = {name: i for i, name in enumerate(config.enabled_chain())}
         chosen = [p for p in providers if p.name in rank or p.name not in PROVIDERS]
@@ -330,12 +338,23 @@ class Orchestrator:
         for slot in self._slots:
             started = clock()
             tries = [1]
+            called = False
             try:
                 model, own = self._admit(slot, task, request, user)
+                called = True
                 value = self._retrier.call(partial(step, slot, own, model), deadline=deadline, on_retry=_counter(tries))
             except ProviderError as err:
-                attempts.append(self._failed(slot, task, err, tries[0], clock() - started))
+                took = clock() - started
+                attempt = self._failed(slot, task, err, tries[0], took)
+                attempts.append(attempt)
+                outcome = _outcome(err, called=called)
+                timed = called and outcome != "circuit_open"
+                self._metrics.provider_call(slot.name, attempt.model, outcome, took if timed else None)
+                if called:
+                    self._metrics.circuit_state(slot.name, slot.breaker.state.value)
                 continue
+            self._metrics.provider_call(slot.name, model, "ok", clock() - started)
+            self._metrics.circuit_state(slot.name, slot.breaker.state.value)
             return _Answered(slot, model, value, started, tuple(attempts))
         raise AllProvidersFailed(attempts)
 
@@ -406,6 +425,7 @@ class Orchestrator:
         """Put ``completion``'s tokens and their cost (at ``model``'s price on ``slot``) in the ledger; the cost."""
         cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
         self._ledger.record(completion, cost, user=user, review=review)
+        self._metrics.provider_usage(slot.name, model, completion.input_tokens, completion.output_tokens, cost)
         return cost
 
     def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> tuple[_Pieces, str]:
@@ -470,6 +490,20 @@ class Orchestrator:
         attempt = Attempt(slot.name, model, type(err).__name__, message, took)
         log.info("AI provider %s (%s) failed: %s: %s [%.2f s]", slot.name, model, attempt.error, message, took)
         return attempt
+
+
+def _outcome(err: ProviderError, *, called: bool) -> str:
+    """The ``outcome`` label of a failed turn: refused before the call (``circuit_open``, ``quota``,
+    ``unavailable``: no routed model or not set up) or failed by the call (``timeout``, ``invalid``, ``error``)."""
+    if isinstance(err, CircuitOpen):
+        return "circuit_open"
+    if not called:
+        return "quota" if isinstance(err, QuotaExceeded) else "unavailable"
+    if isinstance(err, ProviderTimeout):
+        return "timeout"
+    if isinstance(err, InvalidAnswer):
+        return "invalid"
+    return "error"
 
 
 def _counter(tries: list[int]) -> Callable[[ProviderError, int, float], None]:

@@ -2,15 +2,23 @@
 
 ``reviewlab worker --queue celery`` runs a Celery worker (prefork or threads) on REDIS_URL; ``--queue
 inprocess`` runs analysis threads that take queued sessions straight from the database. Both run the lease
-reaper, so a session whose worker died is queued again (or failed after its last attempt).
+reaper, so a session whose worker died is queued again (or failed after its last attempt), and serve the
+analysis and AI provider metrics (:mod:`reviewlab.observability.metrics`) for Prometheus on ``--metrics-port``
+(default 9808, 0 = off); under Celery's prefork pool the metrics of every pool process, in prometheus_client's
+multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, a temporary directory unless set).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import shutil
 import signal
+import tempfile
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -26,6 +34,7 @@ from reviewlab.settings import Settings
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+METRICS_PORT = 9808
 
 
 def notifier_from_settings(settings: Settings) -> Notifier:
@@ -55,6 +64,12 @@ def add_worker_parser(commands: Any) -> None:
     worker.add_argument("--concurrency", "-c", type=int, help="analyses at a time (default: REVIEWLAB_WORKERS)")
     worker.add_argument("--queue", choices=["celery", "inprocess"], help="default: Celery when REDIS_URL is set")
     worker.add_argument("--pool", choices=["prefork", "threads"], default="prefork", help="Celery's pool")
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=METRICS_PORT,
+        help=f"serve Prometheus metrics on this port (default {METRICS_PORT}; 0 = off)",
+    )
     worker.add_argument("--celery-queue", default="reviewlab", help=argparse.SUPPRESS)
     worker.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS, help=argparse.SUPPRESS)
     worker.add_argument("--heartbeat-seconds", type=float, default=HEARTBEAT_SECONDS, help=argparse.SUPPRESS)
@@ -64,18 +79,22 @@ def add_worker_parser(commands: Any) -> None:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run workers until interrupted (SIGINT or SIGTERM)."""
+    from reviewlab.observability.logs import configure_logging
     from reviewlab.store import open_store
     from reviewlab.store.connect import create_engine
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.reviewlab_log_format)
     backend = args.queue or settings.queue_backend
     concurrency = args.concurrency or settings.reviewlab_workers
     if concurrency < 1:
         raise ReviewlabError("--concurrency must be at least 1")
+    if not 0 <= args.metrics_port <= 65535:
+        raise ReviewlabError("--metrics-port must be between 0 and 65535")
     open_store(settings).close()  # migrated before any worker claims a session
     run_config = RunConfig(
         lease_seconds=args.lease_seconds, heartbeat_seconds=min(args.heartbeat_seconds, args.lease_seconds / 3)
     )
+    stop_metrics = _serve_metrics(args.metrics_port, multiprocess=backend == "celery" and args.pool == "prefork")
     engine = create_engine(settings.sqlalchemy_url)
     notifier = notifier_from_settings(settings)
     try:
@@ -85,6 +104,43 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         notifier.close()
         engine.dispose()
+        stop_metrics()
+
+
+def _serve_metrics(port: int, *, multiprocess: bool) -> Callable[[], None]:
+    """Serve the worker's metrics on ``port`` (nothing when 0 or prometheus-client is missing); the stopper."""
+    from reviewlab.observability import metrics
+
+    if port == 0:
+        return lambda: None
+    if not metrics.available():
+        log.warning("prometheus-client is not installed (the api extra): no metrics on port %d", port)
+        return lambda: None
+    directory: Path | None = None
+    made: str | None = None
+    if multiprocess:
+        given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if given:
+            directory = Path(given)
+        else:
+            made = tempfile.mkdtemp(prefix="reviewlab-metrics-")
+            directory = Path(made)
+        metrics.enable_multiprocess(directory)
+    try:
+        server = metrics.serve(port, multiprocess_dir=directory)
+    except OSError as err:
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+        raise ReviewlabError(f"cannot serve metrics on port {port}: {err}") from err
+    log.info("worker metrics on http://0.0.0.0:%d/metrics%s", port, " (multiprocess)" if multiprocess else "")
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
+
+    return stop
 
 
 def _inprocess_worker(

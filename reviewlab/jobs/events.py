@@ -97,6 +97,19 @@ def read_events(
     return [Event(session_id, seq, kind, dict(data), created) for seq, kind, data, created in connection.execute(query)]
 
 
+def queued_request_id(connection: Connection, session_id: str) -> str | None:
+    """The id of the API request that queued the session (kept in its ``queued`` event), or None."""
+    table = table_of(AnalysisEventRow)
+    data = connection.execute(
+        select(table.c.data)
+        .where(table.c.session_id == session_id, table.c.kind == "queued")
+        .order_by(table.c.seq)
+        .limit(1)
+    ).scalar_one_or_none()
+    value = (data or {}).get("request_id")
+    return value if isinstance(value, str) else None
+
+
 class Subscription(Protocol):
     """Wake-ups for one session, buffered from the moment of subscribing."""
 

@@ -9,6 +9,7 @@ as failed (or cancelled) with a readable error; only a dead process leaves it ru
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 import tempfile
@@ -25,6 +26,7 @@ from reviewlab.engine.config import ReviewConfig, discover_config
 from reviewlab.engine.model import Finding, ReviewResult, Severity
 from reviewlab.engine.pipeline import ProgressEvent, review, review_snippet
 from reviewlab.errors import ReviewlabError
+from reviewlab.events import hooks as event_hooks
 from reviewlab.jobs import events as event_log
 from reviewlab.jobs import inputs
 from reviewlab.jobs.db import orm_writing, prepared, reading, table_of, writing
@@ -40,6 +42,8 @@ from reviewlab.jobs.spec import (
     parse_request,
 )
 from reviewlab.lifecycle.production import ProductionConfiguration, layered, production_configuration
+from reviewlab.observability.context import request_id_set
+from reviewlab.observability.metrics import Instruments, instruments
 from reviewlab.settings import Settings
 from reviewlab.store.models import AnalysisSession, SessionStatus
 from reviewlab.store.repository import record_review
@@ -65,7 +69,8 @@ class _Lost(Exception):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class RunConfig:
-    """How a worker runs analyses: engine processes, lease, heartbeat, attempts, clock, a progress hook (tests)."""
+    """How a worker runs analyses: engine processes, lease, heartbeat, attempts, clock, a progress hook (tests),
+    the metrics to record in (default: the process-wide :func:`reviewlab.observability.metrics.instruments`)."""
 
     jobs: int = 1
     lease_seconds: float = LEASE_SECONDS
@@ -73,6 +78,7 @@ class RunConfig:
     max_attempts: int = MAX_ATTEMPTS
     clock: Clock = utc_now
     on_progress: ProgressHook | None = None
+    metrics: Instruments | None = None
 
 
 def run_analysis(
@@ -103,6 +109,10 @@ class _Run:
         self.time_limit = float(settings.reviewlab_analysis_time_limit)
         self.deadline = time.monotonic() + self.time_limit
         self.stage: str | None = None
+        self.stage_started = time.monotonic()
+        self.metrics = config.metrics if config.metrics is not None else instruments()
+        self.kind = "unknown"
+        self.request_id: str | None = None
         self.last_progress = 0.0
         self.severity_config: ReviewConfig | None = None
         self.production: ProductionConfiguration | None = None  # the lifecycle's V2 configuration, when there is one
@@ -117,7 +127,15 @@ class _Run:
         request = self._claim()
         if request is None:
             return None
-        heartbeat = threading.Thread(target=self._heartbeat, name=f"lease-{self.session_id[:8]}", daemon=True)
+        with request_id_set(self.request_id):  # the id of the API request that queued it, on the run's log lines
+            return self._execute(request)
+
+    def _execute(self, request: dict[str, Any]) -> SessionStatus | None:
+        log.info("analysis %s started (%s) on %s", self.session_id, self.kind, self.worker_id)
+        context = contextvars.copy_context()
+        heartbeat = threading.Thread(
+            target=context.run, args=(self._heartbeat,), name=f"lease-{self.session_id[:8]}", daemon=True
+        )
         heartbeat.start()
         try:
             result, commit = self._review(request)
@@ -165,9 +183,12 @@ class _Run:
             if row is None:
                 return None
             request, attempts, self.owner_id = row
+            self.kind = str((request or {}).get("kind") or "unknown")[:32]
+            self.request_id = event_log.queued_request_id(connection, self.session_id)
             data = {"attempt": attempts, "worker": self.worker_id}
             new = event_log.insert_events(connection, self.session_id, [("started", data)], now)
         self._notify(new)
+        event_hooks.analysis_started(self.session_id, self.owner_id, data)  # domain event; never raises
         return dict(request or {})
 
     def _configured(self, config: ReviewConfig) -> ReviewConfig:
@@ -283,6 +304,7 @@ class _Run:
         cancel flag; raise ``_Lost`` or the cancellation."""
         if stage is not None and stage != self.stage:
             items = [("stage", {"stage": stage}), *items]
+            self._end_stage()
             self.stage = stage
         else:
             stage = None
@@ -296,6 +318,21 @@ class _Run:
             raise _Lost
         if cancel:
             raise _Stop(SessionStatus.CANCELLED, CANCELLED_BY_USER)
+
+    def _end_stage(self) -> None:
+        """Record how long the current stage took (once), and start timing the next."""
+        now = time.monotonic()
+        if self.stage is not None:
+            self.metrics.stage_duration(self.stage, now - self.stage_started)
+        self.stage, self.stage_started = None, now
+
+    def _ended(self, status: SessionStatus, result: ReviewResult | None = None) -> None:
+        """The metrics of an analysis that ended here: its last stage, its status, its findings."""
+        self._end_stage()
+        self.metrics.analysis_finished(self.kind, status.value)
+        if result is not None:
+            self.metrics.findings((self._finding(f)["severity"], f.category.value) for f in result.findings)
+        log.info("analysis %s %s (%s)", self.session_id, status.value, self.kind)
 
     def _renew(self, connection: Any, now: datetime, stage: str | None) -> bool | None:
         """Extend the lease; the cancel flag, or None when the session is no longer this worker's."""
@@ -364,12 +401,15 @@ class _Run:
             new = event_log.insert_events(session.connection(), self.session_id, [item], now)
             project_id, ref = row.project_id, (row.request or {}).get("ref")
         self._notify(new)
+        self._ended(status, result if status is SessionStatus.COMPLETED else None)
         if status is SessionStatus.COMPLETED and project_id is not None:
             record_project_review(self.engine, self.settings, project_id, self.session_id, ref, commit, result)
         details: dict[str, Any] = {"findings": len(result.findings), "commit": commit}
         if result.gate is not None:
             details["gate_passed"] = bool(result.gate.get("passed"))
         self._audit(status, details)
+        completed = result if status is SessionStatus.COMPLETED else None
+        event_hooks.analysis_finished(self.session_id, self.owner_id, status.value, result=completed)  # never raises
         return status
 
     def _audit(self, status: SessionStatus, details: dict[str, Any]) -> None:
@@ -414,7 +454,9 @@ class _Run:
         self._notify(new)
         if not changed:
             return None
+        self._ended(status)
         self._audit(status, {"error": error})
+        event_hooks.analysis_finished(self.session_id, self.owner_id, status.value, error=error)  # never raises
         return status
 
     def _notify(self, new: list[event_log.Event]) -> None:

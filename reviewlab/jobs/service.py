@@ -4,6 +4,7 @@ and recover sessions whose worker died (``reap``) or whose queue lost them (``re
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from reviewlab.jobs.errors import AnalysisNotFound, InvalidRequest, QueueUnavail
 from reviewlab.jobs.events import Event, Notifier
 from reviewlab.jobs.models import ArtifactRow
 from reviewlab.jobs.spec import ArchiveRequest, parse_request
+from reviewlab.observability.context import current_request_id
 from reviewlab.store.models import AnalysisSession, SessionStatus, SourceKind
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 LEASE_SECONDS = 30.0
@@ -188,8 +192,13 @@ class Analyses:
             )
             if artifact is not None:
                 connection.execute(table_of(ArtifactRow).insert().values(**artifact))
-            [event] = event_log.insert_events(connection, session_id, [("queued", {"kind": spec.kind})], now)
+            queued: dict[str, Any] = {"kind": spec.kind}
+            request_id = current_request_id()
+            if request_id is not None:
+                queued["request_id"] = request_id  # the worker logs the run under the same id
+            [event] = event_log.insert_events(connection, session_id, [("queued", queued)], now)
         self.notifier.notify(session_id, event.seq)
+        log.info("analysis %s queued (%s)", session_id, spec.kind)
         self._enqueue(session_id)
         return session_id
 

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from reviewlab.errors import InputError
+from reviewlab.events import hooks as event_hooks
 from reviewlab.jobs.db import prepared, reading, table_of, writing
 from reviewlab.lifecycle.candidates import Candidate
 from reviewlab.lifecycle.dataset import Dataset
@@ -613,6 +614,11 @@ class Lifecycle:
                 self._move_production(
                     connection, model, production, reason or "passed the promotion gate", actor, force, evidence
                 )
+        if outcome != "refused":  # the domain event (never raises): the store has moved, whatever MLflow does next
+            dataset_version = None if dataset is None else dataset.version
+            event_hooks.model_promoted(
+                model, actor=actor, outcome=outcome, previous=production, dataset=dataset_version, reason=reason
+            )
         if outcome != "refused":
             self._mirror_production(model, production)
         self._audit(
@@ -717,6 +723,7 @@ class Lifecycle:
                 self._set_stage(
                     connection, restored, Stage.PRODUCTION, f"restored: {model.name} was quarantined", actor, manual, {}
                 )
+        event_hooks.model_quarantined(model, actor=actor, reason=reason, manual=manual, restored=restored)
         if self.tracker is not None:
             if model.mlflow_version is not None:
                 self.tracker.tag_stage(model.mlflow_version, Stage.QUARANTINED.value)

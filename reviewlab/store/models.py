@@ -12,6 +12,7 @@ from sqlalchemy.sql import expression
 
 from reviewlab.accounts import models as accounts_models  # noqa: F401  (the auth schema shares this metadata)
 from reviewlab.audit import models as audit_models  # noqa: F401  (the audits schema shares this metadata)
+from reviewlab.events import models as events_models  # noqa: F401  (webhooks share the production schema)
 from reviewlab.jobs import models as jobs_models  # noqa: F401  (analysis events and artifacts share this metadata)
 from reviewlab.lifecycle import models as lifecycle_models  # noqa: F401  (experiments_v1 and quarantine share it)
 from reviewlab.projects import models as projects_models  # noqa: F401  (the projects schema shares this metadata)

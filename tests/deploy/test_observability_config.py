@@ -27,18 +27,10 @@ GRAFANA = ROOT / "deploy" / "grafana"
 DASHBOARDS = GRAFANA / "dashboards"
 DOC = ROOT / "docs" / "observability.md"
 
-# Metrics the platform does not export yet; the names docs/observability.md proposes. Only the dashboard
-# below and the alert group below may use them.
-PENDING_INSTRUMENTATION = {
-    "reviewlab_analyses_finished_total": "counter",
-    "reviewlab_analysis_stage_duration_seconds": "histogram",
-    "reviewlab_findings_total": "counter",
-    "reviewlab_provider_request_duration_seconds": "histogram",
-    "reviewlab_provider_requests_total": "counter",
-    "reviewlab_provider_circuit_state": "gauge",
-    "reviewlab_provider_tokens_total": "counter",
-    "reviewlab_provider_cost_usd_total": "counter",
-}
+# Metrics the platform does not export yet; the names docs/observability.md proposes ("Needs
+# instrumentation"). Only the dashboard below and the alert group below may use them. Empty today: the
+# analysis and AI provider metrics are exported (reviewlab/observability/metrics.py).
+PENDING_INSTRUMENTATION: dict[str, str] = {}
 PENDING_DASHBOARD = "reviewlab-ai.json"
 PENDING_GROUP = "reviewlab-pending-instrumentation"
 
@@ -256,6 +248,16 @@ def test_the_exported_set_is_what_the_api_exports(exported: set[str], pending: s
         "reviewlab_analyses_submitted_total",
         "reviewlab_cache_hit_ratio",
         "reviewlab_api_up",
+        "reviewlab_analysis_queue_depth",
+        # the library's, included from reviewlab.observability.metrics
+        "reviewlab_analyses_finished_total",
+        "reviewlab_analysis_stage_duration_seconds_bucket",
+        "reviewlab_findings_total",
+        "reviewlab_provider_request_duration_seconds_bucket",
+        "reviewlab_provider_requests_total",
+        "reviewlab_provider_circuit_state",
+        "reviewlab_provider_tokens_total",
+        "reviewlab_provider_cost_usd_total",
     } <= exported
     now_exported = sorted(pending & exported)
     assert not now_exported, (
@@ -457,7 +459,7 @@ def test_dashboard_queries_are_sane_and_use_exported_metrics(exported: set[str],
             assert names, f"{name}: {title}"
             assert names <= allowed, f"{name}: {title}: not exported: {sorted(names - allowed)}"
             used_pending |= names & pending
-        if is_pending:
+        if is_pending and used_pending:
             assert "DEPENDS ON INSTRUMENTATION" in dashboard["description"]
             assert "pending-instrumentation" in dashboard["tags"]
             for panel in _panels(dashboard):

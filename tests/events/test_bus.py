@@ -1,0 +1,137 @@
+"""The bus: consumer groups get every event at least once; un-acknowledged messages come back.
+
+The Redis Streams tests use the real test Redis (``tests._services.redis_namespace``: a key prefix of their own).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from reviewlab.events import bus as bus_module
+from reviewlab.events.bus import EventBus, InProcessBus, RedisStreamsBus, default_bus, publish_safely
+from reviewlab.events.model import DomainEvent, review_started
+from tests._services import redis_namespace
+
+
+def _event(n: int) -> DomainEvent:
+    return review_started(f"s{n}", actor=None, attempt=1, worker="w")
+
+
+def _subjects(messages: list[bus_module.Message]) -> list[str]:
+    return [m.event.subject_id for m in messages if m.event is not None]
+
+
+@pytest.fixture
+def redis_bus() -> Iterator[RedisStreamsBus]:
+    with redis_namespace() as (client, prefix):
+        yield RedisStreamsBus(client, stream=f"{prefix}reviewlab:events")
+
+
+@pytest.fixture(params=["inprocess", pytest.param("redis", marks=pytest.mark.integration)])
+def any_bus(request: pytest.FixtureRequest) -> EventBus:
+    if request.param == "inprocess":
+        return InProcessBus()
+    bus: RedisStreamsBus = request.getfixturevalue("redis_bus")
+    return bus
+
+
+def test_each_group_gets_every_event_and_unacked_ones_come_back(any_bus: EventBus) -> None:
+    any_bus.ensure_group("webhooks")
+    any_bus.ensure_group("metrics")
+    for n in range(3):
+        any_bus.publish(_event(n))
+
+    first = any_bus.read("webhooks", "c1", count=2)
+    assert _subjects(first) == ["s0", "s1"]
+    assert not any(m.redelivered for m in first)
+    assert _subjects(any_bus.read("metrics", "c1")) == ["s0", "s1", "s2"]  # the other group has its own position
+
+    any_bus.ack("webhooks", [first[0].id])
+    again = any_bus.read("webhooks", "c1")  # c1 crashed before acknowledging s1: it gets s1 back first
+    assert _subjects(again) == ["s1"]
+    assert again[0].redelivered
+    any_bus.ack("webhooks", [again[0].id])
+
+    assert _subjects(any_bus.read("webhooks", "c1")) == ["s2"]
+
+
+def test_another_consumer_claims_stale_messages(any_bus: EventBus) -> None:
+    any_bus.ensure_group("webhooks")
+    any_bus.publish(_event(1))
+    taken = any_bus.read("webhooks", "dead-worker")
+    assert _subjects(taken) == ["s1"]
+
+    assert any_bus.read("webhooks", "live-worker") == []  # nothing new
+    claimed = any_bus.claim_stale("webhooks", "live-worker", min_idle_ms=0)
+    assert _subjects(claimed) == ["s1"]
+    any_bus.ack("webhooks", [m.id for m in claimed])
+    assert any_bus.read("webhooks", "dead-worker") == []
+
+
+def test_a_group_created_later_sees_what_the_bus_still_holds(any_bus: EventBus) -> None:
+    any_bus.publish(_event(1))
+
+    assert _subjects(any_bus.read("late", "c1")) == ["s1"]
+
+
+@pytest.mark.integration
+def test_redis_redelivers_unacked_messages_after_a_restart(redis_bus: RedisStreamsBus) -> None:
+    """A new bus (a restarted process) with the same consumer name gets its pending messages back."""
+    redis_bus.ensure_group("webhooks")
+    ids = [redis_bus.publish(_event(n)) for n in range(2)]
+    assert redis_bus.client.xlen(redis_bus.stream) == 2
+    assert [m.id for m in redis_bus.read("webhooks", "host-deliverer")] == ids  # then the process dies
+
+    restarted = RedisStreamsBus(redis_bus.client, stream=redis_bus.stream)
+    pending = restarted.read("webhooks", "host-deliverer")
+    assert [m.id for m in pending] == ids
+    assert all(m.redelivered for m in pending)
+    restarted.ack("webhooks", ids)
+
+    assert restarted.read("webhooks", "host-deliverer") == []
+    assert restarted.client.xpending(restarted.stream, "webhooks")["pending"] == 0
+
+
+@pytest.mark.integration
+def test_redis_drops_an_unreadable_message(redis_bus: RedisStreamsBus) -> None:
+    redis_bus.ensure_group("webhooks")
+    redis_bus.client.xadd(redis_bus.stream, {"event": "not json"})
+
+    [message] = redis_bus.read("webhooks", "c1")
+    assert message.event is None
+
+
+def test_default_bus_is_in_process_without_redis_and_redis_with_it() -> None:
+    assert isinstance(default_bus(), InProcessBus)
+    assert default_bus() is default_bus()
+    redis_bus = default_bus("redis://127.0.0.1:1/0")
+    try:
+        assert isinstance(redis_bus, RedisStreamsBus)
+    finally:
+        bus_module.set_default_bus(None, "redis://127.0.0.1:1/0")
+        redis_bus.close()  # type: ignore[attr-defined]
+
+
+class _Broken:
+    def publish(self, event: DomainEvent) -> str:
+        raise ConnectionError("the bus is down")
+
+
+def test_a_publishing_failure_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="reviewlab.events.bus"):
+        assert publish_safely(_event(1), _Broken()) is None  # type: ignore[arg-type]
+
+    assert "could not publish review.started" in caplog.text
+
+
+def test_publishing_to_an_unreachable_redis_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    bus = RedisStreamsBus.from_url("redis://127.0.0.1:1/0")
+    try:
+        with caplog.at_level(logging.WARNING, logger="reviewlab.events.bus"):
+            assert publish_safely(_event(1), bus) is None
+    finally:
+        bus.close()
+    assert "could not publish" in caplog.text
