@@ -7,6 +7,7 @@ from typing import Any
 
 from reviewlab.events.bus import default_bus
 from reviewlab.events.model import EVENT_TYPES
+from reviewlab.events.notifications import EmailNotifications
 from reviewlab.events.webhooks import default_consumer, drain, new_secret, subscribe
 from reviewlab.security.crypto import SecretBox
 from reviewlab.settings import Settings
@@ -20,9 +21,12 @@ def add_events_parser(commands: Any) -> None:
     events = commands.add_parser("events", help="domain events and their signed webhooks")
     sub = events.add_subparsers(dest="events_command", required=True, parser_class=type(events))
 
-    deliver = sub.add_parser("deliver", help="turn the bus's new events into webhook deliveries, send the due ones")
+    deliver = sub.add_parser(
+        "deliver", help="turn the bus's new events into webhook deliveries and email notifications, send the due ones"
+    )
     deliver.add_argument(
-        "--consumer", help="consumer name in the bus's 'webhooks' group (default: HOST-deliverer; keep it stable)"
+        "--consumer",
+        help="consumer name in the bus's 'webhooks' and 'notifications' groups (default: HOST-deliverer; stable)",
     )
     deliver.set_defaults(handler=cmd_events_deliver)
 
@@ -44,16 +48,15 @@ def _engine(settings: Settings) -> Any:
 
 def cmd_events_deliver(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
+    bus = default_bus(settings.redis_url)
+    consumer = args.consumer or default_consumer()
     try:
-        report = drain(
-            engine,
-            default_bus(settings.redis_url),
-            box=SecretBox.from_settings(settings),
-            consumer=args.consumer or default_consumer(),
-        )
+        report = drain(engine, bus, box=SecretBox.from_settings(settings), consumer=consumer)
+        mailed, left = EmailNotifications.from_settings(engine, bus, settings, consumer=consumer).drain()
     finally:
         engine.dispose()
     print(report.summary())
+    print(f"notifications: {mailed} events handled, {left} left for the next pass")
     return 0
 
 
