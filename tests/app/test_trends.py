@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from app.client import ApiClient
 from app.session import CLIENT_KEY
-from reviewlab.engine.model import Category, Confidence, FileRecord, Finding, ReviewResult, Severity, Span
+from reviewlab.engine.model import Category, FileRecord, Finding, ReviewResult, Severity
 from reviewlab.warehouse import Warehouse
 from tests.app.conftest import LiveApi
+from tests.warehouse import synthetic_finding
 
 PAGE = "pages/trends.py"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -34,20 +35,7 @@ HISTORY = [(10, ("F1", "F2")), (8, ("F1", "F2", "F3")), (5, ("F2", "F3")), (2, (
 
 
 def finding(fingerprint: str) -> Finding:
-    rule, severity, category, path = KINDS[fingerprint]
-    line = int(fingerprint[1:]) * 10
-    return Finding(
-        rule_id=rule,
-        category=category,
-        severity=severity,
-        confidence=Confidence.HIGH,
-        cwe=78 if category is Category.SECURITY else None,
-        path=path,
-        span=Span(line, 1, line, 20),
-        snippet="x",
-        message=f"problem {fingerprint}",
-        fingerprint=fingerprint,
-    )
+    return synthetic_finding(fingerprint, KINDS)
 
 
 def review(fingerprints: tuple[str, ...], step: int) -> ReviewResult:

@@ -9,9 +9,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from reviewlab.engine.model import Category, Confidence, FileRecord, Finding, ReviewResult, Severity, Span
+from reviewlab.engine.model import Category, FileRecord, Finding, ReviewResult, Severity
 from reviewlab.engine.pipeline import review_snippet
 from reviewlab.warehouse import InvalidQuery, Warehouse, WarehouseQueries
+from tests.warehouse import synthetic_finding
 
 T0 = datetime(2024, 3, 4, 9, tzinfo=UTC)  # a Monday
 
@@ -37,20 +38,7 @@ HISTORY: list[tuple[str, str, int, tuple[str, ...], dict[str, str]]] = [
 
 
 def finding(fingerprint: str) -> Finding:
-    rule, severity, category, path = KINDS[fingerprint]
-    line = int(fingerprint[1:]) * 10
-    return Finding(
-        rule_id=rule,
-        category=category,
-        severity=severity,
-        confidence=Confidence.HIGH,
-        cwe=78 if category is Category.SECURITY else None,
-        path=path,
-        span=Span(line, 1, line, 20),
-        snippet="x",
-        message=f"problem {fingerprint}",
-        fingerprint=fingerprint,
-    )
+    return synthetic_finding(fingerprint, KINDS)
 
 
 def metrics(step: int) -> dict[str, Any]:
