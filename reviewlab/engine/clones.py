@@ -312,6 +312,8 @@ _CHUNK = 64  # tokens compared per slice while extending a match (doubling while
 _MIN_KINDS = 10  # a fragment of fewer distinct token kinds is data (imports, tables of literals), not logic
 _SAME_LENGTH = 0.9  # pairs whose earlier copies share 90% of their tokens form one group
 _TOKEN = 2  # bytes per token in the kind sequences (array "H")
+_SHIFT = 32  # an index entry is ``file number << _SHIFT | token position``
+_POSITION = (1 << _SHIFT) - 1
 
 Match = tuple[int, int, int, int]  # file of the earlier copy, its first token, first token of the later copy, length
 Pair = tuple[int, int, int, int, int]  # file and first token of the earlier copy and of the later one, length
@@ -388,7 +390,9 @@ class _Detector:
         self.min_lines = min_lines
         self.stride = max(1, min(_MAX_STRIDE, min_tokens // 6))
         self.window = min_tokens - self.stride + 1
-        self.index: dict[int, list[tuple[int, int]]] = {}
+        # Window hash -> its indexed positions, each packed as ``number << 32 | position`` into one int; a single
+        # position (by far the commonest) is stored bare, not in a list: a third of the memory per window.
+        self.index: dict[int, int | list[int]] = {}
         self.pairs: list[Pair] = []
 
     def groups(self) -> list[CloneGroup]:
@@ -407,11 +411,14 @@ class _Detector:
         data, index, stride = file.data, self.index, self.stride
         hashes = [hash(data[at : at + width]) for at in range(0, len(data) - width + 1, _TOKEN)]
         for position in range(0, len(hashes), stride):
-            bucket = index.get(hashes[position])
+            key, packed = hashes[position], number << _SHIFT | position
+            bucket = index.get(key)
             if bucket is None:
-                index[hashes[position]] = [(number, position)]
+                index[key] = packed
+            elif isinstance(bucket, int):
+                index[key] = [bucket, packed]
             elif len(bucket) < _BUCKET:
-                bucket.append((number, position))
+                bucket.append(packed)
         hits = [position for position, value in enumerate(hashes) if value in index]
         found: dict[int, Match | None] = {}
 
@@ -442,11 +449,12 @@ class _Detector:
                 self.pairs.append((other, a, number, b, length))
                 resume = b + length
 
-    def _longest(self, number: int, file: _File, position: int, bucket: list[tuple[int, int]]) -> Match | None:
+    def _longest(self, number: int, file: _File, position: int, bucket: int | list[int]) -> Match | None:
         """The longest match through the window at ``position`` with an earlier indexed window."""
         window = file.window(position, self.window)
         best: Match | None = None
-        for other, start in bucket:
+        for packed in (bucket,) if isinstance(bucket, int) else bucket:
+            other, start = packed >> _SHIFT, packed & _POSITION
             if other == number and start >= position:
                 break  # the bucket is in scan order: the rest is not earlier
             source = self.files[other]
