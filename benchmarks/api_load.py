@@ -17,8 +17,11 @@ Reports per endpoint group: requests, errors (a 4xx/5xx answer or no answer), P5
 throughput, against the seed's targets (P50 < 100 ms, P95 < 500 ms, P99 < 1 s, errors < 1%) and the
 aim for reads (P95 < 50 ms). The load generator shares the machine (and its cores) with the server.
 
+With ``--api-processes N`` uvicorn runs N API processes on one port (``--backend postgres`` only: they share the
+PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase.
+
 Usage: python benchmarks/api_load.py [--clients 50] [--seconds 15] [--backend embedded|postgres]
-       [--json out.json] [--postgres-url URL] [--redis-url URL]
+       [--api-processes 1] [--phases reads,analyses] [--json out.json] [--postgres-url URL] [--redis-url URL]
 """
 
 from __future__ import annotations
@@ -145,12 +148,15 @@ def flushed_redis(url: str) -> Iterator[str]:
 
 
 @contextmanager
-def server(env: dict[str, str], home: Path) -> Iterator[str]:
-    """uvicorn serving the API with ``env``; yields its base URL once /health/ready answers 200."""
+def server(env: dict[str, str], home: Path, processes: int = 1) -> Iterator[str]:
+    """uvicorn serving the API with ``env`` in ``processes`` worker processes; yields its base URL once
+    /health/ready answers 200."""
     port = free_port()
     log = (home / "server.log").open("wb")
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--no-server-header"]
+    if processes > 1:
+        command += ["--workers", str(processes)]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -340,22 +346,26 @@ async def analyses(fixture: Fixture, seconds: float, recorder: Recorder) -> floa
     return await run_for(seconds, fixture.users, loop)
 
 
-async def measure(base: str, clients: int, seconds: float) -> dict[str, dict[str, Any]]:
+async def measure(base: str, clients: int, seconds: float, phases: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     fixture = await prepare(base, clients)
+    results: dict[str, dict[str, Any]] = {}
     try:
-        read_recorder, analysis_recorder = Recorder(), Recorder()
-        read_seconds = await reads(fixture, seconds, read_recorder)
-        analysis_seconds = await analyses(fixture, seconds, analysis_recorder)
+        if "reads" in phases:
+            read_recorder = Recorder()
+            read_seconds = await reads(fixture, seconds, read_recorder)
+            results |= {name: read_recorder.groups.get(name, Group()).summary(read_seconds) for name in READ_GROUPS}
+            every_read = Group([t for g in read_recorder.groups.values() for t in g.latencies])
+            for group in read_recorder.groups.values():
+                every_read.errors += group.errors
+                every_read.error_kinds.update(group.error_kinds)
+            results["all reads"] = every_read.summary(read_seconds)
+        if "analyses" in phases:
+            analysis_recorder = Recorder()
+            analysis_seconds = await analyses(fixture, seconds, analysis_recorder)
+            for name in ANALYSIS_GROUPS:
+                results[name] = analysis_recorder.groups.get(name, Group()).summary(analysis_seconds)
     finally:
         await asyncio.gather(fixture.admin.aclose(), *(c.aclose() for c in fixture.users))
-    results = {name: read_recorder.groups.get(name, Group()).summary(read_seconds) for name in READ_GROUPS}
-    every_read = Group([t for g in read_recorder.groups.values() for t in g.latencies])
-    for group in read_recorder.groups.values():
-        every_read.errors += group.errors
-        every_read.error_kinds.update(group.error_kinds)
-    results["all reads"] = every_read.summary(read_seconds)
-    for name in ANALYSIS_GROUPS:
-        results[name] = analysis_recorder.groups.get(name, Group()).summary(analysis_seconds)
     return results
 
 
@@ -398,9 +408,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test", help="to create DBs")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="a Redis database the run may empty")
+    parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes (default: 1)")
+    parser.add_argument(
+        "--phases", default="reads,analyses", help="comma-separated: reads, analyses (default: both, in that order)"
+    )
     args = parser.parse_args(argv)
-    if args.clients < 1 or args.seconds <= 0:
-        parser.error("--clients and --seconds must be positive")
+    if args.clients < 1 or args.seconds <= 0 or args.api_processes < 1:
+        parser.error("--clients, --seconds and --api-processes must be positive")
+    phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
+    if not phases or set(phases) - {"reads", "analyses"}:
+        parser.error("--phases is a comma-separated list of reads and analyses")
+    if args.api_processes > 1 and args.backend == "embedded":
+        parser.error("several API processes share a store: use --backend postgres (one SQLite file, many writers)")
 
     with ExitStack() as stack:
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="reviewlab-load-")))
@@ -409,15 +428,19 @@ def main(argv: list[str] | None = None) -> int:
             stores["DATABASE_URL"] = stack.enter_context(postgres_database(args.postgres_url))
             stores["REDIS_URL"] = stack.enter_context(flushed_redis(args.redis_url))
             stores["REVIEWLAB_QUEUE"] = "inprocess"  # analyses on the API's own workers: no Celery worker needed
-        base = stack.enter_context(server(server_environment(home, stores), home))
-        results = asyncio.run(measure(base, args.clients, args.seconds))
+        base = stack.enter_context(server(server_environment(home, stores), home, args.api_processes))
+        results = asyncio.run(measure(base, args.clients, args.seconds, phases))
 
-    print(f"\n{args.clients} clients, {args.seconds:g} s per phase, backend {args.backend}, {os.cpu_count()} cores\n")
+    print(
+        f"\n{args.clients} clients, {args.api_processes} API process(es), {args.seconds:g} s per phase, "
+        f"backend {args.backend}, {os.cpu_count()} cores\n"
+    )
     print(table(results))
     if args.json:
         report = {
             "backend": args.backend,
             "clients": args.clients,
+            "api_processes": args.api_processes,
             "seconds": args.seconds,
             "cores": os.cpu_count(),
             "python": platform.python_version(),
