@@ -26,6 +26,7 @@ from reviewlab.accounts import Accounts, Role, SqlRefreshStore, User
 from reviewlab.audit import AuditLog
 from reviewlab.cache import Caches, MemoryTtlCache
 from reviewlab.errors import ReviewlabError
+from reviewlab.events.consumers import EventConsumers
 from reviewlab.jobs.cli import notifier_from_settings, queue_from_settings
 from reviewlab.jobs.service import Analyses
 from reviewlab.lifecycle.service import Lifecycle
@@ -184,7 +185,13 @@ class Platform:
         notifier = notifier_from_settings(self.settings)
         queue = queue_from_settings(self.settings, engine, notifier)
         analyses = Analyses(engine, notifier, queue)
-        return Services(
+        # Analyses run here, so their events are consumed here too (with Celery, the workers consume them).
+        events: EventConsumers | None = None
+        closers: tuple[Callable[[], None], ...] = (queue.close, notifier.close)
+        if self.settings.queue_backend == "inprocess":
+            events = EventConsumers.from_settings(engine, self.settings, mailer=self.mailer)
+            closers = (queue.close, events.stop, notifier.close)
+        services = Services(
             engine=engine,
             store=store,
             accounts=Accounts(engine, passwords=self.passwords),
@@ -194,8 +201,11 @@ class Platform:
             providers=ProviderStore(engine, self.box),
             analyses=analyses,
             lifecycles=LifecycleProvider(lambda: self._lifecycle(engine)),
-            closers=(queue.close, notifier.close),
+            closers=closers,
         )
+        if events is not None:
+            events.start(self.settings.reviewlab_events_interval)
+        return services
 
     def _lifecycle(self, engine: Engine) -> Lifecycle:
         from reviewlab.lifecycle.lab import lifecycle_for

@@ -19,9 +19,10 @@ from fastapi import FastAPI
 from api.deps import Platform
 from api.middleware import BodyLimit, CsrfGuard, RateLimit, RequestContext, SecurityHeaders
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
-from api.routes import admin, analyze, auth, health, models, projects, providers
+from api.routes import admin, analyze, auth, health, models, projects, providers, webhooks
 from reviewlab import __version__
 from reviewlab.errors import StoreError
+from reviewlab.observability import tracing
 from reviewlab.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await anyio.to_thread.run_sync(platform.close)
+        await anyio.to_thread.run_sync(platform.close)  # the in-process workers finish their analyses first
+        if app.state.tracing is not None:
+            await anyio.to_thread.run_sync(app.state.tracing.shutdown)  # flushes the spans
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
@@ -78,8 +81,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         responses=PROBLEM_RESPONSES,
     )
     app.state.platform = platform
+    app.state.tracing = tracing.configure(settings, service=tracing.API_SERVICE)  # None: tracing is off
     install_problem_handlers(app)
-    for module in (health, auth, admin, projects, providers, analyze, models):
+    for module in (health, auth, admin, webhooks, projects, providers, analyze, models):
         app.include_router(module.router)
     # Added innermost first: a request meets RequestContext, SecurityHeaders, BodyLimit, RateLimit, CsrfGuard.
     app.add_middleware(CsrfGuard, csrf=platform.csrf, tokens=platform.tokens)

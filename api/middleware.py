@@ -1,6 +1,7 @@
 """The API's request guards, as plain ASGI middleware (outermost first):
 
-1. :class:`RequestContext` — a request id (``X-Request-ID``) and the HTTP metrics by route.
+1. :class:`RequestContext` — a request id (``X-Request-ID``), the HTTP metrics by route and, when tracing is
+   on, the request's server span (continuing an incoming ``traceparent``).
 2. :class:`SecurityHeaders` — the response headers every answer carries.
 3. :class:`BodyLimit` — 413 for a body over the limit, by ``Content-Length`` or while it streams in.
 4. :class:`RateLimit` — the seed's table 6.3 per client IP and per signed-in user; 429 with ``Retry-After``.
@@ -26,6 +27,7 @@ import anyio
 
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from reviewlab.observability import tracing
 from reviewlab.observability.context import request_id_set
 from reviewlab.ratelimit import MemoryBackend, RateLimiter
 from reviewlab.security import CsrfTokens, TokenError, TokenService, TokenType, requires_csrf
@@ -81,7 +83,7 @@ async def send_problem(send: Send, status: HTTPStatus, detail: str, headers: dic
 
 
 class RequestContext:
-    """Gives each request an id (the client's ``X-Request-ID`` if well-formed) and records its metrics."""
+    """Gives each request an id (the client's ``X-Request-ID`` if well-formed), records its metrics and traces it."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -105,13 +107,42 @@ class RequestContext:
                 message["headers"] = [*message["headers"], (REQUEST_ID_HEADER.encode(), request_id.encode())]
             await send(message)
 
+        span = _server_span(scope, request_id)
         try:
-            with request_id_set(request_id):  # on the request's log records, and stored with analyses it queues
+            # The id is on the request's log records and stored with the analyses it queues, as is the span.
+            with request_id_set(request_id), span.current():
                 await self.app(scope, receive, send_with_id)
+        except Exception as err:
+            span.fail(err)
+            raise
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe_request(scope["method"], template, status, time.perf_counter() - started)
+            route = getattr(scope.get("route"), "path", None)
+            self.metrics.observe_request(scope["method"], route or "unmatched", status, time.perf_counter() - started)
+            _end_server_span(span, scope["method"], route, status)
+
+
+def _server_span(scope: Scope, request_id: str) -> tracing.Span:
+    """The request's server span, continuing the caller's trace when it sends ``traceparent``."""
+    if tracing.active() is None:
+        return tracing.NO_SPAN
+    parent = {
+        tracing.TRACEPARENT: header(scope, tracing.TRACEPARENT.encode()) or "",
+        tracing.TRACESTATE: header(scope, tracing.TRACESTATE.encode()) or "",
+    }
+    attributes = {"http.request.method": scope["method"], "url.path": scope["path"], "reviewlab.request_id": request_id}
+    return tracing.start_span(scope["method"], kind="server", attributes=attributes, parent=parent)
+
+
+def _end_server_span(span: tracing.Span, method: str, route: str | None, status: int) -> None:
+    """Name the span by route template (``GET /api/analyze/{session_id}``; the method alone when no route
+    matched), record the status, mark a 5xx as failed, and end it."""
+    if route is not None:
+        span.rename(f"{method} {route}")
+        span.set("http.route", route)
+    span.set("http.response.status_code", status)
+    if status >= 500:
+        span.fail(f"HTTP {status}")
+    span.end()
 
 
 class SecurityHeaders:

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_from: str = "reviewlab@localhost"
     smtp_starttls: bool = True
+    # Tracing (OpenTelemetry, OTLP over HTTP): off unless an endpoint is set; needs the ``otel`` extra.
+    otel_exporter_otlp_endpoint: str | None = None  # the collector's base URL; traces go to <base>/v1/traces
+    otel_exporter_otlp_traces_endpoint: str | None = None  # the full traces URL (wins over the base URL)
+    otel_service_name: str | None = None  # unset: reviewlab-api or reviewlab-worker, by process
+    otel_traces_sampler_arg: float = Field(default=1.0, ge=0.0, le=1.0)  # share of new traces kept (parent-based)
+    reviewlab_events_interval: float = Field(default=5.0, gt=0)  # seconds between event consumer passes
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

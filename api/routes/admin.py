@@ -92,9 +92,9 @@ def change_user(
     sessions = services.accounts.open_sessions(user_id)  # before disabling ends them
     user = services.accounts.get_user(user_id)
     if body.role is not None:
-        user = services.accounts.set_role(user_id, body.role)
+        user = services.accounts.set_role(user_id, body.role, actor=admin.id)
     if body.is_active is not None:
-        user = services.accounts.set_active(user_id, body.is_active)
+        user = services.accounts.set_active(user_id, body.is_active, actor=admin.id)
     drop_sessions(platform, sessions)  # their cached users carry the old role or activity
     audit(
         request,

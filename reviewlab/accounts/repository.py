@@ -4,6 +4,10 @@ Invitation and reset tokens are ``secrets.token_urlsafe(32)`` (256 bits) handed 
 database keeps only their sha256, so a leaked table grants nothing. A token is looked up by its hash and the
 hash compared again in constant time. Spending one is a conditional ``UPDATE ... WHERE accepted_at/used_at IS
 NULL AND expires_at > now`` checked by row count, so it is single use under concurrency too.
+
+Each change, once committed, publishes ``user.changed`` (``reviewlab.events.hooks``, never failing the change):
+``created``, ``invitation_accepted``, ``password_reset``, ``role_changed``, ``deactivated``, ``reactivated``. A
+call that changes nothing (the same role, an account already disabled) publishes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from reviewlab.accounts.errors import EmailTaken, InvalidEmail, TokenRejected, UnknownUser
 from reviewlab.accounts.models import InvitationRow, PasswordResetRow, Role, UserRow
 from reviewlab.accounts.sessions import SESSIONS, revoke_user_sessions, write_transaction
+from reviewlab.events import hooks
 from reviewlab.security.passwords import Passwords, default_passwords, validate_password
 from reviewlab.store.connect import translated
 from reviewlab.store.failures import store_errors
@@ -101,13 +106,20 @@ class Accounts:
         """How long a password reset token stays valid."""
         return self._reset_ttl
 
-    def create_user(self, email: str, password: str, role: Role | str = Role.VIEWER) -> User:
-        """A new active account; :class:`EmailTaken` if the email (case-insensitively) has one already."""
+    def create_user(
+        self, email: str, password: str, role: Role | str = Role.VIEWER, *, actor: str | None = None
+    ) -> User:
+        """A new active account; :class:`EmailTaken` if the email (case-insensitively) has one already.
+
+        Publishes ``user.changed`` (``created``) by ``actor``, or by the new account itself (a registration).
+        """
         email, role = normalize_email(email), Role(role)
         validate_password(password)
         password_hash = self._passwords.hash(password)
         with store_errors(self._engine.url, "creating a user"), write_transaction(self._engine) as connection:
-            return self._insert_user(connection, email, password_hash, role)
+            user = self._insert_user(connection, email, password_hash, role)
+        hooks.user_changed(user, "created", actor=actor or user.id)
+        return user
 
     def authenticate(self, email: str, password: str) -> User | None:
         """The active account of ``email`` if ``password`` is its password, else None, in the same time either way.
@@ -161,7 +173,9 @@ class Accounts:
         now = self._clock()
         with store_errors(self._engine.url, "accepting an invitation"), write_transaction(self._engine) as connection:
             invitation = self._spend(connection, INVITATIONS, INVITATIONS.c.accepted_at, token, now, "invitation")
-            return self._insert_user(connection, invitation.email, password_hash, Role(invitation.role))
+            user = self._insert_user(connection, invitation.email, password_hash, Role(invitation.role))
+        hooks.user_changed(user, "invitation_accepted", actor=user.id, invited_by=invitation.invited_by)
+        return user
 
     def request_password_reset(self, email: str) -> str | None:
         """A single-use reset token for the active account of ``email``, or None when there is none.
@@ -209,7 +223,9 @@ class Accounts:
                 update(RESETS).where(RESETS.c.user_id == reset.user_id, RESETS.c.used_at.is_(None)).values(used_at=now)
             )
             revoke_user_sessions(connection, reset.user_id, now=now, reason="password reset")
-            return self._get(connection, reset.user_id)
+            user = self._get(connection, reset.user_id)
+        hooks.user_changed(user, "password_reset", actor=user.id)
+        return user
 
     def get_user(self, user_id: str) -> User | None:
         """The account with ``user_id``, or None."""
@@ -249,13 +265,17 @@ class Accounts:
                 return None
             raise
 
-    def set_active(self, user_id: str, active: bool) -> User:
-        """Enable or disable ``user_id``; disabling revokes every session of it."""
+    def set_active(self, user_id: str, active: bool, *, actor: str | None = None) -> User:
+        """Enable or disable ``user_id`` (by ``actor``); disabling revokes every session of it."""
         if not active:
-            return self.deactivate(user_id)
+            return self.deactivate(user_id, actor=actor)
         with store_errors(self._engine.url, "activating a user"), write_transaction(self._engine) as connection:
+            was_active = self._get(connection, user_id).is_active
             connection.execute(update(USERS).where(USERS.c.id == user_id).values(is_active=True))
-            return self._get(connection, user_id)
+            user = self._get(connection, user_id)
+        if not was_active:
+            hooks.user_changed(user, "reactivated", actor=actor)
+        return user
 
     def open_sessions(self, user_id: str, *, since: datetime | None = None) -> list[str]:
         """The ids of the user's sessions not revoked, or also those revoked at or after ``since`` (to drop
@@ -272,20 +292,27 @@ class Accounts:
             row = connection.execute(select(USERS).where(USERS.c.email == email)).first()
         return None if row is None else _user(row)
 
-    def set_role(self, user_id: str, role: Role | str) -> User:
-        """Give ``user_id`` the ``role``; :class:`UnknownUser` if there is no such account."""
+    def set_role(self, user_id: str, role: Role | str, *, actor: str | None = None) -> User:
+        """Give ``user_id`` the ``role`` (by ``actor``); :class:`UnknownUser` if there is no such account."""
         role = Role(role)
         with store_errors(self._engine.url, "changing a role"), write_transaction(self._engine) as connection:
+            previous = self._get(connection, user_id).role
             connection.execute(update(USERS).where(USERS.c.id == user_id).values(role=role.value))
-            return self._get(connection, user_id)
+            user = self._get(connection, user_id)
+        if previous is not role:
+            hooks.user_changed(user, "role_changed", actor=actor, previous_role=previous.value)
+        return user
 
-    def deactivate(self, user_id: str) -> User:
-        """Disable ``user_id``: no more logins, and every session of it is revoked."""
+    def deactivate(self, user_id: str, *, actor: str | None = None) -> User:
+        """Disable ``user_id`` (by ``actor``): no more logins, and every session of it is revoked."""
         with store_errors(self._engine.url, "deactivating a user"), write_transaction(self._engine) as connection:
+            was_active = self._get(connection, user_id).is_active
             connection.execute(update(USERS).where(USERS.c.id == user_id).values(is_active=False))
             user = self._get(connection, user_id)
             revoke_user_sessions(connection, user_id, now=self._clock(), reason="account deactivated")
-            return user
+        if was_active:
+            hooks.user_changed(user, "deactivated", actor=actor)
+        return user
 
     def _insert_user(self, connection: Connection, email: str, password_hash: str, role: Role) -> User:
         user_id = str(uuid.uuid4())

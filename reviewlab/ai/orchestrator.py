@@ -8,7 +8,9 @@ becomes an :class:`Attempt` and the next provider is tried; anything else (a pro
 propagates untouched. The answer's tokens and cost go to the ledger and the answer to the cache.
 When every provider failed, :class:`AllProvidersFailed` lists every attempt with its duration.
 Each provider's turn is recorded in the metrics (:mod:`reviewlab.observability.metrics`): its outcome and
-duration, the tokens and cost of an answer, the circuit's state after it.
+duration, the tokens and cost of an answer, the circuit's state after it. Each call to a provider (each try)
+is a client span ``chat <provider>`` (:mod:`reviewlab.observability.tracing`, when tracing is on), with the
+model, the tokens and the cost, failed when the call failed; the providers send its ``traceparent``.
 :meth:`Orchestrator.from_settings` builds one from the environment with :mod:`reviewlab.ai.setup`.
 """
 
@@ -50,6 +52,7 @@ from reviewlab.ai.costs import Ledger, LedgerUnavailable, MemoryLedger, PriceTab
 from reviewlab.ai.retry import Retrier
 from reviewlab.ai.routing import Router
 from reviewlab.ai.setup import UnavailableProvider
+from reviewlab.observability import tracing
 from reviewlab.observability.metrics import Instruments, instruments
 
 if TYPE_CHECKING:
@@ -61,6 +64,7 @@ _UNHEALTHY_RECHECK_S = 30.0  # a provider whose health check failed is asked aga
 
 T = TypeVar("T")
 _Pieces = Generator[str, None, Completion]  # a provider's stream: its pieces, then its Completion
+_Begun = tuple[_Pieces, str, tracing.Span]  # a stream that gave its first piece, and the call's span
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +271,8 @@ class Orchestrator:
         the reader. Not cached. Runs (and may raise :class:`AllProvidersFailed`) on first ``next``.
         ``prompt_version`` is accepted for symmetry with :meth:`complete`."""
         answered = self._first(task, request, user, self._begin_stream)
-        (pieces, first), slot, model = answered.value, answered.slot, answered.model
-        return (yield from self._drain(slot, model, request, pieces, first, answered.started, user, review))
+        (pieces, first, span), slot, model = answered.value, answered.slot, answered.model
+        return (yield from self._drain(slot, model, request, pieces, first, answered.started, user, review, span))
 
     # -- health and usage ------------------------------------------------------------------------------
 
@@ -413,13 +417,32 @@ class Orchestrator:
     def _call(self, slot: _Slot, request: ChatRequest, model: str) -> Completion:
         breaker = slot.breaker
         breaker.allow()
-        try:
-            completion = slot.provider.chat(request, model)
-        except ProviderError:
-            breaker.record_failure()
-            raise
-        breaker.record_success()
+        with tracing.span(
+            f"chat {slot.name}", kind="client", attributes=_request_attributes(slot, model, request)
+        ) as span:
+            try:
+                completion = slot.provider.chat(request, model)
+            except ProviderError:
+                breaker.record_failure()
+                raise
+            breaker.record_success()
+            self._trace_usage(span, slot, model, completion)
         return completion
+
+    def _trace_usage(self, span: tracing.Span, slot: _Slot, model: str, completion: Completion) -> None:
+        """The answer's model, tokens and cost on the call's span."""
+        if not span.recording:
+            return
+        cost = self._prices.price(slot.kind, model).cost_usd(completion.input_tokens, completion.output_tokens)
+        span.set_all(
+            {
+                "gen_ai.response.model": completion.model,
+                "gen_ai.usage.input_tokens": completion.input_tokens,
+                "gen_ai.usage.output_tokens": completion.output_tokens,
+                "gen_ai.response.finish_reasons": completion.finish_reason,
+                "reviewlab.cost_usd": cost,
+            }
+        )
 
     def _record(self, slot: _Slot, model: str, completion: Completion, user: str | None, review: str | None) -> float:
         """Put ``completion``'s tokens and their cost (at ``model``'s price on ``slot``) in the ledger; the cost."""
@@ -428,19 +451,29 @@ class Orchestrator:
         self._metrics.provider_usage(slot.name, model, completion.input_tokens, completion.output_tokens, cost)
         return cost
 
-    def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> tuple[_Pieces, str]:
+    def _begin_stream(self, slot: _Slot, request: ChatRequest, model: str) -> _Begun:
         breaker = slot.breaker
         breaker.allow()
+        span = tracing.start_span(
+            f"chat {slot.name}", kind="client", attributes=_request_attributes(slot, model, request)
+        )
+        span.set("gen_ai.request.stream", True)
         pieces = slot.provider.stream(request, model)
         try:
-            first = next(pieces, None)
+            with span.current():  # the request goes out with the first piece
+                first = next(pieces, None)
             if first is None:
                 raise InvalidAnswer(slot.name, f"{model or 'the model'} streamed no answer")
-        except ProviderError:
+        except ProviderError as err:
             breaker.record_failure()
             pieces.close()
+            span.fail(err)
+            span.end()
             raise
-        return pieces, first
+        except BaseException:
+            span.end()
+            raise
+        return pieces, first, span
 
     def _drain(
         self,
@@ -452,6 +485,7 @@ class Orchestrator:
         started: float,
         user: str | None,
         review: str | None,
+        span: tracing.Span,
     ) -> Generator[str, None, Completion]:
         chars = len(first)
         finished = False
@@ -466,8 +500,9 @@ class Orchestrator:
                 else:
                     chars += len(piece)
                     yield piece
-        except ProviderError:
+        except ProviderError as err:
             slot.breaker.record_failure()
+            span.fail(err)
             raise
         finally:
             pieces.close()
@@ -478,6 +513,8 @@ class Orchestrator:
             else:  # left or broken midway (or a provider that counts nothing): estimate what was used
                 prompt = sum(estimate_tokens(m.content) for m in request.messages)
                 completion = Completion("", slot.name, model, prompt, (chars + 3) // 4, self._clock() - started)
+            self._trace_usage(span, slot, model, completion)
+            span.end()
             self._record(slot, model, completion, user, review)
         return completion
 
@@ -490,6 +527,16 @@ class Orchestrator:
         attempt = Attempt(slot.name, model, type(err).__name__, message, took)
         log.info("AI provider %s (%s) failed: %s: %s [%.2f s]", slot.name, model, attempt.error, message, took)
         return attempt
+
+
+def _request_attributes(slot: _Slot, model: str, request: ChatRequest) -> tracing.Attributes:
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": slot.name,
+        "gen_ai.request.model": model or None,
+        "gen_ai.request.max_tokens": request.max_tokens,
+        "gen_ai.request.temperature": request.temperature,
+    }
 
 
 def _outcome(err: ProviderError, *, called: bool) -> str:

@@ -1,4 +1,5 @@
 """``AuditLog``: append events to the hash chain, query them, verify the chain. There is no update or delete.
+``append_once`` appends unless a row already records the same key (an event consumer's event id).
 
 Appends are serialised so two writers never chain from the same row: on PostgreSQL by a transaction-level
 advisory lock (``pg_advisory_xact_lock(APPEND_LOCK_KEY)``, released at commit or rollback); on SQLite by
@@ -140,6 +141,22 @@ class AuditLog:
         details: dict[str, Any] | None = None,
     ) -> AuditRecord:
         """Append one event chained to the current last row, in its own transaction."""
+        record = self._append(action, actor, target_type, target_id, ip, request_id, details, None)
+        if record is None:  # pragma: no cover - only append_once passes a check
+            raise AssertionError("an unconditional append appended nothing")
+        return record
+
+    def _append(
+        self,
+        action: str,
+        actor: str | None,
+        target_type: str | None,
+        target_id: str | None,
+        ip: str | None,
+        request_id: str | None,
+        details: dict[str, Any] | None,
+        skip: Callable[[Connection], bool] | None,
+    ) -> AuditRecord | None:
         # Through canonical JSON: tuples become lists, NaN and non-JSON values fail here, not in verify.
         normalized: dict[str, Any] = json.loads(canonical_json(details or {}))
         with store_errors(self._engine.url, "appending to the audit log"), self._engine.connect() as connection:
@@ -149,6 +166,8 @@ class AuditLog:
             with connection.begin():
                 if postgres:
                     connection.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+                if skip is not None and skip(connection):
+                    return None
                 last = connection.execute(
                     select(TABLE.c.id, TABLE.c.hash).order_by(TABLE.c.id.desc(), TABLE.c.occurred_at.desc()).limit(1)
                 ).first()
@@ -214,3 +233,29 @@ class AuditLog:
     def verify(self, *, expected_head: str | None = None, batch_size: int = VERIFY_BATCH_SIZE) -> VerifyResult:
         """Walk the whole chain; see ``reviewlab.audit.chain`` for what it detects and what it cannot."""
         return verify(self._engine, expected_head=expected_head, batch_size=batch_size)
+
+
+def append_once(
+    audit: AuditLog,
+    action: str,
+    *,
+    key: str,
+    since: datetime,
+    actor: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    details: dict[str, Any],
+) -> AuditRecord | None:
+    """``audit.append`` unless a row with the same ``action`` and ``target_id``, occurred at or after ``since``,
+    already has ``details[key]`` (e.g. the id of the event it records); None when it has.
+
+    The check runs under the append lock, so two writers never both append the same key."""
+    wanted = details[key]
+
+    def recorded(connection: Connection) -> bool:
+        query = select(TABLE.c.details).where(
+            TABLE.c.action == action, TABLE.c.occurred_at >= since, TABLE.c.target_id == target_id
+        )
+        return any((row.details or {}).get(key) == wanted for row in connection.execute(query))
+
+    return audit._append(action, actor, target_type, target_id, None, None, details, recorded)

@@ -4,7 +4,9 @@ XREADGROUP/XACK) when ``REDIS_URL`` is set, ``InProcessBus`` otherwise.
 Both give each consumer group every event published after the group's stream position, at least once: a
 message read but not acknowledged stays pending for the consumer that read it, and that consumer gets it again
 on its next ``read`` (a restarted worker with the same consumer name picks up where it crashed);
-``claim_stale`` hands another consumer's messages idle for long enough to the caller.
+``claim_stale`` hands another consumer's messages idle for long enough to the caller. Each message carries how
+many times its group has handed it out (``deliveries``: Redis's XPENDING delivery count), which
+``GroupConsumer`` uses to give up on a message that keeps failing instead of retrying it forever.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from reviewlab.errors import ReviewlabError
 from reviewlab.events.model import DomainEvent, EventError
+from reviewlab.observability.metrics import Instruments, instruments
 
 if TYPE_CHECKING:
     import redis
@@ -33,11 +37,13 @@ SOCKET_TIMEOUT_SECONDS = 2.0
 @dataclass(frozen=True, slots=True)
 class Message:
     """An event as a consumer group sees it: the bus's message ``id`` (to ``ack``) and the ``event``; ``event`` is
-    None when the message could not be read (it should be acknowledged and dropped)."""
+    None when the message could not be read (it should be acknowledged and dropped). ``deliveries`` counts the
+    times the group handed it out, this one included (1 on a first read)."""
 
     id: str
     event: DomainEvent | None
     redelivered: bool = False
+    deliveries: int = 1
 
 
 class EventBus(Protocol):
@@ -72,6 +78,12 @@ class _Pending:
     consumer: str
     message: Message
     since: float
+
+    def hand_out(self, consumer: str, now: float) -> Message:
+        """Give the message (again) to ``consumer``: one more delivery."""
+        self.consumer, self.since = consumer, now
+        self.message = Message(self.message.id, self.message.event, True, self.message.deliveries + 1)
+        return self.message
 
 
 @dataclass
@@ -109,10 +121,8 @@ class InProcessBus:
             state = self._group(group)
             mine = [p for p in state.pending.values() if p.consumer == consumer][:count]
             if mine:
-                for p in mine:
-                    p.message = Message(p.message.id, p.message.event, redelivered=True)
-                    p.since = time.monotonic()
-                return [p.message for p in mine]
+                now = time.monotonic()
+                return [p.hand_out(consumer, now) for p in mine]
             fresh = [(seq, event) for seq, event in self._log if seq >= state.next_seq][:count]
             messages = []
             for seq, event in fresh:
@@ -135,10 +145,7 @@ class InProcessBus:
             stale = [
                 p for p in state.pending.values() if p.consumer != consumer and now - p.since >= min_idle_ms / 1000
             ]
-            for p in stale[:count]:
-                p.consumer, p.since = consumer, now
-                p.message = Message(p.message.id, p.message.event, redelivered=True)
-            return [p.message for p in stale[:count]]
+            return [p.hand_out(consumer, now) for p in stale[:count]]
 
 
 # -- Redis Streams ------------------------------------------------------------------------------------------
@@ -193,7 +200,23 @@ class RedisStreamsBus:
                     messages.append(Message(_text(message_id), None, redelivered=True))
                     continue
                 messages.append(_message(message_id, fields, redelivered=start == "0"))
-        return messages
+        return self._counted(group, consumer, messages) if start == "0" else messages
+
+    def _counted(self, group: str, consumer: str, messages: list[Message]) -> list[Message]:
+        """``messages`` (pending for ``consumer``, in id order) with their XPENDING delivery counts — which
+        re-reading pending entries (XREADGROUP from 0) and XAUTOCLAIM both increment."""
+        if not messages:
+            return messages
+        rows: Any = self.client.xpending_range(
+            self.stream,
+            group,
+            min=messages[0].id,
+            max=messages[-1].id,
+            count=len(messages) + 100,
+            consumername=consumer,
+        )
+        counts = {_text(row["message_id"]): int(row["times_delivered"]) for row in rows}
+        return [Message(m.id, m.event, m.redelivered, counts.get(m.id, m.deliveries)) for m in messages]
 
     def ack(self, group: str, ids: Sequence[str]) -> None:
         if ids:
@@ -202,11 +225,17 @@ class RedisStreamsBus:
     def claim_stale(self, group: str, consumer: str, *, min_idle_ms: int, count: int = 100) -> list[Message]:
         self.ensure_group(group)
         answer: Any = self.client.xautoclaim(self.stream, group, consumer, min_idle_ms, "0-0", count=count)
-        return [_message(message_id, fields, redelivered=True) for message_id, fields in answer[1] if fields]
+        claimed = [_message(message_id, fields, redelivered=True) for message_id, fields in answer[1] if fields]
+        return self._counted(group, consumer, sorted(claimed, key=lambda m: _stream_id(m.id)))
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _stream_id(message_id: str) -> tuple[int, int]:
+    milliseconds, _, sequence = message_id.partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def _message(message_id: bytes | str, fields: dict[Any, Any], *, redelivered: bool) -> Message:
@@ -217,6 +246,110 @@ def _message(message_id: bytes | str, fields: dict[Any, Any], *, redelivered: bo
         log.warning("dropping unreadable event message %s: %s", _text(message_id), err)
         event = None
     return Message(_text(message_id), event, redelivered)
+
+
+# -- consuming ---------------------------------------------------------------------------------------------
+
+MAX_DELIVERIES = 5
+"""How many times a consumer group's message is tried before ``GroupConsumer`` gives up on it."""
+STALE_MS = 300_000
+"""How long another consumer's message must stay unacknowledged before it is taken over."""
+
+
+class GroupConsumer:
+    """One consumer of a consumer group: each pass reads its own pending messages first, then other consumers'
+    stale ones, then new ones; ``handle`` each and acknowledge what went through.
+
+    A message whose ``handle`` raises stays pending and comes back on the next read; once it has been handed out
+    ``max_deliveries`` times it is given up: acknowledged, logged as an error and counted
+    (``reviewlab_event_messages_given_up_total{group}``), so it neither blocks the messages behind it nor is
+    retried forever. ``max_deliveries=None`` retries forever.
+    """
+
+    action = "handle"
+    """What ``handle`` does, for the logs: ``cannot <action> message <id>``."""
+
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        group: str,
+        consumer: str,
+        stale_ms: int = STALE_MS,
+        max_deliveries: int | None = MAX_DELIVERIES,
+        logger: logging.Logger | None = None,
+        instruments: Instruments | None = None,
+    ) -> None:
+        self.bus = bus
+        self.group = group
+        self.consumer = consumer
+        self.stale_ms = stale_ms
+        self.max_deliveries = max_deliveries
+        self.log = logger or log
+        self.instruments = instruments
+        self.given_up = 0
+
+    def handle(self, message: Message) -> None:
+        raise NotImplementedError
+
+    def pump(self, count: int = 100) -> tuple[int, int]:
+        """Read and handle one batch; returns (messages acknowledged — given up included —, messages left for a
+        later pass). A bus that cannot be read or acknowledged is logged, not raised."""
+        try:
+            messages = self.bus.read(self.group, self.consumer, count=count)
+            if not messages:
+                messages = self.bus.claim_stale(self.group, self.consumer, min_idle_ms=self.stale_ms, count=count)
+        except Exception:
+            self.log.warning("cannot read the bus for %s (retried next pass)", self.group, exc_info=True)
+            return 0, 0
+        done = [message.id for message in messages if self._try(message)]
+        try:
+            self.bus.ack(self.group, done)
+        except Exception:
+            self.log.warning("cannot acknowledge %s messages (re-read next pass)", self.group, exc_info=True)
+            return 0, len(messages)
+        return len(done), len(messages) - len(done)
+
+    def _try(self, message: Message) -> bool:
+        """Handle ``message``; whether to acknowledge it (handled, or given up)."""
+        try:
+            self.handle(message)
+            return True
+        except Exception as err:
+            detail = f"{err}" if isinstance(err, ReviewlabError) else f"{type(err).__name__}: {err}"
+            if self.max_deliveries is None or message.deliveries < self.max_deliveries:
+                self.log.warning(
+                    "cannot %s message %s (attempt %d, retried next pass): %s",
+                    self.action,
+                    message.id,
+                    message.deliveries,
+                    detail,
+                    exc_info=not isinstance(err, ReviewlabError),
+                )
+                return False
+            self.log.error(
+                "giving up: cannot %s message %s (%s event %s) after %d attempts: %s",
+                self.action,
+                message.id,
+                None if message.event is None else message.event.type,
+                None if message.event is None else message.event.id,
+                message.deliveries,
+                detail,
+            )
+            self.given_up += 1
+            (self.instruments or instruments()).message_given_up(self.group)
+            return True
+
+    def drain(self, max_batches: int = 100) -> tuple[int, int]:
+        """One pass: batches until one acknowledges nothing; returns (messages acknowledged, messages left for
+        the next pass). Never raises."""
+        total = left = 0
+        for _ in range(max_batches):
+            acknowledged, left = self.pump()
+            total += acknowledged
+            if not acknowledged:
+                break
+        return total, left
 
 
 # -- the process's bus --------------------------------------------------------------------------------------

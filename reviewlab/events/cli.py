@@ -1,14 +1,17 @@
-"""``reviewlab events``: add a webhook subscription, and deliver (read the bus, send what is due)."""
+"""``reviewlab events``: add a webhook subscription; ``deliver`` runs one pass of every event consumer (webhooks,
+notifications, audit, metrics), ``run`` runs passes until SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+from types import FrameType
 from typing import Any
 
-from reviewlab.events.bus import default_bus
+from reviewlab.errors import ReviewlabError
+from reviewlab.events.consumers import EventConsumers, process_consumer
 from reviewlab.events.model import EVENT_TYPES
-from reviewlab.events.notifications import EmailNotifications
-from reviewlab.events.webhooks import default_consumer, drain, new_secret, subscribe
+from reviewlab.events.webhooks import default_consumer, new_secret, subscribe
 from reviewlab.security.crypto import SecretBox
 from reviewlab.settings import Settings
 from reviewlab.store import migrate
@@ -22,13 +25,18 @@ def add_events_parser(commands: Any) -> None:
     sub = events.add_subparsers(dest="events_command", required=True, parser_class=type(events))
 
     deliver = sub.add_parser(
-        "deliver", help="turn the bus's new events into webhook deliveries and email notifications, send the due ones"
+        "deliver",
+        help="one pass of the event consumers: webhooks (sending the due deliveries), notifications, audit, metrics",
     )
     deliver.add_argument(
-        "--consumer",
-        help="consumer name in the bus's 'webhooks' and 'notifications' groups (default: HOST-deliverer; stable)",
+        "--consumer", help="consumer name in the bus's consumer groups (default: HOST-deliverer; stable)"
     )
     deliver.set_defaults(handler=cmd_events_deliver)
+
+    run = sub.add_parser("run", help="run the event consumers every --interval seconds until SIGTERM or Ctrl-C")
+    run.add_argument("--interval", type=float, help="seconds between passes (default: REVIEWLAB_EVENTS_INTERVAL)")
+    run.add_argument("--consumer", help="consumer name in the bus's consumer groups (default: HOST-PID)")
+    run.set_defaults(handler=cmd_events_run)
 
     add = sub.add_parser("subscribe", help="add a webhook subscription; prints its id and secret")
     add.add_argument("url", help="http(s) URL receiving the POSTs")
@@ -48,15 +56,36 @@ def _engine(settings: Settings) -> Any:
 
 def cmd_events_deliver(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
-    bus = default_bus(settings.redis_url)
-    consumer = args.consumer or default_consumer()
     try:
-        report = drain(engine, bus, box=SecretBox.from_settings(settings), consumer=consumer)
-        mailed, left = EmailNotifications.from_settings(engine, bus, settings, consumer=consumer).drain()
+        report = EventConsumers.from_settings(engine, settings, consumer=args.consumer or default_consumer()).run_pass()
     finally:
         engine.dispose()
-    print(report.summary())
-    print(f"notifications: {mailed} events handled, {left} left for the next pass")
+    for line in report.lines():
+        print(line)
+    return 1 if report.failed else 0
+
+
+def cmd_events_run(args: argparse.Namespace, settings: Settings) -> int:
+    interval = args.interval if args.interval is not None else settings.reviewlab_events_interval
+    if interval <= 0:
+        raise ReviewlabError("--interval must be positive")
+    from reviewlab.observability.logs import configure_logging
+
+    configure_logging(settings.reviewlab_log_format)
+    engine = _engine(settings)
+    consumers = EventConsumers.from_settings(engine, settings, consumer=args.consumer or process_consumer())
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        consumers.stop()
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    print(f"reviewlab events: consumer {consumers.consumer}, a pass every {interval:g} s", flush=True)
+    try:
+        consumers.run(interval, at_once=True)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        engine.dispose()
     return 0
 
 

@@ -112,3 +112,32 @@ def model_quarantined(
         ],
         bus,
     )
+
+
+def user_changed(user: Any, change: str, *, actor: str | None, bus: EventBus | None = None, **fields: Any) -> None:
+    """``user.changed`` once ``change`` to an account (a ``reviewlab.accounts.User``, as it is now) committed: its
+    email, role and activity, and ``fields`` (e.g. the previous role); never a password, a hash or a token."""
+    _publish(
+        lambda: [
+            model.user_changed(
+                user.id,
+                actor=actor,
+                change=change,
+                fields={"email": user.email, "role": str(user.role), "is_active": bool(user.is_active), **fields},
+            )
+        ],
+        bus,
+    )
+
+
+def key_changed(
+    key_id: str, change: str, *, user_id: str, provider: str, actor: str | None, bus: EventBus | None = None
+) -> None:
+    """``key.changed`` once a provider API key was stored, replaced or deleted: whose key, for which provider;
+    never the key, not even masked."""
+    _publish(
+        lambda: [
+            model.key_changed(key_id, actor=actor, change=change, fields={"user_id": user_id, "provider": provider})
+        ],
+        bus,
+    )

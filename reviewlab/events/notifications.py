@@ -8,9 +8,11 @@
   quarantine), read from the lifecycle's promotion or quarantine record.
 
 Other event types are acknowledged without a mail. A failure (the mailer, the store) is logged and leaves the
-message unacknowledged, so the next pass gets it again; a pass never raises. Recipients already mailed for an
-event by this notifier are not mailed again when the message comes back (remembered in memory only: after a
-restart, a partially mailed event may reach some recipients twice — delivery is at least once).
+message unacknowledged, so the next pass gets it again, up to ``MAX_DELIVERIES`` attempts in all; then the
+message is given up (acknowledged, logged as an error, counted as a dead letter). A pass never raises.
+Recipients already mailed for an event by this notifier are not mailed again when the message comes back
+(remembered in memory only: after a restart, a partially mailed event may reach some recipients twice —
+delivery is at least once). Each mail counts in ``reviewlab_notifications_total{outcome="sent"|"failed"}``.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from reviewlab.accounts.models import Role, UserRow
-from reviewlab.errors import StoreError
-from reviewlab.events.bus import EventBus, Message
+from reviewlab.events.bus import MAX_DELIVERIES, STALE_MS, EventBus, GroupConsumer, Message
 from reviewlab.events.model import GATE_FAILED, MODEL_PROMOTED, MODEL_QUARANTINED, DomainEvent
 from reviewlab.events.webhooks import default_consumer
 from reviewlab.jobs.db import prepared, reading, table_of
 from reviewlab.lifecycle.models import PromotionRow, QuarantineRecordRow
-from reviewlab.mail import MAX_SUBJECT, InvalidMail, Mail, Mailer, MailError, mailer_from_settings
+from reviewlab.mail import MAX_SUBJECT, InvalidMail, Mail, Mailer, mailer_from_settings
+from reviewlab.observability.metrics import Instruments, instruments
 from reviewlab.projects.models import MemberRow, ProjectRole, ProjectRow
 from reviewlab.settings import Settings
 from reviewlab.store.models import AnalysisSession
@@ -49,8 +51,11 @@ PROMOTIONS = table_of(PromotionRow)
 RECORDS = table_of(QuarantineRecordRow)
 
 
-class EmailNotifications:
-    """Consumer group ``notifications``: each handled event's mails are sent, then the message is acknowledged."""
+class EmailNotifications(GroupConsumer):
+    """Consumer group ``notifications``: each handled event's mails are sent, then the message is acknowledged;
+    a message whose mails still fail on its ``max_deliveries``-th attempt is given up (``GroupConsumer``)."""
+
+    action = "send the notifications of"
 
     def __init__(
         self,
@@ -61,67 +66,45 @@ class EmailNotifications:
         public_url: str,
         consumer: str | None = None,
         group: str = GROUP,
-        stale_ms: int = 300_000,
+        stale_ms: int = STALE_MS,
+        max_deliveries: int | None = MAX_DELIVERIES,
+        instruments: Instruments | None = None,
     ) -> None:
+        super().__init__(
+            bus,
+            group=group,
+            consumer=consumer or default_consumer(),
+            stale_ms=stale_ms,
+            max_deliveries=max_deliveries,
+            logger=log,
+            instruments=instruments,
+        )
         self.engine = prepared(engine)
-        self.bus = bus
         self.mailer = mailer
         self.public_url = public_url.rstrip("/")
-        self.consumer = consumer or default_consumer()
-        self.group = group
-        self.stale_ms = stale_ms
         self._sent: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     @classmethod
     def from_settings(
-        cls, engine: Engine, bus: EventBus, settings: Settings, *, consumer: str | None = None
+        cls,
+        engine: Engine,
+        bus: EventBus,
+        settings: Settings,
+        *,
+        consumer: str | None = None,
+        mailer: Mailer | None = None,
+        instruments: Instruments | None = None,
     ) -> EmailNotifications:
         return cls(
-            engine, bus, mailer_from_settings(settings), public_url=settings.reviewlab_public_url, consumer=consumer
+            engine,
+            bus,
+            mailer if mailer is not None else mailer_from_settings(settings),
+            public_url=settings.reviewlab_public_url,
+            consumer=consumer,
+            instruments=instruments,
         )
 
-    def pump(self, count: int = 100) -> tuple[int, int]:
-        """Read and handle one batch (own pending messages first, then others' stale ones, then new ones);
-        returns (messages acknowledged, messages left for a later pass). Never raises."""
-        try:
-            messages = self.bus.read(self.group, self.consumer, count=count)
-            if not messages:
-                messages = self.bus.claim_stale(self.group, self.consumer, min_idle_ms=self.stale_ms, count=count)
-        except Exception:
-            log.warning("cannot read the bus for notifications (retried next pass)", exc_info=True)
-            return 0, 0
-        handled = []
-        for message in messages:
-            try:
-                self._handle(message)
-            except (MailError, StoreError) as err:
-                log.warning("cannot send the notifications of message %s (retried next pass): %s", message.id, err)
-                continue
-            except Exception:
-                log.warning(
-                    "cannot send the notifications of message %s (retried next pass)", message.id, exc_info=True
-                )
-                continue
-            handled.append(message.id)
-        try:
-            self.bus.ack(self.group, handled)
-        except Exception:
-            log.warning("cannot acknowledge notification messages (re-read next pass)", exc_info=True)
-            return 0, len(messages)
-        return len(handled), len(messages) - len(handled)
-
-    def drain(self, max_batches: int = 100) -> tuple[int, int]:
-        """One pass (what ``reviewlab events deliver`` runs): batches until one acknowledges nothing; returns
-        (messages acknowledged, messages left for the next pass). Never raises."""
-        total = left = 0
-        for _ in range(max_batches):
-            handled, left = self.pump()
-            total += handled
-            if not handled:
-                break
-        return total, left
-
-    def _handle(self, message: Message) -> None:
+    def handle(self, message: Message) -> None:
         event = message.event
         if event is None:
             return  # unreadable: acknowledged and dropped (logged by the bus)
@@ -131,6 +114,7 @@ class EmailNotifications:
             mails = self._model_changed(event)
         else:
             return
+        metrics = self.instruments or instruments()
         for to, subject, text in mails:
             key = (event.id, to)
             if key in self._sent:
@@ -140,7 +124,12 @@ class EmailNotifications:
             except InvalidMail as err:
                 log.warning("not notifying %r of %s event %s: %s", to, event.type, event.id, err)
                 continue
-            self.mailer.send(mail)
+            try:
+                self.mailer.send(mail)
+            except Exception:
+                metrics.notification("failed")
+                raise
+            metrics.notification("sent")
             self._remember(key)
 
     def _remember(self, key: tuple[str, str]) -> None:

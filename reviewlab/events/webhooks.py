@@ -25,16 +25,17 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from reviewlab.errors import InputError, StoreError
 from reviewlab.events.bus import EventBus, Message
 from reviewlab.events.model import EVENT_TYPES, DomainEvent
-from reviewlab.events.models import WebhookDeliveryRow, WebhookRow
+from reviewlab.events.models import DELIVERY_STATUSES, WebhookDeliveryRow, WebhookRow
 from reviewlab.jobs.db import prepared, reading, table_of, writing
 from reviewlab.security.crypto import SecretBox
 
@@ -113,15 +114,10 @@ def subscribe(
     clock: Clock = utc_now,
 ) -> Webhook:
     """Add a subscription (``event_types`` empty: every type); its secret is stored encrypted with ``box``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"a webhook URL is http(s)://host/...: {url!r}")
+    check_url(url)
     if not 16 <= len(secret) <= MAX_SECRET_LENGTH:
         raise InputError(f"a webhook secret has 16 to {MAX_SECRET_LENGTH} characters")
-    types = tuple(dict.fromkeys(event_types))
-    unknown = [t for t in types if t not in EVENT_TYPES]
-    if unknown:
-        raise InputError(f"unknown event types {', '.join(unknown)}; known: {', '.join(sorted(EVENT_TYPES))}")
+    types = check_event_types(event_types)
     webhook = Webhook(str(uuid.uuid4()), url, types, True, description)
     with writing(prepared(engine), "adding a webhook") as connection:
         connection.execute(
@@ -339,6 +335,15 @@ class Deliverer:
                 client.close()
         return attempts
 
+    def pending(self) -> int:
+        """Deliveries waiting to be sent or retried (status ``pending``, due or not)."""
+        with reading(self.engine, "counting pending webhook deliveries") as connection:
+            return int(
+                connection.execute(
+                    select(func.count()).select_from(DELIVERIES).where(DELIVERIES.c.status == "pending")
+                ).scalar_one()
+            )
+
     def _claim(self, delivery_id: str) -> Any:
         now = self.clock()
         with writing(self.engine, "claiming a webhook delivery") as connection:
@@ -457,3 +462,182 @@ def deliveries(engine: Engine, *, webhook_id: str | None = None) -> list[dict[st
         query = query.where(DELIVERIES.c.webhook_id == webhook_id)
     with reading(prepared(engine), "reading webhook deliveries") as connection:
         return [dict(r._mapping) for r in connection.execute(query).all()]
+
+
+# -- managing subscriptions (the admin API) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSummary:
+    """A subscription as it may be shown (never its secret), with its deliveries counted by status."""
+
+    id: str
+    url: str
+    event_types: tuple[str, ...]
+    active: bool
+    description: str | None
+    created_at: datetime
+    deliveries: dict[str, int]
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+"""``update_webhook(description=KEEP)``: leave the description as it is (None clears it)."""
+
+
+def check_url(url: str) -> str:
+    """``url`` if webhooks may be sent to it: http(s), a host, no whitespace or control characters, a URL httpx
+    accepts; else :class:`InputError`."""
+    try:
+        parts = urlsplit(url)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as err:
+        raise InputError(f"not a URL: {err}") from err
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"a webhook URL is http(s)://host/...: {url!r}")
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise InputError("a webhook URL has no whitespace or control characters")
+    return url
+
+
+def check_event_types(event_types: Iterable[str]) -> tuple[str, ...]:
+    """``event_types`` without repeats if each is known (empty: every type); else :class:`InputError`."""
+    types = tuple(dict.fromkeys(event_types))
+    unknown = [t for t in types if t not in EVENT_TYPES]
+    if unknown:
+        raise InputError(f"unknown event types {', '.join(unknown)}; known: {', '.join(sorted(EVENT_TYPES))}")
+    return types
+
+
+def webhook_summaries(engine: Engine, *, webhook_id: str | None = None) -> list[WebhookSummary]:
+    """Every subscription (or the one ``webhook_id``), oldest first, with its delivery counts."""
+    query = select(WEBHOOKS).order_by(WEBHOOKS.c.created_at, WEBHOOKS.c.id)
+    counting = select(DELIVERIES.c.webhook_id, DELIVERIES.c.status, func.count()).group_by(
+        DELIVERIES.c.webhook_id, DELIVERIES.c.status
+    )
+    if webhook_id is not None:
+        query = query.where(WEBHOOKS.c.id == webhook_id)
+        counting = counting.where(DELIVERIES.c.webhook_id == webhook_id)
+    with reading(prepared(engine), "reading webhooks") as connection:
+        rows = connection.execute(query).all()
+        counted = connection.execute(counting).all()
+    counts: dict[str, dict[str, int]] = {}
+    for owner, status, number in counted:
+        counts.setdefault(owner, dict.fromkeys(DELIVERY_STATUSES, 0))[status] = int(number)
+    return [
+        WebhookSummary(
+            r.id,
+            r.url,
+            tuple(r.event_types or ()),
+            bool(r.active),
+            r.description,
+            r.created_at,
+            counts.get(r.id, dict.fromkeys(DELIVERY_STATUSES, 0)),
+        )
+        for r in rows
+    ]
+
+
+def webhook_summary(engine: Engine, webhook_id: str) -> WebhookSummary | None:
+    """The subscription ``webhook_id`` with its delivery counts, or None."""
+    found = webhook_summaries(engine, webhook_id=webhook_id)
+    return found[0] if found else None
+
+
+def update_webhook(
+    engine: Engine,
+    webhook_id: str,
+    *,
+    url: str | None = None,
+    event_types: Iterable[str] | None = None,
+    description: str | _Keep | None = KEEP,
+    active: bool | None = None,
+) -> WebhookSummary | None:
+    """Change what is given (``check_url``, ``check_event_types``); the subscription as it is now, or None when
+    there is none. Deliveries already queued keep their body and go to the new URL."""
+    values: dict[str, Any] = {}
+    if url is not None:
+        values["url"] = check_url(url)
+    if event_types is not None:
+        values["event_types"] = list(check_event_types(event_types))
+    if description is not KEEP:
+        values["description"] = description
+    if active is not None:
+        values["active"] = active
+    with writing(prepared(engine), "changing a webhook") as connection:
+        if connection.execute(select(WEBHOOKS.c.id).where(WEBHOOKS.c.id == webhook_id)).first() is None:
+            return None
+        if values:
+            connection.execute(update(WEBHOOKS).where(WEBHOOKS.c.id == webhook_id).values(**values))
+    return webhook_summary(engine, webhook_id)
+
+
+def delete_webhook(engine: Engine, webhook_id: str) -> int | None:
+    """Remove a subscription and its deliveries (their log goes with them); how many deliveries went, or None
+    when there is no such subscription."""
+    with writing(prepared(engine), "deleting a webhook") as connection:
+        if connection.execute(select(WEBHOOKS.c.id).where(WEBHOOKS.c.id == webhook_id)).first() is None:
+            return None
+        gone = connection.execute(DELIVERIES.delete().where(DELIVERIES.c.webhook_id == webhook_id)).rowcount
+        connection.execute(WEBHOOKS.delete().where(WEBHOOKS.c.id == webhook_id))
+    return int(gone)
+
+
+def rotate_secret(engine: Engine, webhook_id: str, secret: str, *, box: SecretBox) -> bool:
+    """Replace a subscription's secret (every later attempt, retries included, is signed with it); whether
+    there was such a subscription. The old secret stops working at once: there is no overlap."""
+    if not 16 <= len(secret) <= MAX_SECRET_LENGTH:
+        raise InputError(f"a webhook secret has 16 to {MAX_SECRET_LENGTH} characters")
+    encrypted = box.encrypt(secret, context=_context(webhook_id))
+    with writing(prepared(engine), "rotating a webhook secret") as connection:
+        changed = connection.execute(update(WEBHOOKS).where(WEBHOOKS.c.id == webhook_id).values(secret=encrypted))
+    return bool(changed.rowcount)
+
+
+def delivery_page(
+    engine: Engine, webhook_id: str, *, status: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of a subscription's deliveries (newest first, of one ``status`` if given) and how many match."""
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    where = [DELIVERIES.c.webhook_id == webhook_id]
+    if status is not None:
+        where.append(DELIVERIES.c.status == status)
+    query = (
+        select(DELIVERIES)
+        .where(*where)
+        .order_by(DELIVERIES.c.created_at.desc(), DELIVERIES.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with reading(prepared(engine), "reading webhook deliveries") as connection:
+        rows = [dict(r._mapping) for r in connection.execute(query).all()]
+        total = connection.execute(select(func.count()).select_from(DELIVERIES).where(*where)).scalar_one()
+    return rows, int(total)
+
+
+def delivery(engine: Engine, webhook_id: str, delivery_id: str) -> dict[str, Any] | None:
+    """One delivery of a subscription, as a dict, or None."""
+    query = select(DELIVERIES).where(DELIVERIES.c.id == delivery_id, DELIVERIES.c.webhook_id == webhook_id)
+    with reading(prepared(engine), "reading a webhook delivery") as connection:
+        row = connection.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def redeliver(engine: Engine, webhook_id: str, delivery_id: str, *, clock: Clock = utc_now) -> bool:
+    """Queue a ``failed`` delivery again, due now; whether it was one. It keeps its attempt count and log, so
+    the deliverer makes one more attempt (and it is failed again if that one fails)."""
+    with writing(prepared(engine), "queueing a webhook delivery again") as connection:
+        changed = connection.execute(
+            update(DELIVERIES)
+            .where(
+                DELIVERIES.c.id == delivery_id,
+                DELIVERIES.c.webhook_id == webhook_id,
+                DELIVERIES.c.status == "failed",
+            )
+            .values(status="pending", next_attempt_at=clock())
+        )
+    return bool(changed.rowcount)

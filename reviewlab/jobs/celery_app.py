@@ -3,6 +3,10 @@
 Delivery is at least once (late acks, rejected back to the queue when a worker process dies); the runner's
 claim makes a second delivery of a running or finished session a no-op, and the lease reaper recovers a
 session whose worker died with its message already acknowledged.
+
+Tracing (:mod:`reviewlab.observability.tracing`) is set up when a worker of the app starts (Celery's
+``worker_init``, before the prefork pool forks: each pool process goes on with its own export thread) and
+flushed when a pool process (``worker_process_shutdown``) or the worker (``worker_shutdown``) stops.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from reviewlab.errors import StoreError
 from reviewlab.jobs.errors import QueueUnavailable
 from reviewlab.jobs.runner import RunConfig, run_analysis
+from reviewlab.observability import tracing
 from reviewlab.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,10 +34,11 @@ TIME_LIMIT_GRACE_SECONDS = 30
 
 def make_celery(settings: Settings, *, queue: str = DEFAULT_QUEUE, run_config: RunConfig | None = None) -> Celery:
     """A Celery app on ``settings.redis_url`` with the ``reviewlab.analyze`` task registered."""
-    from celery import Celery
+    from celery import Celery, signals
 
     if not settings.redis_url:
         raise QueueUnavailable("the Celery queue needs REDIS_URL")
+    tracing.require(settings)  # a signal handler's error would only be logged: refuse here, at start
     limit = settings.reviewlab_analysis_time_limit
     app = Celery("reviewlab", broker=settings.redis_url, backend=None, set_as_current=False)
     app.conf.update(
@@ -71,7 +77,22 @@ def make_celery(settings: Settings, *, queue: str = DEFAULT_QUEUE, run_config: R
         return None if status is None else status.value
 
     app.conf.reviewlab_state = state
+    signals.worker_init.connect(_start_tracing, dispatch_uid="reviewlab.tracing.start")
+    signals.worker_process_shutdown.connect(_stop_tracing, dispatch_uid="reviewlab.tracing.stop-process")
+    signals.worker_shutdown.connect(_stop_tracing, dispatch_uid="reviewlab.tracing.stop")
     return app
+
+
+def _start_tracing(sender: Any = None, **_: Any) -> None:
+    """``worker_init``: trace the analyses of a worker of one of our apps (when the settings name a collector and
+    the process does not trace already)."""
+    state = getattr(getattr(getattr(sender, "app", None), "conf", None), "reviewlab_state", None)
+    if isinstance(state, _WorkerState) and tracing.active() is None:
+        tracing.configure(state.settings, service=tracing.WORKER_SERVICE)
+
+
+def _stop_tracing(**_: Any) -> None:
+    tracing.shutdown()
 
 
 class _WorkerState:

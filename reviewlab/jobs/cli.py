@@ -5,7 +5,9 @@ inprocess`` runs analysis threads that take queued sessions straight from the da
 reaper, so a session whose worker died is queued again (or failed after its last attempt), and serve the
 analysis and AI provider metrics (:mod:`reviewlab.observability.metrics`) for Prometheus on ``--metrics-port``
 (default 9808, 0 = off); under Celery's prefork pool the metrics of every pool process, in prometheus_client's
-multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, a temporary directory unless set).
+multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, a temporary directory unless set). Unless ``--no-events``, the
+worker also runs the event consumers (:class:`reviewlab.events.consumers.EventConsumers`: webhooks, notifications,
+audit, metrics) on a background thread, a pass every ``REVIEWLAB_EVENTS_INTERVAL`` seconds.
 """
 
 from __future__ import annotations
@@ -70,6 +72,12 @@ def add_worker_parser(commands: Any) -> None:
         default=METRICS_PORT,
         help=f"serve Prometheus metrics on this port (default {METRICS_PORT}; 0 = off)",
     )
+    worker.add_argument(
+        "--no-events",
+        dest="events",
+        action="store_false",
+        help="do not run the event consumers (webhooks, notifications, audit, metrics) in this worker",
+    )
     worker.add_argument("--celery-queue", default="reviewlab", help=argparse.SUPPRESS)
     worker.add_argument("--lease-seconds", type=float, default=LEASE_SECONDS, help=argparse.SUPPRESS)
     worker.add_argument("--heartbeat-seconds", type=float, default=HEARTBEAT_SECONDS, help=argparse.SUPPRESS)
@@ -79,6 +87,7 @@ def add_worker_parser(commands: Any) -> None:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     """Run workers until interrupted (SIGINT or SIGTERM)."""
+    from reviewlab.observability import tracing
     from reviewlab.observability.logs import configure_logging
     from reviewlab.store import open_store
     from reviewlab.store.connect import create_engine
@@ -97,14 +106,28 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     stop_metrics = _serve_metrics(args.metrics_port, multiprocess=backend == "celery" and args.pool == "prefork")
     engine = create_engine(settings.sqlalchemy_url)
     notifier = notifier_from_settings(settings)
+    stop_events = _run_events(settings, engine) if args.events else lambda: None
     try:
-        if backend == "celery":
+        if backend == "celery":  # Celery's worker processes set tracing up themselves, after the fork
             return _celery_worker(args, settings, engine, notifier, run_config, concurrency)
+        tracing.configure(settings, service=tracing.WORKER_SERVICE)
         return _inprocess_worker(args, settings, engine, notifier, run_config, concurrency)
     finally:
+        tracing.shutdown()
+        stop_events()
         notifier.close()
         engine.dispose()
         stop_metrics()
+
+
+def _run_events(settings: Settings, engine: Engine) -> Callable[[], None]:
+    """Start the event consumers' loop on a background thread; the stopper."""
+    from reviewlab.events.consumers import EventConsumers
+
+    consumers = EventConsumers.from_settings(engine, settings)
+    consumers.start(settings.reviewlab_events_interval)
+    log.info("event consumers %s: a pass every %g s", consumers.consumer, settings.reviewlab_events_interval)
+    return consumers.stop
 
 
 def _serve_metrics(port: int, *, multiprocess: bool) -> Callable[[], None]:

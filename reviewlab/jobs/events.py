@@ -97,8 +97,9 @@ def read_events(
     return [Event(session_id, seq, kind, dict(data), created) for seq, kind, data, created in connection.execute(query)]
 
 
-def queued_request_id(connection: Connection, session_id: str) -> str | None:
-    """The id of the API request that queued the session (kept in its ``queued`` event), or None."""
+def queued_data(connection: Connection, session_id: str) -> dict[str, Any]:
+    """The data of the session's ``queued`` event: the ``kind``, and the ``request_id`` and ``traceparent`` of
+    the API request that queued it when it had them (empty when there is no such event)."""
     table = table_of(AnalysisEventRow)
     data = connection.execute(
         select(table.c.data)
@@ -106,8 +107,7 @@ def queued_request_id(connection: Connection, session_id: str) -> str | None:
         .order_by(table.c.seq)
         .limit(1)
     ).scalar_one_or_none()
-    value = (data or {}).get("request_id")
-    return value if isinstance(value, str) else None
+    return dict(data) if isinstance(data, dict) else {}
 
 
 class Subscription(Protocol):

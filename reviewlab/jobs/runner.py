@@ -5,6 +5,10 @@ The claim is one conditional UPDATE (queued, or running with an expired lease), 
 same id never both run it. Every write after it is conditional on the session still being this worker's and
 running: a worker the reaper gave up on cannot overwrite its successor. Any handled failure ends the session
 as failed (or cancelled) with a readable error; only a dead process leaves it running, until its lease expires.
+
+When tracing is on, the run is the span ``analysis.run``, a child of the API request that queued it (its
+``traceparent`` is kept in the ``queued`` event), with a span per stage: ``analysis.input``,
+``analysis.engine``, ``analysis.ai``, ``analysis.store``.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from reviewlab.jobs.spec import (
     parse_request,
 )
 from reviewlab.lifecycle.production import ProductionConfiguration, layered, production_configuration
+from reviewlab.observability import tracing
 from reviewlab.observability.context import request_id_set
 from reviewlab.observability.metrics import Instruments, instruments
 from reviewlab.settings import Settings
@@ -113,6 +118,9 @@ class _Run:
         self.metrics = config.metrics if config.metrics is not None else instruments()
         self.kind = "unknown"
         self.request_id: str | None = None
+        self.traceparent: str | None = None  # the span of the API request that queued the analysis
+        self.attempt = 0
+        self.error: str | None = None
         self.last_progress = 0.0
         self.severity_config: ReviewConfig | None = None
         self.production: ProductionConfiguration | None = None  # the lifecycle's V2 configuration, when there is one
@@ -127,8 +135,28 @@ class _Run:
         request = self._claim()
         if request is None:
             return None
-        with request_id_set(self.request_id):  # the id of the API request that queued it, on the run's log lines
-            return self._execute(request)
+        attributes: tracing.Attributes = {
+            "reviewlab.session_id": self.session_id,
+            "reviewlab.analysis.attempt": self.attempt,
+            "reviewlab.analysis.kind": self.kind,
+            "reviewlab.worker": self.worker_id,
+            "reviewlab.request_id": self.request_id,
+        }
+        # The id of the API request that queued it goes on the run's log lines; its span is the run's parent.
+        with (
+            request_id_set(self.request_id),
+            tracing.span(
+                "analysis.run",
+                kind="consumer",
+                attributes=attributes,
+                parent={tracing.TRACEPARENT: self.traceparent or ""},
+            ) as span,
+        ):
+            status = self._execute(request)
+            span.set("reviewlab.analysis.status", status.value if status is not None else "lost")
+            if status is SessionStatus.FAILED:
+                span.fail(self.error or "failed")
+            return status
 
     def _execute(self, request: dict[str, Any]) -> SessionStatus | None:
         log.info("analysis %s started (%s) on %s", self.session_id, self.kind, self.worker_id)
@@ -139,7 +167,8 @@ class _Run:
         heartbeat.start()
         try:
             result, commit = self._review(request)
-            return self._complete(result, commit)
+            with tracing.span("analysis.store", attributes={"reviewlab.findings": len(result.findings)}):
+                return self._complete(result, commit)
         except _Lost:
             log.warning(
                 "analysis %s is no longer this worker's (%s); its result is dropped", self.session_id, self.worker_id
@@ -184,7 +213,10 @@ class _Run:
                 return None
             request, attempts, self.owner_id = row
             self.kind = str((request or {}).get("kind") or "unknown")[:32]
-            self.request_id = event_log.queued_request_id(connection, self.session_id)
+            self.attempt = int(attempts)
+            queued = event_log.queued_data(connection, self.session_id)
+            self.request_id = _text(queued.get("request_id"))
+            self.traceparent = _text(queued.get("traceparent"))
             data = {"attempt": attempts, "worker": self.worker_id}
             new = event_log.insert_events(connection, self.session_id, [("started", data)], now)
         self._notify(new)
@@ -205,7 +237,9 @@ class _Run:
                 config = _with_options(self._configured(ReviewConfig()), request.options)
                 self.severity_config = config
                 self._emit([], stage="analyze")
-                result = review_snippet(request.code, request.language, config)
+                with tracing.span("analysis.engine", attributes={"reviewlab.files": 1}) as span:
+                    result = review_snippet(request.code, request.language, config)
+                    span.set("reviewlab.findings", len(result.findings))
                 self._check()
                 self._emit([("finding", self._finding(f)) for f in result.findings])
                 if request.options.ai:
@@ -213,21 +247,28 @@ class _Run:
                     (root / result.files[0].path).write_text(request.code, encoding="utf-8")
             else:
                 self._emit([], stage="fetch")
-                if isinstance(request, FilesRequest):
-                    fetched = inputs.write_files(request, root, self.settings)
-                elif isinstance(request, ArchiveRequest):
-                    fetched = inputs.extract_archive(request, self.engine, root, self.settings)
-                else:
-                    assert isinstance(request, RepositoryRequest)  # noqa: S101 - the union's last member
-                    fetched = inputs.checkout(request, root, max(1.0, self.deadline - time.monotonic()))
-                    commit = fetched.commit
+                with tracing.span("analysis.input", attributes={"reviewlab.analysis.kind": self.kind}) as span:
+                    if isinstance(request, FilesRequest):
+                        fetched = inputs.write_files(request, root, self.settings)
+                    elif isinstance(request, ArchiveRequest):
+                        fetched = inputs.extract_archive(request, self.engine, root, self.settings)
+                    else:
+                        assert isinstance(request, RepositoryRequest)  # noqa: S101 - the union's last member
+                        fetched = inputs.checkout(request, root, max(1.0, self.deadline - time.monotonic()))
+                        commit = fetched.commit
+                    span.set("reviewlab.files", fetched.files)
+                    span.set("reviewlab.source_commit", commit)
                 self._check()
                 self._emit([("input", {"files": fetched.files, "skipped": list(fetched.skipped), "commit": commit})])
                 config = _with_options(self._configured(discover_config(root)), request.options)
                 self.severity_config = config
-                result = review(root, config, jobs=self.config.jobs, progress=self._progress)
+                with tracing.span("analysis.engine", attributes={"reviewlab.files": fetched.files}) as span:
+                    result = review(root, config, jobs=self.config.jobs, progress=self._progress)
+                    span.set("reviewlab.findings", len(result.findings))
             if request.options.ai:
-                self._ai(result, root, config)
+                with tracing.span("analysis.ai") as span:
+                    self._ai(result, root, config)
+                    span.set("reviewlab.ai.status", (result.ai or {}).get("status"))
         result.root = root_label(data, commit)
         return result, commit
 
@@ -430,6 +471,7 @@ class _Run:
     def _finish(self, status: SessionStatus, error: str | None) -> SessionStatus | None:
         """End the session as failed or cancelled, if it is still ours and running."""
         now = self.config.clock()
+        self.error = error
         table = table_of(AnalysisSession)
         kind = "cancelled" if status is SessionStatus.CANCELLED else "failed"
         data = {"reason": error} if kind == "cancelled" else {"error": error}
@@ -470,6 +512,10 @@ def _end(row: AnalysisSession, status: SessionStatus, error: str | None, now: da
     row.error = error
     row.finished_at = now
     row.lease_expires_at = None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _with_options(config: ReviewConfig, options: AnalysisOptions) -> ReviewConfig:

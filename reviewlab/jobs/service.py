@@ -20,6 +20,7 @@ from reviewlab.jobs.errors import AnalysisNotFound, InvalidRequest, QueueUnavail
 from reviewlab.jobs.events import Event, Notifier
 from reviewlab.jobs.models import ArtifactRow
 from reviewlab.jobs.spec import ArchiveRequest, parse_request
+from reviewlab.observability import tracing
 from reviewlab.observability.context import current_request_id
 from reviewlab.store.models import AnalysisSession, SessionStatus, SourceKind
 
@@ -196,6 +197,9 @@ class Analyses:
             request_id = current_request_id()
             if request_id is not None:
                 queued["request_id"] = request_id  # the worker logs the run under the same id
+            parent = tracing.traceparent()
+            if parent is not None:
+                queued["traceparent"] = parent  # the worker's span of the run continues the request's trace
             [event] = event_log.insert_events(connection, session_id, [("queued", queued)], now)
         self.notifier.notify(session_id, event.seq)
         log.info("analysis %s queued (%s)", session_id, spec.kind)

@@ -1,4 +1,5 @@
-"""The metrics the library records where things happen (the analysis runner, the AI orchestrator).
+"""The metrics the library records where things happen (the analysis runner, the AI orchestrator, the event
+consumers).
 
 Every metric lives in a :class:`Instruments` object over its own ``CollectorRegistry`` (never
 prometheus_client's default registry). :func:`instruments` is the process-wide one, which the API's
@@ -95,6 +96,36 @@ class Instruments:
             registry=registry,
             multiprocess_mode="mostrecent",
         )
+        self._domain_events = Counter(
+            "reviewlab_domain_events",
+            "Domain events read by the metrics consumer group, by type",
+            ["type"],
+            registry=registry,
+        )
+        self._webhook_deliveries = Counter(
+            "reviewlab_webhook_deliveries",
+            "Webhook delivery attempts, by the status they left the delivery in (delivered, pending, failed)",
+            ["status"],
+            registry=registry,
+        )
+        self._webhook_pending = Gauge(
+            "reviewlab_webhook_deliveries_pending",
+            "Webhook deliveries waiting to be sent or retried (as the last consumer pass counted them)",
+            registry=registry,
+            multiprocess_mode="mostrecent",
+        )
+        self._notifications = Counter(
+            "reviewlab_notifications",
+            "Notification mails by outcome (sent, failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self._given_up = Counter(
+            "reviewlab_event_messages_given_up",
+            "Bus messages a consumer group gave up on after its last attempt (dead letters)",
+            ["group"],
+            registry=registry,
+        )
 
     # -- analyses --------------------------------------------------------------------------------------
 
@@ -138,6 +169,28 @@ class Instruments:
             return
         for name in CIRCUIT_STATES:
             self._circuit.labels(provider=provider, state=name).set(1.0 if name == state else 0.0)
+
+    # -- event consumers -------------------------------------------------------------------------------
+
+    def domain_event(self, event_type: str) -> None:
+        if self.enabled:
+            self._domain_events.labels(type=event_type).inc()
+
+    def webhook_delivery(self, status: str) -> None:
+        if self.enabled:
+            self._webhook_deliveries.labels(status=status).inc()
+
+    def webhook_pending(self, count: int) -> None:
+        if self.enabled:
+            self._webhook_pending.set(count)
+
+    def notification(self, outcome: str) -> None:
+        if self.enabled:
+            self._notifications.labels(outcome=outcome).inc()
+
+    def message_given_up(self, group: str) -> None:
+        if self.enabled:
+            self._given_up.labels(group=group).inc()
 
 
 _lock = threading.Lock()

@@ -6,7 +6,8 @@ user's (or provider's) row fails to decrypt there, as :class:`KeyUnreadable`. Ev
 masked (:func:`~reviewlab.security.crypto.mask`) except :meth:`ProviderStore.reveal`, which the worker
 calls to build a user's orchestrator. Health keeps the latest check per provider only (no history: the
 ledger and the logs say what happened over time). Writes are upserts, so concurrent writers never fail
-on a duplicate; database failures are ``StoreError``.
+on a duplicate; database failures are ``StoreError``. A key stored, replaced or deleted publishes
+``key.changed`` once committed (``reviewlab.events.hooks``: whose key and which provider, never the key).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from reviewlab.accounts.sessions import write_transaction
 from reviewlab.ai.base import ProviderKind
 from reviewlab.ai.breaker import BreakerState
 from reviewlab.ai.config import DEFAULT_CHAIN, PROVIDERS
+from reviewlab.events import hooks
 from reviewlab.providerstore.errors import InvalidKey, InvalidQuota, KeyUnreadable, UnknownProvider, UnknownUser
 from reviewlab.providerstore.ledger import USAGE, upsert
 from reviewlab.providerstore.models import (
@@ -254,25 +256,35 @@ class ProviderStore:
 
     # -- keys -------------------------------------------------------------------------------------------------
 
-    def set_key(self, user_id: str, provider: str, plaintext: str) -> KeyInfo:
-        """Store (or replace) ``user_id``'s key for a cloud ``provider``, encrypted; the key comes back masked."""
+    def set_key(self, user_id: str, provider: str, plaintext: str, *, actor: str | None = None) -> KeyInfo:
+        """Store (or replace) ``user_id``'s key for a cloud ``provider``, encrypted; the key comes back masked.
+
+        ``actor``: who did it, by default the key's owner (``key.changed``, ``stored`` or ``replaced``)."""
         _cloud_provider(provider)
         key = validate_key(plaintext)
         ciphertext = self._box.encrypt(key, context=key_context(user_id, provider))
         now = self._clock()
         with self._write("storing an API key") as connection:
             self._require_user(connection, user_id)
+            existed = connection.execute(self._key_query(user_id, provider)).first() is not None
             stored = {"ciphertext": ciphertext, "masked": mask(key), "updated_at": now, "last_used_at": None}
             values = {"id": str(uuid.uuid4()), "user_id": user_id, "provider": provider, "created_at": now, **stored}
             upsert(connection, KEYS, values, ["user_id", "provider"], stored)
-            return _key(connection.execute(self._key_query(user_id, provider)).one())
+            info = _key(connection.execute(self._key_query(user_id, provider)).one())
+        change = "replaced" if existed else "stored"
+        hooks.key_changed(info.id, change, user_id=user_id, provider=provider, actor=actor or user_id)
+        return info
 
-    def delete_key(self, user_id: str, provider: str) -> bool:
-        """Forget ``user_id``'s key for ``provider``; whether there was one."""
+    def delete_key(self, user_id: str, provider: str, *, actor: str | None = None) -> bool:
+        """Forget ``user_id``'s key for ``provider``; whether there was one (``actor``: see :meth:`set_key`)."""
         _cloud_provider(provider)
         with self._write("deleting an API key") as connection:
-            result = connection.execute(delete(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.provider == provider))
-            return bool(result.rowcount)
+            key_id = connection.execute(
+                delete(KEYS).where(KEYS.c.user_id == user_id, KEYS.c.provider == provider).returning(KEYS.c.id)
+            ).scalar_one_or_none()
+        if key_id is not None:
+            hooks.key_changed(key_id, "deleted", user_id=user_id, provider=provider, actor=actor or user_id)
+        return key_id is not None
 
     def keys(self, user_id: str) -> list[KeyInfo]:
         """``user_id``'s keys, masked, by provider."""

@@ -73,7 +73,8 @@ def test_the_builder_installs_the_extras_with_constraints_but_never_hf() -> None
             builder[keyword] += args + "\n"
     extras = re.search(r"EXTRAS=(\S+)", builder["ARG"])
     assert extras, "the extras are an ARG"
-    assert set(extras[1].split(",")) == {"postgres", "api", "dagster", "warehouse", "mlflow", "app"}
+    # make run's extras, plus tracing and the Dagster Kubernetes run launcher the cluster manifests need
+    assert set(extras[1].split(",")) == {"postgres", "api", "dagster", "warehouse", "mlflow", "app", "otel", "k8s"}
     assert "--constraint constraints.txt" in builder["RUN"]
     assert not re.search(r"\bhf\b|torch", builder["RUN"] + builder["ARG"])
 

@@ -390,3 +390,25 @@ def test_ollama_runs_on_a_gpu_in_production(production: tuple[dict[str, Any], ..
     assert spec["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
     assert spec["nodeSelector"]
     assert any(t["key"] == "nvidia.com/gpu" for t in spec["tolerations"])
+
+
+def test_the_dagster_instance_config_is_valid_for_dagster_and_dagster_k8s(
+    production: tuple[dict[str, Any], ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ConfigMap's dagster.yaml passes Dagster's own instance schema, and its run launcher's config passes
+    the schema of the installed ``dagster_k8s.K8sRunLauncher`` (the `k8s` extra, the Dagster image's), so a
+    misspelt key fails here rather than at the daemon's start in the cluster."""
+    from dagster._config import Shape, process_config
+    from dagster._core.instance.config import dagster_instance_config_schema
+    from dagster_k8s import K8sRunLauncher
+
+    monkeypatch.setenv("DAGSTER_POSTGRES_URL", "postgresql://dagster@pgbouncer:6432/reviewlab")
+    instance = _dagster_instance(production)
+    checked = process_config(Shape(dagster_instance_config_schema()), instance)
+    assert checked.success, checked.errors
+    launcher = K8sRunLauncher.config_type()
+    assert process_config(launcher, instance["run_launcher"]["config"]).success
+    misspelt = {**instance["run_launcher"]["config"], "job_namespac": "platform-v2-stable"}
+    refused = process_config(launcher, misspelt)
+    assert not refused.success
+    assert "job_namespac" in refused.errors[0].message

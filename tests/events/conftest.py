@@ -1,12 +1,28 @@
-"""Events fixtures: every test gets a fresh in-process bus as the process's default (no REDIS_URL)."""
+"""Events fixtures: every test gets a fresh in-process bus as the process's default (no REDIS_URL); ``receiver``
+is a loopback webhook receiver that checks each request's signature; ``engine`` a migrated store without
+webhooks on SQLite and PostgreSQL, ``sqlite_engine`` on SQLite only; ``redis_bus`` a Redis Streams bus on the
+real test Redis, under a key prefix of the test's own."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, delete
 
-from reviewlab.events.bus import InProcessBus, set_default_bus
+from reviewlab.events.bus import InProcessBus, RedisStreamsBus, set_default_bus
+from reviewlab.events.models import WebhookRow
+from reviewlab.events.webhooks import verify
+from reviewlab.jobs.db import table_of
+from reviewlab.store import migrate
+from reviewlab.store.connect import create_engine, translated
+from tests._services import redis_namespace
+
+SECRET = "s3cret-s3cret-s3cret"
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +31,81 @@ def fresh_bus() -> Iterator[InProcessBus]:
     set_default_bus(bus)
     yield bus
     set_default_bus(None)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    valid: bool
+
+
+@dataclass
+class Receiver:
+    """A loopback HTTP server answering ``statuses`` in turn (then 200), checking each request's signature."""
+
+    secret: str
+    statuses: list[int] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(SECRET)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            valid = verify(
+                state.secret, body, self.headers["X-Reviewlab-Timestamp"], self.headers["X-Reviewlab-Signature"]
+            )
+            state.received.append(Received(self.path, dict(self.headers.items()), body, valid))
+            status = state.statuses.pop(0) if state.statuses else 200
+            if not valid:
+                status = 401
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store without webhooks, on SQLite and on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    engine = translated(create_engine(url))
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(delete(table_of(WebhookRow)))  # deliveries cascade
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = translated(create_engine(f"sqlite:///{tmp_path / 'store.db'}"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def redis_bus() -> Iterator[RedisStreamsBus]:
+    with redis_namespace() as (client, prefix):
+        yield RedisStreamsBus(client, stream=f"{prefix}reviewlab:events")

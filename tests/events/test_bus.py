@@ -6,14 +6,12 @@ The Redis Streams tests use the real test Redis (``tests._services.redis_namespa
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 
 from reviewlab.events import bus as bus_module
 from reviewlab.events.bus import EventBus, InProcessBus, RedisStreamsBus, default_bus, publish_safely
 from reviewlab.events.model import DomainEvent, review_started
-from tests._services import redis_namespace
 
 
 def _event(n: int) -> DomainEvent:
@@ -22,12 +20,6 @@ def _event(n: int) -> DomainEvent:
 
 def _subjects(messages: list[bus_module.Message]) -> list[str]:
     return [m.event.subject_id for m in messages if m.event is not None]
-
-
-@pytest.fixture
-def redis_bus() -> Iterator[RedisStreamsBus]:
-    with redis_namespace() as (client, prefix):
-        yield RedisStreamsBus(client, stream=f"{prefix}reviewlab:events")
 
 
 @pytest.fixture(params=["inprocess", pytest.param("redis", marks=pytest.mark.integration)])
@@ -135,3 +127,19 @@ def test_publishing_to_an_unreachable_redis_is_logged_not_raised(caplog: pytest.
     finally:
         bus.close()
     assert "could not publish" in caplog.text
+
+
+def test_messages_count_their_deliveries(any_bus: EventBus) -> None:
+    any_bus.ensure_group("audit")
+    any_bus.publish(_event(1))
+    any_bus.publish(_event(2))
+
+    assert [m.deliveries for m in any_bus.read("audit", "c1")] == [1, 1]
+    assert [m.deliveries for m in any_bus.read("audit", "c1")] == [2, 2]  # own pending, handed out again
+    [first, second] = any_bus.read("audit", "c1")
+    assert (first.deliveries, second.deliveries) == (3, 3)
+    any_bus.ack("audit", [first.id])
+
+    [claimed] = any_bus.claim_stale("audit", "c2", min_idle_ms=0)  # another consumer takes it over: one more
+    assert (claimed.id, claimed.deliveries) == (second.id, 4)
+    assert any_bus.read("audit", "c2")[0].deliveries == 5

@@ -4,15 +4,11 @@ exponential backoff, giving up, no duplicates on a re-delivered bus message, the
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from reviewlab.cli import main
 from reviewlab.errors import InputError
@@ -32,76 +28,10 @@ from reviewlab.events.webhooks import (
     webhooks,
 )
 from reviewlab.jobs.db import table_of
-from reviewlab.store import migrate
-from reviewlab.store.connect import create_engine, translated
+from tests.events.conftest import SECRET, Receiver
 from tests.providerstore import secret_box
 
 BOX = secret_box()
-SECRET = "s3cret-s3cret-s3cret"
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    valid: bool
-
-
-@dataclass
-class Receiver:
-    """A loopback HTTP server answering ``statuses`` in turn (then 200), checking each request's signature."""
-
-    secret: str
-    statuses: list[int] = field(default_factory=list)
-    received: list[Received] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver(SECRET)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            valid = verify(
-                state.secret, body, self.headers["X-Reviewlab-Timestamp"], self.headers["X-Reviewlab-Signature"]
-            )
-            state.received.append(Received(self.path, dict(self.headers.items()), body, valid))
-            status = state.statuses.pop(0) if state.statuses else 200
-            if not valid:
-                status = 401
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated store without webhooks, on SQLite and on PostgreSQL."""
-    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    engine = translated(create_engine(url))
-    migrate.upgrade(engine)
-    with engine.begin() as connection:
-        connection.execute(delete(table_of(WebhookRow)))  # deliveries cascade
-    yield engine
-    engine.dispose()
 
 
 class Clock:

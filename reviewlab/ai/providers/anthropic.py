@@ -39,6 +39,7 @@ from anthropic.types.message_create_params import MessageCreateParamsBase
 from reviewlab.ai.base import ChatRequest, Completion, InvalidAnswer, ProviderError, estimate_tokens
 from reviewlab.ai.providers._cloud import CloudProvider, SDKErrors
 from reviewlab.ai.providers._http import Deadline, reported
+from reviewlab.observability import tracing
 from reviewlab.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -84,7 +85,10 @@ class AnthropicProvider(CloudProvider[anthropic.Anthropic]):
         client, model = self._begin(model)
         call = _Call(request, model)
         started = time.perf_counter()
-        response = self._send(model, lambda: client.messages.create(**call.params, timeout=request.timeout_s))
+        response = self._send(
+            model,
+            lambda: client.messages.create(**call.params, timeout=request.timeout_s, extra_headers=tracing.headers()),
+        )
         latency = time.perf_counter() - started
         # The SDK builds its objects from the body without validating them: check each field before use.
         if not isinstance(response, AnthropicMessage) or not isinstance(response.content, list):
@@ -104,7 +108,10 @@ class AnthropicProvider(CloudProvider[anthropic.Anthropic]):
         call = _Call(request, model)
         deadline = Deadline(request.timeout_s)
         events = self._send(
-            model, lambda: client.messages.create(**call.params, stream=True, timeout=request.timeout_s)
+            model,
+            lambda: client.messages.create(
+                **call.params, stream=True, timeout=request.timeout_s, extra_headers=tracing.headers()
+            ),
         )
         pieces: list[str] = []
         named: object = None

@@ -40,6 +40,7 @@ from reviewlab.ai.providers._http import (
     status_failure,
     transport_failure,
 )
+from reviewlab.observability import tracing
 from reviewlab.settings import Settings
 
 # ``ollama.Client`` turns a refused connection into the builtin ConnectionError outside streams.
@@ -193,7 +194,8 @@ class OllamaProvider:
             client = self._clients.get(key)
             if client is None:
                 timeout = httpx.Timeout(timeout_s, connect=min(timeout_s, self.timeout_s))
-                client = ollama.Client(host, timeout=timeout, event_hooks={"response": [self._remember]})
+                hooks = {"request": [_send_trace_context], "response": [self._remember]}
+                client = ollama.Client(host, timeout=timeout, event_hooks=hooks)
                 self._clients[key] = client
         return client
 
@@ -273,6 +275,11 @@ class OllamaProvider:
         if isinstance(err, ConnectionError) or is_no_connection(err):
             return ProviderUnavailable(self.name, f"not reachable at {host}")
         return transport_failure(self.name, err, host)
+
+
+def _send_trace_context(request: httpx.Request) -> None:
+    """Carry the current span (the orchestrator's ``chat ollama``) to the server as W3C ``traceparent``."""
+    request.headers.update(tracing.headers())
 
 
 def _options(request: ChatRequest) -> dict[str, Any]:

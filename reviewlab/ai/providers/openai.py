@@ -26,6 +26,7 @@ from openai.types.shared_params import ResponseFormatJSONSchema
 from reviewlab.ai.base import ChatRequest, Completion, InvalidAnswer, Message, ProviderError, estimate_tokens
 from reviewlab.ai.providers._cloud import CloudProvider, SDKErrors
 from reviewlab.ai.providers._http import Deadline, reported
+from reviewlab.observability import tracing
 from reviewlab.settings import Settings
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -56,7 +57,12 @@ class OpenAIProvider(CloudProvider[openai.OpenAI]):
         client, model = self._begin(model)
         params = _params(request, model)
         started = time.perf_counter()
-        response = self._send(model, lambda: client.chat.completions.create(**params, timeout=request.timeout_s))
+        response = self._send(
+            model,
+            lambda: client.chat.completions.create(
+                **params, timeout=request.timeout_s, extra_headers=tracing.headers()
+            ),
+        )
         latency = time.perf_counter() - started
         # The SDK builds its objects from the body without validating them: check each field before use.
         choice = _first_choice(response)
@@ -77,7 +83,11 @@ class OpenAIProvider(CloudProvider[openai.OpenAI]):
         chunks = self._send(
             model,
             lambda: client.chat.completions.create(
-                **params, stream=True, stream_options={"include_usage": True}, timeout=request.timeout_s
+                **params,
+                stream=True,
+                stream_options={"include_usage": True},
+                timeout=request.timeout_s,
+                extra_headers=tracing.headers(),
             ),
         )
         pieces: list[str] = []

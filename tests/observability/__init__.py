@@ -1,0 +1,1 @@
+"""Tests of the observability the library and the API share: tracing (OpenTelemetry over OTLP)."""
