@@ -196,8 +196,9 @@ def test_resume_queued_enqueues_what_is_still_queued(analyses: Analyses, queue: 
     second = analyses.submit(FILES, owner_id="u1")
     analyses.cancel(second)
     queue.ids.clear()
-    assert analyses.resume_queued() == [first]
-    assert queue.ids == [first]
+    ours = {first, second}  # the PostgreSQL store is shared by the tests of one xdist worker: others may be queued
+    assert [s for s in analyses.resume_queued() if s in ours] == [first]
+    assert [s for s in queue.ids if s in ours] == [first]
 
 
 @pytest.mark.integration
