@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         summary="Self-hosted AI code review lab",
         lifespan=_lifespan,
         responses=PROBLEM_RESPONSES,
+        # Spans and metrics are the platform's own (``RequestContext``); FastAPI's would duplicate the server span
+        # and cost a provider lookup on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     app.state.tracing = tracing.configure(settings, service=tracing.API_SERVICE)  # None: tracing is off

@@ -251,8 +251,8 @@ class RateLimit:
         self.blocking = not isinstance(limiter.backend, MemoryBackend)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or self.limiter.rules.match(scope["path"]) is None:
+            await self.app(scope, receive, send)  # no rule for the path (health, metrics; or limits off): no count
             return
         client = scope.get("client")
         ip = client[0] if client else "unknown"

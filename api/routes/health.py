@@ -31,8 +31,8 @@ class Ready(BaseModel):
 
 
 @router.get("/health/live")
-def live() -> Live:
-    """The process is up and answering requests."""
+async def live() -> Live:
+    """The process is up and answering requests (on the event loop: a probe needs no worker thread)."""
     return Live()
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, Table, and_, func, or_, select, update
+from sqlalchemy import Engine, Select, Table, and_, bindparam, func, or_, select, update
 
 from reviewlab.jobs import events as event_log
 from reviewlab.jobs.db import prepared, reading, table_of, writing
@@ -219,7 +219,7 @@ class Analyses:
     def get(self, session_id: str) -> JobState:
         """The session's state; ``AnalysisNotFound`` for an unknown id."""
         with reading(self.engine, "reading an analysis") as connection:
-            row = connection.execute(_state_query().where(_sessions().c.id == session_id)).one_or_none()
+            row = connection.execute(_STATE_BY_ID, {"session_id": session_id}).one_or_none()
         if row is None:
             raise AnalysisNotFound(f"no analysis {session_id!r}")
         return _state(dict(row._mapping))
@@ -369,6 +369,10 @@ def _state_query() -> Any:
         t.c.cancel_requested, t.c.created_at, t.c.queued_at, t.c.started_at, t.c.finished_at, t.c.worker_id,
         t.c.lease_expires_at, t.c.source_commit, t.c.findings_count, t.c.counts_by_severity, t.c.last_seq,
     )  # fmt: skip
+
+
+# Built once: a statement executed again skips its construction and cache-key walk (the API reads it per request).
+_STATE_BY_ID: Select[Any] = _state_query().where(_sessions().c.id == bindparam("session_id"))
 
 
 def _state(row: Mapping[str, Any]) -> JobState:

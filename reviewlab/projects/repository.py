@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Select, Table, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reviewlab.accounts.errors import UnknownUser
@@ -73,6 +73,14 @@ BASELINES = cast(Table, BaselineRow.__table__)
 POLICIES = cast(Table, PolicyRow.__table__)
 HISTORY = cast(Table, HistoryRow.__table__)
 USERS = cast(Table, UserRow.__table__)
+
+# Read on most API requests: built once, so executing them skips construction and the cache-key walk.
+_MEMBER_ROLE = select(MEMBERS.c.role).where(
+    MEMBERS.c.project_id == bindparam("project_id"), MEMBERS.c.user_id == bindparam("user_id")
+)
+_MEMBER_ROLES = select(MEMBERS.c.project_id, MEMBERS.c.role).where(
+    MEMBERS.c.user_id == bindparam("user_id"), MEMBERS.c.project_id.in_(bindparam("project_ids", expanding=True))
+)
 
 
 def _utc_now() -> datetime:
@@ -175,9 +183,8 @@ class Projects:
 
     def member_role(self, project_id: str, user_id: str) -> ProjectRole | None:
         """The role of ``user_id`` in the project, or None if they are not a member."""
-        query = select(MEMBERS.c.role).where(MEMBERS.c.project_id == project_id, MEMBERS.c.user_id == user_id)
         with store_errors(self._engine.url, "reading a project role"), self._engine.connect() as connection:
-            role = connection.execute(query).scalar()
+            role = connection.execute(_MEMBER_ROLE, {"project_id": project_id, "user_id": user_id}).scalar()
         return None if role is None else ProjectRole(role)
 
     def member_roles(self, user_id: str, project_ids: Iterable[str]) -> dict[str, ProjectRole]:
@@ -185,11 +192,9 @@ class Projects:
         ids = list(project_ids)
         if not ids:
             return {}
-        query = select(MEMBERS.c.project_id, MEMBERS.c.role).where(
-            MEMBERS.c.user_id == user_id, MEMBERS.c.project_id.in_(ids)
-        )
         with store_errors(self._engine.url, "reading project roles"), self._engine.connect() as connection:
-            return {row.project_id: ProjectRole(row.role) for row in connection.execute(query)}
+            rows = connection.execute(_MEMBER_ROLES, {"user_id": user_id, "project_ids": ids})
+            return {row.project_id: ProjectRole(row.role) for row in rows}
 
     def members(self, project_id: str) -> list[Member]:
         """The members of a project, in the order they joined."""

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from reviewlab.projects.errors import InvalidTriage
 from reviewlab.projects.models import TriageEventRow, TriageRow, TriageStatus
@@ -18,6 +18,10 @@ from reviewlab.projects.records import TriageEvent, TriageState, triage_event_fr
 
 TRIAGE = cast(Table, TriageRow.__table__)
 TRIAGE_EVENTS = cast(Table, TriageEventRow.__table__)
+# Read with every page of findings: built once (an expanding IN takes any number of fingerprints).
+_STATES_IN_SCOPE = select(TRIAGE).where(
+    TRIAGE.c.scope == bindparam("scope"), TRIAGE.c.fingerprint.in_(bindparam("fingerprints", expanding=True))
+)
 
 SCOPE_KINDS = ("project", "user")
 MAX_SCOPE_LENGTH = 80
@@ -96,8 +100,8 @@ def read_triage_states(connection: Connection, scope: str, fingerprints: Iterabl
     wanted = sorted(set(fingerprints))
     if not wanted:
         return {}
-    query = select(TRIAGE).where(TRIAGE.c.scope == scope, TRIAGE.c.fingerprint.in_(wanted))
-    return {row.fingerprint: triage_state_from(row) for row in connection.execute(query)}
+    rows = connection.execute(_STATES_IN_SCOPE, {"scope": scope, "fingerprints": wanted})
+    return {row.fingerprint: triage_state_from(row) for row in rows}
 
 
 def read_triage_events(connection: Connection, scope: str, fingerprint: str) -> list[TriageEvent]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, bindparam, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import sessionmaker
 
@@ -106,15 +106,15 @@ class Store:
 
     def list_sessions(self, limit: int = 20) -> list[SessionSummary]:
         """The newest ``limit`` sessions, newest first."""
-        query = select(AnalysisSession).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())
-        with store_errors(self.url, "listing sessions"), self._sessions() as session:
-            return [_summary(row) for row in session.scalars(query.limit(max(limit, 0)))]
+        query = select(*_SUMMARY_COLUMNS).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())
+        with store_errors(self.url, "listing sessions"), self._engine.connect() as connection:
+            return [_summary(row) for row in connection.execute(query.limit(max(limit, 0)))]
 
     def get_session(self, session_id: str) -> SessionSummary | None:
         """The session with id ``session_id``, or None."""
-        with store_errors(self.url, "reading a session"), self._sessions() as session:
-            row = session.get(AnalysisSession, session_id)
-            return None if row is None else _summary(row)
+        with store_errors(self.url, "reading a session"), self._engine.connect() as connection:
+            row = connection.execute(_SUMMARY_BY_ID, {"session_id": session_id}).one_or_none()
+        return None if row is None else _summary(row)
 
     def findings(self, session_id: str) -> list[Finding]:
         """The findings of a session in the order they were saved (empty for an unknown session)."""
@@ -226,7 +226,30 @@ def _timestamp(value: str, name: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
-def _summary(row: AnalysisSession) -> SessionSummary:
+# The summary's columns only, of the table (not the ORM's annotated attributes): a Core select of them skips the
+# identity map and the wide JSON columns, and a statement built once skips construction and its cache-key walk.
+_SUMMARY_COLUMNS = tuple(
+    AnalysisSession.__table__.c[name]
+    for name in (
+        "id",
+        "created_at",
+        "root",
+        "status",
+        "files",
+        "lines",
+        "findings_count",
+        "counts_by_severity",
+        "worst_severity",
+        "duration_seconds",
+        "source_kind",
+        "rule_pack_version",
+    )
+)
+
+_SUMMARY_BY_ID = select(*_SUMMARY_COLUMNS).where(AnalysisSession.__table__.c.id == bindparam("session_id"))
+
+
+def _summary(row: Row[Any]) -> SessionSummary:
     return SessionSummary(
         id=row.id,
         created_at=row.created_at,
