@@ -10,6 +10,10 @@ from assets.scans import REPOSITORIES
 from assets.warehouse import warehouse_compaction, warehouse_scans
 from pipelines.checks import scans_fresh
 
+# Every schedule runs once the daemon does: an operator expects scans, freshness, compaction and the lifecycle
+# without switching each one on in the UI (it can still be stopped there).
+RUNNING = dg.DefaultScheduleStatus.RUNNING
+
 scan_local = dg.define_asset_job(
     "scan_local",
     selection=dg.AssetSelection.groups("local"),
@@ -44,7 +48,7 @@ production_watch = dg.define_asset_job(
 )
 
 
-@dg.schedule(cron_schedule="0 2 * * *", job=scan_repositories, execution_timezone="UTC")
+@dg.schedule(cron_schedule="0 2 * * *", job=scan_repositories, execution_timezone="UTC", default_status=RUNNING)
 def nightly_scans(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest]:
     """Scan every registered repository each night."""
     night = context.scheduled_execution_time.strftime("%Y-%m-%d")
@@ -53,14 +57,30 @@ def nightly_scans(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunReque
 
 
 daily_freshness = dg.ScheduleDefinition(
-    name="daily_freshness", job=check_freshness, cron_schedule="0 7 * * *", execution_timezone="UTC"
+    name="daily_freshness",
+    job=check_freshness,
+    cron_schedule="0 7 * * *",
+    execution_timezone="UTC",
+    default_status=RUNNING,
 )
 weekly_compaction = dg.ScheduleDefinition(
-    name="weekly_compaction", job=compact_warehouse, cron_schedule="0 3 * * 0", execution_timezone="UTC"
+    name="weekly_compaction",
+    job=compact_warehouse,
+    cron_schedule="0 3 * * 0",
+    execution_timezone="UTC",
+    default_status=RUNNING,
 )
 daily_lifecycle = dg.ScheduleDefinition(
-    name="daily_lifecycle", job=model_lifecycle, cron_schedule="0 3 * * *", execution_timezone="UTC"
+    name="daily_lifecycle",
+    job=model_lifecycle,
+    cron_schedule="0 3 * * *",
+    execution_timezone="UTC",
+    default_status=RUNNING,
 )
 hourly_production_watch = dg.ScheduleDefinition(
-    name="hourly_production_watch", job=production_watch, cron_schedule="0 * * * *", execution_timezone="UTC"
+    name="hourly_production_watch",
+    job=production_watch,
+    cron_schedule="0 * * * *",
+    execution_timezone="UTC",
+    default_status=RUNNING,
 )

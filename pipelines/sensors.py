@@ -7,8 +7,12 @@ from assets.scans import REPOSITORIES, repositories
 from pipelines.schedules import scan_repositories
 from reviewlab.scans import RepositoryUnavailable, branch_head, last_scanned_commit, scan_targets
 
+# Running from the daemon's start: a repository registered from the CLI or the API gets its partition, and its
+# first scan, within the interval, without anyone switching the sensors on in the UI.
+RUNNING = dg.DefaultSensorStatus.RUNNING
 
-@dg.sensor(minimum_interval_seconds=300)
+
+@dg.sensor(minimum_interval_seconds=300, default_status=RUNNING)
 def repository_partitions(
     context: dg.SensorEvaluationContext, scans: dg.ResourceParam[ScanEnvironment]
 ) -> dg.SensorResult:
@@ -25,7 +29,7 @@ def repository_partitions(
     return dg.SensorResult(dynamic_partitions_requests=requests)
 
 
-@dg.sensor(job=scan_repositories, minimum_interval_seconds=300)
+@dg.sensor(job=scan_repositories, minimum_interval_seconds=300, default_status=RUNNING)
 def repository_heads(context: dg.SensorEvaluationContext, scans: dg.ResourceParam[ScanEnvironment]) -> dg.SensorResult:
     """Scan a repository when its branch head is not the last commit scanned."""
     existing = set(context.instance.get_dynamic_partitions(REPOSITORIES))

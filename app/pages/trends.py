@@ -8,8 +8,10 @@ those projects only, so nothing of another project is ever read into the page.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from app.client import ApiClient
 from app.session import call, require_sign_in
 from reviewlab.errors import ReviewlabError
 from reviewlab.settings import Settings
 from reviewlab.warehouse import WarehouseError, WarehouseQueries, default_root, repository_slug
+from reviewlab.warehouse.queries import Period
 
 PAGE = "pages/trends.py"
 PERIODS = {30: "Last 30 days", 90: "Last 90 days", 365: "Last 365 days"}
@@ -42,12 +46,15 @@ by hand on **New review** are not part of these trends.
 # -- data -------------------------------------------------------------------------------------------------------
 
 
+def projects_page(client: ApiClient, offset: int) -> Any:
+    return client.get("/api/projects", limit=200, offset=offset)
+
+
 def visible_projects() -> list[dict[str, Any]] | None:
     """Every project the API lets the user see (all pages of ``GET /api/projects``); None after an error."""
     found: list[dict[str, Any]] = []
     while True:
-        offset = len(found)
-        page = call(lambda c, at=offset: c.get("/api/projects", limit=200, offset=at), page=PAGE)
+        page = call(partial(projects_page, offset=len(found)), page=PAGE)
         if page is None:
             return None
         found += page["items"]
@@ -72,13 +79,46 @@ def scanned_repositories(root: Path) -> set[str]:
     }
 
 
+class SharedReader:
+    """One ``WarehouseQueries`` for every session: its snapshot is built once, and rebuilt before the next question
+    only after a write (the writer's ``_changes`` marker moved); one question at a time, as a DuckDB connection
+    serves one thread (each session runs the page in a thread of its own)."""
+
+    def __init__(self, root: Path) -> None:
+        self.queries = WarehouseQueries(root)
+        self.lock = threading.Lock()
+
+    def ask(self, question: Callable[[WarehouseQueries, str], pl.DataFrame], repository: str) -> pl.DataFrame:
+        """``question(queries, repository)``, alone on the connection."""
+        with self.lock:
+            return question(self.queries, repository)
+
+    def close(self) -> None:
+        with self.lock:
+            self.queries.close()
+
+
+# Opening a reader loads the whole warehouse into memory (seconds at a million findings): it is kept across reruns
+# and sessions, per warehouse root (a changed REVIEWLAB_WAREHOUSE_DIR gets its own; the least recently used is
+# closed).
+@st.cache_resource(show_spinner=False, max_entries=4, on_release=lambda reader: reader.close())
+def shared_reader(root: str) -> SharedReader:
+    """The reader of the warehouse at ``root`` (``WarehouseError`` when it cannot be read: nothing is cached)."""
+    return SharedReader(Path(root))
+
+
 def gather(
-    ask: Callable[[str], pl.DataFrame], repositories: dict[str, str], *, label: bool = True
+    reader: SharedReader,
+    ask: Callable[[WarehouseQueries, str], pl.DataFrame],
+    repositories: dict[str, str],
+    *,
+    label: bool = True,
 ) -> pl.DataFrame | None:
-    """``ask(repository)`` for each visible repository, stacked, with a ``project`` column of the project names."""
+    """``ask(queries, repository)`` for each visible repository, stacked, with a ``project`` column of the project
+    names."""
     frames = []
     for slug, name in repositories.items():
-        frame = ask(slug)
+        frame = reader.ask(ask, slug)
         if frame.height:
             frames.append(frame.with_columns(pl.lit(name).alias("project")) if label else frame)
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
@@ -132,7 +172,12 @@ left, right = st.columns([1, 2])
 days = left.radio("Period", list(PERIODS), format_func=PERIODS.get, horizontal=True, key="trends_period")
 slugs = list(with_scans)
 chosen = right.multiselect(
-    "Projects", slugs, default=slugs, format_func=with_scans.get, key="trends_projects", placeholder="All scanned"
+    "Projects",
+    slugs,
+    default=slugs,
+    format_func=with_scans.__getitem__,
+    key="trends_projects",
+    placeholder="All scanned",
 )
 repositories = {slug: with_scans[slug] for slug in (chosen or slugs)}
 since = datetime.now(UTC) - timedelta(days=int(days))
@@ -140,13 +185,13 @@ window: dict[str, Any] = {"since": since}
 several = len(repositories) > 1
 
 try:
-    queries = WarehouseQueries(root)
+    reader = shared_reader(str(root))
 except WarehouseError as err:
     st.error(f"The findings warehouse cannot be read: {err}")
     st.stop()
 
 try:
-    scans = gather(lambda r: queries.scans(repository=r, **window), repositories)
+    scans = gather(reader, lambda q, r: q.scans(repository=r, **window), repositories)
     if scans is None:
         st.info(f"No scans of {'these projects' if several else 'this project'} in the last {days} days.")
         st.stop()
@@ -156,14 +201,17 @@ try:
     first.metric("Scans", scans.height)
     second.metric("Open findings (latest scans)", int(latest["findings"].sum()))
     gated = scans.filter(pl.col("gate_passed").is_not_null())
-    third.metric("Gate pass rate", f"{gated['gate_passed'].mean():.0%}" if gated.height else "—")
+    passed = gated.select(pl.col("gate_passed").cast(pl.Float64).mean()).item()
+    third.metric("Gate pass rate", f"{passed:.0%}" if gated.height else "—")
     last_scan = scans["scanned_at"].max()
     fourth.metric("Last scan", last_scan.strftime("%Y-%m-%d %H:%M") if isinstance(last_scan, datetime) else "—")
 
-    period = "day" if days <= 90 else "week"
+    period: Period = "day" if days <= 90 else "week"
     # 1. Findings over time by severity (each project's state at the end of each period, added up)
     st.subheader("Findings over time, by severity")
-    by_severity = gather(lambda r: queries.findings_by_period("severity", period, repository=r, **window), repositories)
+    by_severity = gather(
+        reader, lambda q, r: q.findings_by_period("severity", period, repository=r, **window), repositories
+    )
     if by_severity is None:
         nothing("findings", days)
     else:
@@ -189,7 +237,9 @@ try:
 
     # 2. By category
     st.subheader("Findings over time, by category")
-    by_category = gather(lambda r: queries.findings_by_period("category", period, repository=r, **window), repositories)
+    by_category = gather(
+        reader, lambda q, r: q.findings_by_period("category", period, repository=r, **window), repositories
+    )
     if by_category is None:
         nothing("findings", days)
     else:
@@ -208,7 +258,7 @@ try:
 
     # 3. New and fixed per scan
     st.subheader("New and fixed findings per scan")
-    churn = gather(lambda r: queries.new_and_fixed(repository=r, **window), repositories)
+    churn = gather(reader, lambda q, r: q.new_and_fixed(repository=r, **window), repositories)
     if churn is None:
         nothing("scans", days)
     else:
@@ -238,17 +288,15 @@ try:
 
     # 4. Mean time to fix
     st.subheader("Time to fix")
-    overall = gather(lambda r: queries.time_to_fix("all", repository=r, **window), repositories, label=False)
-    per_severity = gather(lambda r: queries.time_to_fix("severity", repository=r, **window), repositories)
+    overall = gather(reader, lambda q, r: q.time_to_fix("all", repository=r, **window), repositories, label=False)
+    per_severity = gather(reader, lambda q, r: q.time_to_fix("severity", repository=r, **window), repositories)
     if overall is None:
         nothing("findings first seen", days)
     else:
         fixed = int(overall["fixed"].sum())
         still_open = int(overall["still_open"].sum())
         weighted = overall.filter(pl.col("fixed") > 0)
-        mean_hours = (
-            float((weighted["mean_hours"] * weighted["fixed"]).sum() / weighted["fixed"].sum()) if fixed else None
-        )
+        mean_hours = float((weighted["mean_hours"] * weighted["fixed"]).sum()) / fixed if fixed else None
         first, second, third = st.columns(3)
         first.metric(
             "Mean time to fix",
@@ -285,7 +333,7 @@ try:
 
     # 5. Hotspot files (each project's latest scan)
     st.subheader("Hotspot files")
-    hot = gather(lambda r: queries.hotspots(scope="latest", limit=TOP, repository=r, **window), repositories)
+    hot = gather(reader, lambda q, r: q.hotspots(scope="latest", limit=TOP, repository=r, **window), repositories)
     if hot is None:
         nothing("findings in files", days)
     else:
@@ -305,7 +353,7 @@ try:
 
     # 6. Complexity
     st.subheader("Complexity")
-    complexity = gather(lambda r: queries.complexity_trends(repository=r, **window), repositories)
+    complexity = gather(reader, lambda q, r: q.complexity_trends(repository=r, **window), repositories)
     if complexity is None:
         nothing("file metrics", days)
     else:
@@ -332,7 +380,7 @@ try:
 
     # 7. False positives
     st.subheader("Rules with the most false positives")
-    noisy = gather(lambda r: queries.false_positive_rules(limit=TOP, repository=r, **window), repositories)
+    noisy = gather(reader, lambda q, r: q.false_positive_rules(limit=TOP, repository=r, **window), repositories)
     if noisy is None:
         st.caption(f"No finding was triaged as a false positive in the last {days} days.")
     else:
@@ -355,5 +403,3 @@ try:
         )
 except WarehouseError as err:
     st.error(f"The findings warehouse cannot be read: {err}")
-finally:
-    queries.close()

@@ -69,13 +69,16 @@ def cmd_scan_list(args: argparse.Namespace, settings: Settings) -> int:
     rows: list[dict[str, Any]] = []
     with _migrated(settings) as engine:
         for target in scan_targets(engine):
-            version = last_scan(engine, target.project_id, ref=target.branch)
+            # By project, as the sensor and the freshness check look: a Dagster scan pins the snapshot's commit,
+            # so its recorded ref is that commit, not the branch.
+            version = last_scan(engine, target.project_id)
             rows.append(
                 {
                     "project_id": target.project_id,
                     "name": target.name,
                     "repo_url": target.repo_url,
                     "branch": target.branch,
+                    "last_ref": None if version is None else version.ref,
                     "last_commit": None if version is None else version.commit,
                     "last_scanned_at": None if version is None else version.created_at.isoformat(),
                     "last_session_id": None if version is None else version.session_id,

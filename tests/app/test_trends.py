@@ -13,10 +13,11 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import reviewlab.warehouse
 from app.client import ApiClient
 from app.session import CLIENT_KEY
 from reviewlab.engine.model import Category, FileRecord, Finding, ReviewResult, Severity
-from reviewlab.warehouse import Warehouse
+from reviewlab.warehouse import Warehouse, WarehouseQueries
 from tests.app.conftest import LiveApi
 from tests.warehouse import synthetic_finding
 
@@ -210,3 +211,41 @@ def test_an_empty_warehouse_explains_where_the_data_comes_from(
     assert "Dagster" in texts(app)
     assert not app.get("vega_lite_chart")
     assert not warehouse_dir.exists()  # the page only reads
+
+
+def test_reruns_share_one_reader_that_sees_new_scans(
+    dashboard: Callable[..., AppTest], warehouse_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[WarehouseQueries] = []
+
+    class CountedQueries(WarehouseQueries):
+        def __init__(self, root: Path) -> None:
+            super().__init__(root)
+            opened.append(self)
+
+    # The page imports WarehouseQueries from the package on every run, so each reader it opens is counted.
+    monkeypatch.setattr(reviewlab.warehouse, "WarehouseQueries", CountedQueries)
+    app = dashboard("reviewer", PAGE)
+    project = app.session_state[CLIENT_KEY].post("/api/projects", {"name": "cached"})
+    record_history(warehouse_dir, project["id"])
+
+    def scans_shown() -> str:
+        app.run()
+        assert not app.exception, app.exception
+        assert not app.error
+        return str({m.label: m.value for m in app.metric}["Scans"])
+
+    assert [scans_shown(), scans_shown()] == ["4", "4"]
+    assert len(opened) == 1
+    with Warehouse(warehouse_dir) as warehouse:
+        warehouse.append_review(
+            review(("F2",), 5),
+            repository=project["id"],
+            scan_id=f"{project['id']}-5",
+            commit="c5",
+            ref="main",
+            scanned_at=NOW - timedelta(days=1),
+        )
+
+    assert scans_shown() == "5"  # the writer's marker moved: the same reader rebuilt its snapshot
+    assert len(opened) == 1

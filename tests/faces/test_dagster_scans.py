@@ -6,20 +6,23 @@ import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
 from sqlalchemy import Engine
 
-from assets.scans import repositories
+from assets.scans import REPOSITORIES
+from pipelines.checks import MAX_SCAN_AGE
 from pipelines.definitions import defs
 from pipelines.resources import ReviewlabScans
 from pipelines.schedules import nightly_scans
 from pipelines.sensors import repository_heads, repository_partitions
 from reviewlab.accounts import Accounts
+from reviewlab.cli import main
+from reviewlab.projects import Projects
 from reviewlab.scans import ScanTarget, register_repository, scan_targets
 from reviewlab.settings import Settings
 from reviewlab.store import migrate
@@ -109,7 +112,7 @@ def test_three_commits_are_three_scans_in_the_store_and_the_warehouse(
 ) -> None:
     commits = [repository.commit(CLEAN_PY, "clean")]
     target = register_repository(engine, str(repository.path), name="demo")
-    instance.add_dynamic_partitions(repositories.name, [target.project_id])
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
 
     first = scan(target, instance, scans)
     commits.append(repository.commit(VULNERABLE_PY, "vulnerable"))
@@ -122,6 +125,7 @@ def test_three_commits_are_three_scans_in_the_store_and_the_warehouse(
     findings = [metadata(run, "static_findings") for run in (first, second, third)]
     assert [f["findings_high"] for f in findings] == [0, 1, 0]
     assert [f["new_findings"] for f in findings] == [0, 1, 0]
+    assert all(f["duration_seconds"] > 0 for f in findings)
     assert [gate(run).passed for run in (first, second, third)] == [True, False, True]
     assert gate(second).metadata["new_high"].value == 1
     assert metadata(second, "ai_review")["status"] == "skipped"
@@ -155,7 +159,7 @@ def test_an_unreachable_repository_fails_its_partition_with_the_reason(
 ) -> None:
     repository.commit(CLEAN_PY, "clean")
     target = register_repository(engine, str(repository.path), name="gone")
-    instance.add_dynamic_partitions(repositories.name, [target.project_id])
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
     git(repository.path, "branch", "-m", "main", "renamed")  # the registered branch no longer exists
 
     result = scan(target, instance, scans)
@@ -174,15 +178,15 @@ def test_sensors_sync_partitions_and_request_a_scan_only_when_the_head_moved(
 ) -> None:
     repository.commit(CLEAN_PY, "clean")
     target = register_repository(engine, str(repository.path), name="demo")
-    instance.add_dynamic_partitions(repositories.name, ["deleted-project"])
+    instance.add_dynamic_partitions(REPOSITORIES, ["deleted-project"])
 
     with dg.build_sensor_context(instance=instance, resources={"scans": scans}) as context:
         synced = repository_partitions(context)
     assert isinstance(synced, dg.SensorResult)
     [added, deleted] = synced.dynamic_partitions_requests or []
     assert (added.partition_keys, deleted.partition_keys) == ([target.project_id], ["deleted-project"])
-    instance.add_dynamic_partitions(repositories.name, [target.project_id])
-    instance.delete_dynamic_partition(repositories.name, "deleted-project")
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
+    instance.delete_dynamic_partition(REPOSITORIES, "deleted-project")
 
     def heads() -> list[str | None]:
         with dg.build_sensor_context(instance=instance, resources={"scans": scans}) as context:
@@ -216,22 +220,27 @@ def test_the_head_sensor_adds_the_partition_of_a_repository_it_requests(
 
 
 def test_schedules(instance: dg.DagsterInstance) -> None:
-    instance.add_dynamic_partitions(repositories.name, ["p1", "p2"])
+    instance.add_dynamic_partitions(REPOSITORIES, ["p1", "p2"])
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2027, 3, 1, 2, tzinfo=UTC))
 
-    requests = list(nightly_scans(context))
+    requests = list(cast(Iterator[dg.RunRequest], nightly_scans(context)))  # the schedule is a generator
 
     assert [(r.partition_key, r.run_key) for r in requests] == [
         ("p1", "nightly:2027-03-01:p1"),
         ("p2", "nightly:2027-03-01:p2"),
     ]
-    schedules = {s.name: (s.cron_schedule, s.job_name) for s in defs.schedules or []}
+    # Every schedule runs as soon as the daemon does: none waits for a toggle in the UI.
+    running = dg.DefaultScheduleStatus.RUNNING
+    schedules = {
+        s.name: (s.cron_schedule, s.job_name, s.default_status)
+        for s in map(defs.resolve_schedule_def, (s.name for s in defs.schedules or []))
+    }
     assert schedules == {
-        "nightly_scans": ("0 2 * * *", SCAN_JOB),
-        "daily_freshness": ("0 7 * * *", "check_freshness"),
-        "weekly_compaction": ("0 3 * * 0", "compact_warehouse"),
-        "daily_lifecycle": ("0 3 * * *", "lifecycle"),
-        "hourly_production_watch": ("0 * * * *", "production_watch"),
+        "nightly_scans": ("0 2 * * *", SCAN_JOB, running),
+        "daily_freshness": ("0 7 * * *", "check_freshness", running),
+        "weekly_compaction": ("0 3 * * 0", "compact_warehouse", running),
+        "daily_lifecycle": ("0 3 * * *", "lifecycle", running),
+        "hourly_production_watch": ("0 * * * *", "production_watch", running),
     }
 
 
@@ -243,7 +252,7 @@ def test_the_freshness_check_fails_for_a_repository_never_scanned(
 
     job = defs.resolve_job_def("check_freshness")
     stale = job.execute_in_process(instance=instance, resources={"scans": scans})
-    instance.add_dynamic_partitions(repositories.name, [target.project_id])
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
     assert scan(target, instance, scans).success
     fresh = job.execute_in_process(instance=instance, resources={"scans": scans})
 
@@ -251,6 +260,108 @@ def test_the_freshness_check_fails_for_a_repository_never_scanned(
     [after] = fresh.get_asset_check_evaluations()
     assert (before.passed, before.metadata["never_scanned"].value) == (False, [target.project_id])
     assert (after.passed, after.metadata["stale"].value) == (True, [])
+
+
+def test_the_freshness_check_fails_for_a_repository_scanned_too_long_ago(
+    engine: Engine, repository: Repository, instance: dg.DagsterInstance, scans: ReviewlabScans
+) -> None:
+    repository.commit(CLEAN_PY, "clean")
+    old = register_repository(engine, str(repository.path), name="old")
+    recent = register_repository(engine, str(repository.path), name="recent", branch="develop")
+    now = datetime.now(UTC)
+
+    def scanned(target: ScanTarget, age: timedelta) -> None:
+        Projects(engine, clock=lambda: now - age).record_version(
+            target.project_id, f"session-{target.name}", target.branch, "a" * 40, 0, {}, None
+        )
+
+    scanned(old, MAX_SCAN_AGE + timedelta(hours=1))
+    scanned(recent, MAX_SCAN_AGE - timedelta(hours=1))
+
+    result = defs.resolve_job_def("check_freshness").execute_in_process(instance=instance, resources={"scans": scans})
+
+    [evaluation] = result.get_asset_check_evaluations()
+    assert evaluation.passed is False
+    assert evaluation.severity is dg.AssetCheckSeverity.WARN
+    assert (evaluation.metadata["stale"].value, evaluation.metadata["never_scanned"].value) == ([old.project_id], [])
+
+
+def test_the_gate_check_fails_when_the_projects_policy_fails_without_new_findings(
+    engine: Engine, repository: Repository, instance: dg.DagsterInstance, scans: ReviewlabScans
+) -> None:
+    repository.commit(VULNERABLE_PY, "vulnerable")
+    target = register_repository(engine, str(repository.path), name="demo")
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
+    assert scan(target, instance, scans).success
+    Projects(engine).set_policy(target.project_id, {"max_findings": 0}, None)
+
+    again = scan(target, instance, scans)
+
+    assert again.success  # a failing gate does not stop the reports and the warehouse
+    assert metadata(again, "static_findings")["new_findings"] == 0
+    evaluation = gate(again)
+    assert evaluation.passed is False
+    assert evaluation.severity is dg.AssetCheckSeverity.ERROR
+    assert (evaluation.metadata["gate"].value, evaluation.metadata["new_high"].value) == ("failed", 0)
+    assert again.asset_materializations_for_node("warehouse_scans")
+
+
+def test_scan_list_shows_the_last_scan_of_a_repository_scanned_by_dagster(
+    engine: Engine,
+    repository: Repository,
+    instance: dg.DagsterInstance,
+    scans: ReviewlabScans,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The command line reads the store of REVIEWLAB_HOME, which tests/conftest.py made the test's own, as are scans.
+    head = repository.commit(CLEAN_PY, "clean")
+    target = register_repository(engine, str(repository.path), name="demo")
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
+    result = scan(target, instance, scans)
+    assert result.success
+    capsys.readouterr()
+
+    assert main(["scan", "list", "--format", "json"]) == 0
+
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["project_id"], row["branch"], row["last_commit"]) == (target.project_id, "main", head)
+    assert row["last_ref"] == head  # the job scans the snapshot's commit, not whatever the branch holds by then
+    assert row["last_session_id"] == metadata(result, "static_findings")["session_id"]
+    assert main(["scan", "list"]) == 0
+    assert f"main  {head[:12]} at" in capsys.readouterr().out
+
+
+def test_a_repository_registered_through_the_api_gets_its_partition_from_the_running_sensor(
+    engine: Engine, instance: dg.DagsterInstance, scans: ReviewlabScans, settings: Settings
+) -> None:
+    from api.deps import Platform
+    from api.main import create_app
+    from reviewlab.cache import Caches
+    from reviewlab.mail import MemoryMailer
+    from reviewlab.security import Argon2Parameters, Passwords
+    from tests.api import BASE_URL, Client
+
+    cheap = Passwords(Argon2Parameters(time_cost=1, memory_cost_kib=1024))
+    platform = Platform(settings, mailer=MemoryMailer(), passwords=cheap, caches=Caches.in_memory())
+    try:
+        with Client(create_app(settings, platform=platform), base_url=BASE_URL) as admin:
+            admin.sign_in("admin@example.org", "a-long-enough-password")
+            response = admin.post(
+                "/api/projects", json={"name": "shop", "repo_url": "https://git.example.com/team/shop.git"}
+            )
+    finally:
+        platform.close()
+    assert response.status_code == 201, response.text
+    project_id = response.json()["id"]
+
+    # Nobody switches the sensor on: the daemon runs it from the start, and it adds the partition.
+    assert repository_partitions.default_status is dg.DefaultSensorStatus.RUNNING
+    with dg.build_sensor_context(instance=instance, resources={"scans": scans}) as context:
+        synced = repository_partitions(context)
+    assert isinstance(synced, dg.SensorResult)
+    [added] = synced.dynamic_partitions_requests or []
+    assert isinstance(added, dg.AddDynamicPartitionsRequest)
+    assert added.partition_keys == [project_id]
 
 
 def test_warehouse_compaction_runs_on_an_empty_warehouse(instance: dg.DagsterInstance, scans: ReviewlabScans) -> None:
@@ -297,7 +408,10 @@ def test_asset_graph_snapshot() -> None:
     }
     assert graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey("promotion_decision"), "promotion_gate")).blocking
     assert all(spec.description and "\n" not in spec.description for spec in defs.resolve_all_asset_specs())
-    assert {s.name for s in defs.sensors or []} == {"repository_partitions", "repository_heads"}
+    assert {s.name: s.default_status for s in defs.sensors or []} == {
+        "repository_partitions": dg.DefaultSensorStatus.RUNNING,
+        "repository_heads": dg.DefaultSensorStatus.RUNNING,
+    }
 
 
 def test_the_ai_review_joins_the_stored_scan_and_the_warehouse(
@@ -316,7 +430,7 @@ def test_the_ai_review_joins_the_stored_scan_and_the_warehouse(
 
     repository.commit(VULNERABLE_PY, "vulnerable")
     target = register_repository(engine, str(repository.path), name="demo")
-    instance.add_dynamic_partitions(repositories.name, [target.project_id])
+    instance.add_dynamic_partitions(REPOSITORIES, [target.project_id])
     with FakeOpenAI() as openai:
         # The review of the file, then the self-reflection scoring it (security findings are believed).
         openai.script(

@@ -51,6 +51,9 @@ def test_add_list_and_run_scans(
     assert main(["scan", "run", listed[0]["project_id"]]) == 0
     assert ": completed" in capsys.readouterr().out
 
+    assert main(["scan", "list", "--format", "json"]) == 0
+    scanned = json.loads(capsys.readouterr().out)
+    assert [(t["last_ref"], t["last_commit"]) for t in scanned] == [("main", repo.commits[2]), (None, None)]
     assert main(["scan", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert f"main  {repo.commits[2][:12]} at" in lines[0]
