@@ -55,7 +55,8 @@ run: $(RUN_STAMP)
 	  echo "  Dagster webserver and daemon           http://$(HOST):$(DAGSTER_PORT)  (instance: $$DAGSTER_HOME)"; \
 	  if [ -n "$$mlflow" ]; then echo "  MLflow tracking server and registry    http://$(HOST):$(MLFLOW_PORT)  (store: $$MLFLOW_TRACKING_URI)"; \
 	  else echo "  MLflow                                 at MLFLOW_TRACKING_URI (not started here)"; fi; \
-	  REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)'
+	  REVIEWLAB_QUEUE=inprocess REVIEWLAB_COOKIE_SECURE=$${REVIEWLAB_COOKIE_SECURE:-false} \
+	    $(BIN)/reviewlab serve --host $(HOST) --port $(PORT)'
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -24,10 +24,12 @@ from api.middleware import ACCESS_CLAIMS
 from api.problems import ProblemError
 from reviewlab.accounts import Accounts, Role, SqlRefreshStore, User
 from reviewlab.audit import AuditLog
+from reviewlab.audit.seal import ChainSeal
 from reviewlab.cache import Caches, MemoryTtlCache
 from reviewlab.errors import ReviewlabError
 from reviewlab.events.consumers import EventConsumers
 from reviewlab.jobs.cli import notifier_from_settings, queue_from_settings
+from reviewlab.jobs.runner import RunConfig
 from reviewlab.jobs.service import Analyses
 from reviewlab.lifecycle.service import Lifecycle
 from reviewlab.mail import Mailer, mailer_from_settings
@@ -183,7 +185,8 @@ class Platform:
 
     def _build(self, engine: Engine, store: Store) -> Services:
         notifier = notifier_from_settings(self.settings)
-        queue = queue_from_settings(self.settings, engine, notifier)
+        # The pool's reviews invalidate this platform's project cache (in-process, only reachable from here).
+        queue = queue_from_settings(self.settings, engine, notifier, run_config=RunConfig(caches=self.caches))
         analyses = Analyses(engine, notifier, queue)
         # Analyses run here, so their events are consumed here too (with Celery, the workers consume them).
         events: EventConsumers | None = None
@@ -196,7 +199,7 @@ class Platform:
             store=store,
             accounts=Accounts(engine, passwords=self.passwords),
             refresh=SqlRefreshStore(engine),
-            audit=AuditLog(engine),
+            audit=AuditLog(engine, seal=ChainSeal.from_settings(self.settings)),
             projects=Projects(engine),
             providers=ProviderStore(engine, self.box),
             analyses=analyses,

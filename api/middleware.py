@@ -9,7 +9,7 @@
    ``X-CSRF-Token``, and the token belongs to the caller's session; else 403.
 
 Refusals are problem+json answers made here, before any route runs, so a refused request reads nothing
-and changes nothing.
+and changes nothing, except that a refused sign-in is audited (``auth.login.refused``) after the answer.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Any
 
 import anyio
 
+from api.auditing import audit_refused_login, is_login
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
 from reviewlab.observability import tracing
@@ -267,6 +268,8 @@ class RateLimit:
             await send_problem(
                 send, HTTPStatus.TOO_MANY_REQUESTS, f"rate limit reached; retry in {decision.retry_after_s} s", headers
             )
+            if is_login(scope):  # after the answer: the audit write never delays the refusal
+                await audit_refused_login(scope, HTTPStatus.TOO_MANY_REQUESTS, "rate_limited", receive=receive)
             return
         if not headers:
             await self.app(scope, receive, send)
@@ -315,6 +318,8 @@ class CsrfGuard:
                 else "CSRF token does not match this session"
             )
             await send_problem(send, HTTPStatus.FORBIDDEN, detail)
+            if is_login(scope):
+                await audit_refused_login(scope, HTTPStatus.FORBIDDEN, "csrf", receive=receive)
             return
         await self.app(scope, receive, send)
 

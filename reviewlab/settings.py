@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     reviewlab_experiments_dir: Path = Path("experiments")  # candidates/, datasets/ and policy.yaml
     jwt_secret_key: SecretStr = SecretStr("")
     csrf_secret_key: SecretStr = SecretStr("")
+    audit_secret_key: SecretStr = SecretStr("")  # the audit chain's key; unset: derived from CSRF_SECRET_KEY
     environment: Environment = Environment.DEVELOPMENT
     debug: bool = False
 
@@ -92,6 +93,9 @@ class Settings(BaseSettings):
                     f"{name.upper()} must be set to a random value of at least 32 characters "
                     f"when ENVIRONMENT={self.environment.value}"
                 )
+        audit = self.audit_secret_key.get_secret_value()
+        if audit and (audit.strip().lower() in PLACEHOLDER_SECRETS or len(audit) < 32):
+            raise ValueError("AUDIT_SECRET_KEY, when set, must be a random value of at least 32 characters")
         return self
 
     @property

@@ -8,24 +8,48 @@ whether or not the account exists.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auditing import audit
+from api.auditing import LOGIN_PATH, audit, audit_refused_login
 from api.deps import AdminUser, CurrentUser, PlatformDep, ServicesDep, drop_sessions
 from api.middleware import session_of
 from api.problems import ProblemError, problem_response
 from reviewlab.accounts import Role, User
+from reviewlab.accounts.errors import InvalidEmail
 from reviewlab.accounts.repository import normalize_email
 from reviewlab.mail import invitation_mail, password_reset_mail
 from reviewlab.security import RefreshReuse, TokenError, TokenPair, logout, rotate, start_session
 from reviewlab.security.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+class AuditedRoute(APIRoute):
+    """A route that also audits sign-in attempts refused for an invalid body (422): every attempt is recorded."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.path != LOGIN_PATH:
+            return handler
+
+        async def audited(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                body = await request.body()  # read already by the validation: cached on the request
+                await audit_refused_login(request.scope, HTTPStatus.UNPROCESSABLE_ENTITY, "invalid", body=body)
+                raise
+
+        return audited
+
+
+router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=AuditedRoute)
 
 EMAIL_FIELD = Field(min_length=3, max_length=320)
 PASSWORD_FIELD = Field(min_length=1, max_length=1024)
@@ -148,7 +172,7 @@ def login(body: Credentials, request: Request, response: Response, platform: Pla
 def _email_for_audit(email: str) -> str:
     try:
         return normalize_email(email)
-    except ValueError:
+    except InvalidEmail:
         return email[:320]
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from reviewlab.audit.log import verify
+from reviewlab.audit.seal import ChainSeal
 from reviewlab.settings import Settings
 from reviewlab.store import migrate
 from reviewlab.store.connect import create_engine, translated
@@ -18,18 +19,18 @@ def add_audit_parser(commands: Any) -> None:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, parser_class=type(audit))
     check = audit_commands.add_parser("verify", help="check that no audit row was edited, deleted or reordered")
     check.add_argument(
-        "--expected-head", metavar="HASH", help="the last row's hash kept elsewhere: also detects a cut-off tail"
+        "--expected-head", metavar="HASH", help="a row hash kept elsewhere as well: it must be in the chain"
     )
     check.set_defaults(handler=cmd_audit_verify)
 
 
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the chain's state; 0 when intact, 1 when tampered (``args.expected_head`` optional)."""
+    """Print the chain's state against its anchor; 0 when intact, 1 when tampered (``args.expected_head`` optional)."""
     engine = create_engine(settings.sqlalchemy_url)
     try:
         with store_errors(engine.url, "migrating the schema"):
             migrate.upgrade(translated(engine))
-        result = verify(engine, expected_head=args.expected_head)
+        result = verify(engine, seal=ChainSeal.from_settings(settings), expected_head=args.expected_head)
     finally:
         engine.dispose()
     if result.ok:

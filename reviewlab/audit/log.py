@@ -11,26 +11,45 @@ On PostgreSQL ``audits.audit_log`` is range-partitioned by month on ``occurred_a
 (``audits_partitions.audit_log_yYYYYmMM``) is created on demand by the first append into that month, inside the
 append's locked transaction, so concurrent appenders never race to create it. The application role therefore
 needs CREATE on ``audits_partitions``.
+
+Rows are hashed with the seal's key (v2) and, after each append commits, the seal's anchor outside the database
+moves to the new row (``reviewlab.audit.seal``): ``verify`` then catches a cut tail or a recomputed chain too.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
+import redis
 from sqlalchemy import Connection, Engine, String, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from reviewlab.audit.chain import GENESIS, VERIFY_BATCH_SIZE, VerifyResult, canonical_json, row_hash, verify_connection
+from reviewlab.audit.chain import (
+    GENESIS,
+    VERIFY_BATCH_SIZE,
+    Problem,
+    VerifyResult,
+    canonical_json,
+    is_keyed,
+    row_hash,
+    verify_connection,
+)
 from reviewlab.audit.models import PARTITION_SCHEMA, AuditLogRow
+from reviewlab.audit.seal import AnchorInvalid, ChainSeal
+from reviewlab.errors import ReviewlabError
+from reviewlab.settings import get_settings
 from reviewlab.store.connect import BEGIN_MODE_OPTION, create_engine, translated
 from reviewlab.store.failures import store_errors
+
+log = logging.getLogger(__name__)
 
 APPEND_LOCK_KEY = 0x61756469746C6F67
 """``pg_advisory_xact_lock`` key serialising appends ("auditlog" in ASCII)."""
@@ -85,37 +104,76 @@ def ensure_partition(connection: Connection, moment: datetime) -> None:
 
 
 def verify(
-    source: Engine | Connection | Session, *, expected_head: str | None = None, batch_size: int = VERIFY_BATCH_SIZE
+    source: Engine | Connection | Session,
+    *,
+    seal: ChainSeal | None = None,
+    expected_head: str | None = None,
+    batch_size: int = VERIFY_BATCH_SIZE,
 ) -> VerifyResult:
-    """Walk the chain behind ``source`` in id order; the result names the first broken link, if any.
+    """Walk the chain behind ``source`` in id order against ``seal`` (default: the process settings' key and
+    anchors); the result names the first broken link, if any.
 
     An engine is translated here; a connection or session must come from a ``translated`` engine (as the
     store's are), so ``audits.`` resolves on SQLite too.
     """
+    seal = seal if seal is not None else ChainSeal.from_settings(get_settings())
     if isinstance(source, Engine):
         engine = translated(source)
         with store_errors(engine.url, "verifying the audit log"), engine.connect() as connection:
-            return verify_connection(connection, expected_head=expected_head, batch_size=batch_size)
+            return _verify(connection, seal, expected_head, batch_size)
     connection = source.connection() if isinstance(source, Session) else source
     with store_errors(connection.engine.url, "verifying the audit log"):
-        return verify_connection(connection, expected_head=expected_head, batch_size=batch_size)
+        return _verify(connection, seal, expected_head, batch_size)
+
+
+def _verify(connection: Connection, seal: ChainSeal, expected_head: str | None, batch_size: int) -> VerifyResult:
+    try:
+        anchor = seal.read(connection.engine.url)
+    except AnchorInvalid as err:
+        return VerifyResult(0, None, GENESIS, Problem.ANCHOR_INVALID, None, str(err))
+    return verify_connection(
+        connection, key=seal.key, anchor=anchor, expected_head=expected_head, batch_size=batch_size
+    )
+
+
+def first_keyed_id(connection: Connection, key: bytes, last_id: int) -> int:
+    """The first row hashed with ``key``, by binary search over ids ``1..last_id`` (row ``last_id`` is keyed):
+    v1 rows only ever precede v2 ones, so a log upgraded from v1 or an anchor lost costs ~log2(n) reads."""
+    low, high = 1, last_id
+    while low < high:
+        middle = (low + high) // 2
+        row = connection.execute(select(TABLE).where(TABLE.c.id == middle)).first()
+        if row is not None and is_keyed(row, key):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 class AuditLog:
     """The append-only audit log in ``audits.audit_log``; every database failure is a ``StoreError``."""
 
     def __init__(
-        self, engine: Engine, *, clock: Callable[[], datetime] | None = None, owns_engine: bool = False
+        self,
+        engine: Engine,
+        *,
+        seal: ChainSeal | None = None,
+        clock: Callable[[], datetime] | None = None,
+        owns_engine: bool = False,
     ) -> None:
+        """``seal`` defaults to the process settings' (``ChainSeal.from_settings(get_settings())``)."""
         self._owned = engine if owns_engine else None
         self._engine = translated(engine)
+        self._seal = seal if seal is not None else ChainSeal.from_settings(get_settings())
         self._clock = clock or (lambda: datetime.now(UTC))
         self._partitions: set[str] = set()
 
     @classmethod
-    def from_url(cls, url: str | URL, *, clock: Callable[[], datetime] | None = None) -> AuditLog:
+    def from_url(
+        cls, url: str | URL, *, seal: ChainSeal | None = None, clock: Callable[[], datetime] | None = None
+    ) -> AuditLog:
         """An audit log on ``url`` that owns (and on ``close`` disposes) its engine."""
-        return cls(create_engine(url), clock=clock, owns_engine=True)
+        return cls(create_engine(url), seal=seal, clock=clock, owns_engine=True)
 
     def close(self) -> None:
         if self._owned is not None:
@@ -189,10 +247,24 @@ class AuditLog:
                     "details": normalized,
                     "prev_hash": GENESIS if last is None else last.hash,
                 }
-                values["hash"] = row_hash(**values)
+                values["hash"] = row_hash(**values, key=self._seal.key)
                 values["id"] = 1 if last is None else last.id + 1
                 connection.execute(insert(AuditLogRow).values(**values))
+        self._anchor(values["id"], values["hash"])
         return AuditRecord(**values)
+
+    def _anchor(self, head_id: int, head_hash: str) -> None:
+        """Move the anchor to the committed row; a failure is logged: the row is in the log either way."""
+
+        def keyed_from() -> int:
+            with self._engine.connect() as connection:
+                return first_keyed_id(connection, self._seal.key, head_id)
+
+        try:
+            with store_errors(self._engine.url, "finding the first keyed audit row"):
+                self._seal.advance(self._engine.url, head_id, head_hash, keyed_from)
+        except (OSError, ReviewlabError, redis.RedisError) as err:
+            log.error("could not anchor audit row %s outside the database: %s", head_id, err)
 
     def _ensure_partition(self, connection: Connection, moment: datetime) -> None:
         name = partition_name(moment)
@@ -231,8 +303,8 @@ class AuditLog:
         return rows[0] if rows else None
 
     def verify(self, *, expected_head: str | None = None, batch_size: int = VERIFY_BATCH_SIZE) -> VerifyResult:
-        """Walk the whole chain; see ``reviewlab.audit.chain`` for what it detects and what it cannot."""
-        return verify(self._engine, expected_head=expected_head, batch_size=batch_size)
+        """Walk the whole chain against the anchor; see ``reviewlab.audit.seal`` for what it detects and what not."""
+        return verify(self._engine, seal=self._seal, expected_head=expected_head, batch_size=batch_size)
 
 
 def append_once(

@@ -60,6 +60,7 @@ def make_celery(settings: Settings, *, queue: str = DEFAULT_QUEUE, run_config: R
 
     @app.task(  # type: ignore[untyped-decorator]
         name=TASK_NAME,
+        shared=False,  # this app's own: another app of the process (tests, a second queue) registers its own
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,

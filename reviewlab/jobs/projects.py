@@ -9,12 +9,16 @@ read sees the new review.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from reviewlab.engine import baseline, gate
 from reviewlab.engine.model import ReviewResult
 from reviewlab.settings import Settings
+
+if TYPE_CHECKING:
+    from reviewlab.cache import Caches
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +53,11 @@ def record_project_review(
     ref: str | None,
     commit: str | None,
     result: ReviewResult,
+    *,
+    caches: Caches | None = None,
 ) -> None:
-    """Record the reviewed version in the project and drop the project's cached results."""
+    """Record the reviewed version in the project and drop the project's cached results from ``caches`` (default:
+    the settings' caches, opened for this and closed again: right for Redis, a no-op for in-process ones)."""
     from reviewlab.cache import Caches
     from reviewlab.projects import Projects, UnknownProject
 
@@ -61,8 +68,11 @@ def record_project_review(
         )
     except UnknownProject:
         log.info("project %s was deleted while analysis %s ran; no version recorded", project_id, session_id)
-    caches = Caches.from_settings(settings)
-    try:
+    if caches is not None:
         caches.projects.invalidate(project_id)
+        return
+    opened = Caches.from_settings(settings)
+    try:
+        opened.projects.invalidate(project_id)
     finally:
-        caches.close()
+        opened.close()

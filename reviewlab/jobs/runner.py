@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, or_, select, update
 
@@ -53,6 +53,9 @@ from reviewlab.settings import Settings
 from reviewlab.store.models import AnalysisSession, SessionStatus
 from reviewlab.store.repository import record_review
 
+if TYPE_CHECKING:
+    from reviewlab.cache import Caches
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
@@ -75,7 +78,10 @@ class _Lost(Exception):
 @dataclasses.dataclass(frozen=True, slots=True)
 class RunConfig:
     """How a worker runs analyses: engine processes, lease, heartbeat, attempts, clock, a progress hook (tests),
-    the metrics to record in (default: the process-wide :func:`reviewlab.observability.metrics.instruments`)."""
+    the metrics to record in (default: the process-wide :func:`reviewlab.observability.metrics.instruments`), the
+    time limit (default: ``REVIEWLAB_ANALYSIS_TIME_LIMIT``) on the ``monotonic`` clock it is measured with, and
+    the caches whose project results a review invalidates (default: ``Caches.from_settings``, made per review;
+    the embedded platform passes its own in-process caches, which another instance would not reach)."""
 
     jobs: int = 1
     lease_seconds: float = LEASE_SECONDS
@@ -84,6 +90,9 @@ class RunConfig:
     clock: Clock = utc_now
     on_progress: ProgressHook | None = None
     metrics: Instruments | None = None
+    time_limit: float | None = None
+    monotonic: Callable[[], float] = time.monotonic
+    caches: Caches | None = None
 
 
 def run_analysis(
@@ -111,8 +120,10 @@ class _Run:
         self.engine = engine
         self.notifier = notifier
         self.config = config
-        self.time_limit = float(settings.reviewlab_analysis_time_limit)
-        self.deadline = time.monotonic() + self.time_limit
+        self.time_limit = float(
+            settings.reviewlab_analysis_time_limit if config.time_limit is None else config.time_limit
+        )
+        self.deadline = config.monotonic() + self.time_limit
         self.stage: str | None = None
         self.stage_started = time.monotonic()
         self.metrics = config.metrics if config.metrics is not None else instruments()
@@ -254,7 +265,7 @@ class _Run:
                         fetched = inputs.extract_archive(request, self.engine, root, self.settings)
                     else:
                         assert isinstance(request, RepositoryRequest)  # noqa: S101 - the union's last member
-                        fetched = inputs.checkout(request, root, max(1.0, self.deadline - time.monotonic()))
+                        fetched = inputs.checkout(request, root, max(1.0, self.deadline - self.config.monotonic()))
                         commit = fetched.commit
                     span.set("reviewlab.files", fetched.files)
                     span.set("reviewlab.source_commit", commit)
@@ -334,7 +345,7 @@ class _Run:
             raise _Lost
         if self.stop_reason is not None:
             raise self.stop_reason
-        if time.monotonic() > self.deadline:
+        if self.config.monotonic() > self.deadline:
             raise self._timed_out()
 
     def _timed_out(self) -> _Stop:
@@ -396,7 +407,7 @@ class _Run:
     def _heartbeat(self) -> None:
         """Keep the lease while the engine works between progress events; notice cancels, loss and the deadline."""
         while not self.done.wait(self.config.heartbeat_seconds):
-            if time.monotonic() > self.deadline:
+            if self.config.monotonic() > self.deadline:
                 # The engine may be stuck inside one file: end the session now; its late result will be dropped.
                 stop = self._timed_out()
                 self.stop_reason = stop
@@ -444,7 +455,9 @@ class _Run:
         self._notify(new)
         self._ended(status, result if status is SessionStatus.COMPLETED else None)
         if status is SessionStatus.COMPLETED and project_id is not None:
-            record_project_review(self.engine, self.settings, project_id, self.session_id, ref, commit, result)
+            record_project_review(
+                self.engine, self.settings, project_id, self.session_id, ref, commit, result, caches=self.config.caches
+            )
         details: dict[str, Any] = {"findings": len(result.findings), "commit": commit}
         if result.gate is not None:
             details["gate_passed"] = bool(result.gate.get("passed"))

@@ -5,8 +5,10 @@ real test Redis, under a key prefix of the test's own."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,7 +22,7 @@ from reviewlab.events.webhooks import verify
 from reviewlab.jobs.db import table_of
 from reviewlab.store import migrate
 from reviewlab.store.connect import create_engine, translated
-from tests._services import redis_namespace
+from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database, redis_namespace
 
 SECRET = "s3cret-s3cret-s3cret"
 
@@ -95,6 +97,23 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         connection.execute(delete(table_of(WebhookRow)))  # deliveries cascade
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.integration)])
+def own_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store on SQLite and on a PostgreSQL database of the test's own (not the session's shared one:
+    for a test that verifies the whole audit chain, which other tests' rows, sealed with their keys, would fail)."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'store.db'}"
+        else:
+            url = stack.enter_context(
+                fresh_postgres_database(os.environ.get("REVIEWLAB_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+            )
+        engine = translated(create_engine(url))
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine)
+        yield engine
 
 
 @pytest.fixture

@@ -118,7 +118,15 @@ def test_the_loop_delivers_a_webhook_and_a_mail_without_the_cli(
         try:
             assert loop.running
             fresh_bus.publish(gate_failed(session_id, actor=owner, gate=GATE))
-            wait_for(lambda: receiver.received and server.received)
+            # Every consumer's part, the audit row and the metrics included, before the loop stops.
+            wait_for(
+                lambda: (
+                    receiver.received
+                    and server.received
+                    and audit_rows(sqlite_engine, session_id)
+                    and sample(metrics, "reviewlab_domain_events_total", type="gate.failed") == 1
+                )
+            )
         finally:
             loop.stop()
 
@@ -198,8 +206,9 @@ def test_metrics_count_events_delivery_outcomes_and_pending_deliveries(
 
 
 def test_the_audit_consumer_appends_each_event_once_even_when_redelivered(
-    engine: Engine, fresh_bus: InProcessBus
+    own_engine: Engine, fresh_bus: InProcessBus
 ) -> None:
+    engine = own_engine  # the chain is verified whole: a database of this test's own
     owner = add_user(engine, "auditee")
     session_id = submit(engine, owner)
     finished = review_finished(session_id, actor=owner, status="completed", counts={"findings": 2})
