@@ -15,6 +15,7 @@ and changes nothing, except that a refused sign-in is audited (``auth.login.refu
 from __future__ import annotations
 
 import json
+import random
 import re
 import secrets
 import time
@@ -83,6 +84,10 @@ async def send_problem(send: Send, status: HTTPStatus, detail: str, headers: dic
     await send({"type": "http.response.body", "body": body})
 
 
+# Request ids name log lines, not secrets: a generator seeded once per process, not a system call per request.
+_ids = random.Random(secrets.randbits(128))  # noqa: S311
+
+
 class RequestContext:
     """Gives each request an id (the client's ``X-Request-ID`` if well-formed), records its metrics and traces it."""
 
@@ -95,7 +100,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = header(scope, REQUEST_ID_HEADER.encode())
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else f"{_ids.getrandbits(64):016x}"
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500

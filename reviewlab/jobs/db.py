@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.orm import Session
 
-from reviewlab.store.connect import BEGIN_MODE_OPTION, translated
+from reviewlab.store.connect import BEGIN_MODE_OPTION, read_connection, translated
 from reviewlab.store.failures import store_errors
 
 
@@ -32,8 +32,8 @@ def writing(engine: Engine, action: str) -> Iterator[Connection]:
 
 @contextmanager
 def reading(engine: Engine, action: str) -> Iterator[Connection]:
-    """A connection for reads."""
-    with store_errors(engine.url, action), engine.connect() as connection:
+    """A connection for reads (no transaction of its own: see ``read_connection``)."""
+    with store_errors(engine.url, action), read_connection(engine) as connection:
         yield connection
 
 

@@ -63,7 +63,7 @@ from reviewlab.projects.records import (
     project_role,
     version_from,
 )
-from reviewlab.store.connect import translated
+from reviewlab.store.connect import read_connection, translated
 from reviewlab.store.failures import store_errors
 
 PROJECTS = cast(Table, ProjectRow.__table__)
@@ -131,7 +131,7 @@ class Projects:
 
     def get(self, project_id: str) -> Project | None:
         """The project with ``project_id``, or None."""
-        with store_errors(self._engine.url, "reading a project"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "reading a project"), read_connection(self._engine) as connection:
             row = connection.execute(select(PROJECTS).where(PROJECTS.c.id == project_id)).first()
         return None if row is None else project_from(row)
 
@@ -140,7 +140,7 @@ class Projects:
         query = select(PROJECTS).where(PROJECTS.c.id == project_id)
         if not is_admin:
             query = query.where(self._is_member(user_id))
-        with store_errors(self._engine.url, "reading a project"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "reading a project"), read_connection(self._engine) as connection:
             row = connection.execute(query).first()
         return None if row is None else project_from(row)
 
@@ -149,7 +149,7 @@ class Projects:
         page_bounds(limit, offset)
         query = select(PROJECTS) if is_admin else select(PROJECTS).where(self._is_member(user_id))
         order = (PROJECTS.c.created_at.desc(), PROJECTS.c.id)
-        with store_errors(self._engine.url, "listing projects"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "listing projects"), read_connection(self._engine) as connection:
             return self._page(connection, query, order, limit, offset, project_from)
 
     def update(self, project_id: str, actor_id: str | None, **fields: Any) -> Project:
@@ -183,7 +183,7 @@ class Projects:
 
     def member_role(self, project_id: str, user_id: str) -> ProjectRole | None:
         """The role of ``user_id`` in the project, or None if they are not a member."""
-        with store_errors(self._engine.url, "reading a project role"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "reading a project role"), read_connection(self._engine) as connection:
             role = connection.execute(_MEMBER_ROLE, {"project_id": project_id, "user_id": user_id}).scalar()
         return None if role is None else ProjectRole(role)
 
@@ -192,7 +192,7 @@ class Projects:
         ids = list(project_ids)
         if not ids:
             return {}
-        with store_errors(self._engine.url, "reading project roles"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "reading project roles"), read_connection(self._engine) as connection:
             rows = connection.execute(_MEMBER_ROLES, {"user_id": user_id, "project_ids": ids})
             return {row.project_id: ProjectRole(row.role) for row in rows}
 
@@ -358,7 +358,7 @@ class Projects:
 
     def triage_states(self, scope: str, fingerprints: Iterable[str]) -> dict[str, TriageState]:
         """The triage of each of ``fingerprints`` triaged in ``scope``, by fingerprint (one query)."""
-        with store_errors(self._engine.url, "reading triage"), self._engine.connect() as connection:
+        with store_errors(self._engine.url, "reading triage"), read_connection(self._engine) as connection:
             return triage_store.read_triage_states(connection, scope, fingerprints)
 
     def triage_events(self, scope: str, fingerprint: str) -> list[TriageEvent]:

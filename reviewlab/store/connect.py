@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,11 @@ from reviewlab.store.base import schema_translate_map
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
+# Connections kept open per process, and how many more a burst may open (closed again when returned to a full
+# pool). Sized for the API's worker threads (anyio's 40): with SQLAlchemy's 5 + 10 a loaded API queued for
+# connections and opened and closed one per request beyond the fifth, each a new PostgreSQL backend process.
+POSTGRES_POOL_SIZE = 20
+POSTGRES_MAX_OVERFLOW = 20
 BEGIN_MODE_OPTION = "reviewlab_sqlite_begin"
 """Execution option naming the SQLite ``BEGIN`` mode for a connection's transactions (e.g. ``IMMEDIATE``)."""
 
@@ -61,7 +68,13 @@ def _postgres_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {"application_name": "reviewlab"}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_SECONDS
-    return sa_create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return sa_create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POSTGRES_POOL_SIZE,
+        max_overflow=POSTGRES_MAX_OVERFLOW,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -100,3 +113,18 @@ def _on_sqlite_begin(connection: Connection) -> None:
 def translated(engine: Engine) -> Engine:
     """``engine`` with the seed's schemas mapped for its dialect (see ``base.schema_translate_map``)."""
     return engine.execution_options(schema_translate_map=schema_translate_map(engine.dialect.name))
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for one or a few reads that need no transaction of their own.
+
+    On PostgreSQL it runs in autocommit: no ``BEGIN`` before the first statement and no ``ROLLBACK`` when it goes
+    back to the pool, two of the three round trips a single-query read costs otherwise (psycopg sets autocommit
+    on the client; the pool resets it on return). Each statement then sees its own snapshot. Elsewhere it is a
+    plain ``engine.connect()``.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection

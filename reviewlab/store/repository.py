@@ -16,7 +16,7 @@ from reviewlab.engine.model import Diagnostic, Finding, ReviewResult, Severity
 from reviewlab.errors import StoreError
 from reviewlab.settings import Settings
 from reviewlab.store import migrate
-from reviewlab.store.connect import create_engine, translated
+from reviewlab.store.connect import create_engine, read_connection, translated
 from reviewlab.store.failures import store_errors
 from reviewlab.store.models import AnalysisSession, CodeReviewResult, FileMetricsRow, SessionStatus, SourceKind
 
@@ -107,12 +107,12 @@ class Store:
     def list_sessions(self, limit: int = 20) -> list[SessionSummary]:
         """The newest ``limit`` sessions, newest first."""
         query = select(*_SUMMARY_COLUMNS).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())
-        with store_errors(self.url, "listing sessions"), self._engine.connect() as connection:
+        with store_errors(self.url, "listing sessions"), read_connection(self._engine) as connection:
             return [_summary(row) for row in connection.execute(query.limit(max(limit, 0)))]
 
     def get_session(self, session_id: str) -> SessionSummary | None:
         """The session with id ``session_id``, or None."""
-        with store_errors(self.url, "reading a session"), self._engine.connect() as connection:
+        with store_errors(self.url, "reading a session"), read_connection(self._engine) as connection:
             row = connection.execute(_SUMMARY_BY_ID, {"session_id": session_id}).one_or_none()
         return None if row is None else _summary(row)
 
