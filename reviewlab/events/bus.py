@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from reviewlab.errors import ReviewlabError
@@ -26,7 +26,11 @@ from reviewlab.observability.metrics import Instruments, instruments
 if TYPE_CHECKING:
     import redis
 
+    from reviewlab.events.deadletters import DeadLetters
+
 log = logging.getLogger(__name__)
+
+_Field = bytes | bytearray | memoryview | str | int | float  # what redis-py takes as a stream entry's key or value
 
 STREAM = "reviewlab:events"
 STREAM_MAXLEN = 100_000
@@ -38,19 +42,21 @@ SOCKET_TIMEOUT_SECONDS = 2.0
 class Message:
     """An event as a consumer group sees it: the bus's message ``id`` (to ``ack``) and the ``event``; ``event`` is
     None when the message could not be read (it should be acknowledged and dropped). ``deliveries`` counts the
-    times the group handed it out, this one included (1 on a first read)."""
+    times the group handed it out, this one included (1 on a first read). ``only_for`` names the one group the
+    message is meant for (a dead letter replayed); the others acknowledge it without handling it."""
 
     id: str
     event: DomainEvent | None
     redelivered: bool = False
     deliveries: int = 1
+    only_for: str | None = None
 
 
 class EventBus(Protocol):
     """Publish events; read them per consumer group, acknowledge what was handled."""
 
-    def publish(self, event: DomainEvent) -> str:
-        """Append ``event``; returns its message id."""
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
+        """Append ``event`` (for consumer group ``only_for`` alone, when given); returns its message id."""
         ...
 
     def ensure_group(self, group: str) -> None:
@@ -82,7 +88,7 @@ class _Pending:
     def hand_out(self, consumer: str, now: float) -> Message:
         """Give the message (again) to ``consumer``: one more delivery."""
         self.consumer, self.since = consumer, now
-        self.message = Message(self.message.id, self.message.event, True, self.message.deliveries + 1)
+        self.message = replace(self.message, redelivered=True, deliveries=self.message.deliveries + 1)
         return self.message
 
 
@@ -97,14 +103,14 @@ class InProcessBus:
 
     def __init__(self, maxlen: int = STREAM_MAXLEN) -> None:
         self._lock = threading.Lock()
-        self._log: deque[tuple[int, DomainEvent]] = deque(maxlen=maxlen)
+        self._log: deque[tuple[int, DomainEvent, str | None]] = deque(maxlen=maxlen)
         self._seq = 0
         self._groups: dict[str, _Group] = {}
 
-    def publish(self, event: DomainEvent) -> str:
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
         with self._lock:
             self._seq += 1
-            self._log.append((self._seq, event))
+            self._log.append((self._seq, event, only_for))
             return str(self._seq)
 
     def ensure_group(self, group: str) -> None:
@@ -123,10 +129,10 @@ class InProcessBus:
             if mine:
                 now = time.monotonic()
                 return [p.hand_out(consumer, now) for p in mine]
-            fresh = [(seq, event) for seq, event in self._log if seq >= state.next_seq][:count]
+            fresh = [entry for entry in self._log if entry[0] >= state.next_seq][:count]
             messages = []
-            for seq, event in fresh:
-                message = Message(str(seq), event)
+            for seq, event, only_for in fresh:
+                message = Message(str(seq), event, only_for=only_for)
                 state.pending[message.id] = _Pending(consumer, message, time.monotonic())
                 state.next_seq = seq + 1
                 messages.append(message)
@@ -171,8 +177,11 @@ class RedisStreamsBus:
     def close(self) -> None:
         self.client.close()
 
-    def publish(self, event: DomainEvent) -> str:
-        message_id = self.client.xadd(self.stream, {"event": event.to_json()}, maxlen=self.maxlen, approximate=True)
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
+        fields: dict[_Field, _Field] = {"event": event.to_json()}
+        if only_for is not None:
+            fields["group"] = only_for
+        message_id = self.client.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)
         return _text(message_id)
 
     def ensure_group(self, group: str) -> None:
@@ -245,7 +254,8 @@ def _message(message_id: bytes | str, fields: dict[Any, Any], *, redelivered: bo
     except EventError as err:
         log.warning("dropping unreadable event message %s: %s", _text(message_id), err)
         event = None
-    return Message(_text(message_id), event, redelivered)
+    group = fields.get(b"group", fields.get("group"))
+    return Message(_text(message_id), event, redelivered, only_for=None if group is None else _text(group))
 
 
 # -- consuming ---------------------------------------------------------------------------------------------
@@ -261,9 +271,11 @@ class GroupConsumer:
     stale ones, then new ones; ``handle`` each and acknowledge what went through.
 
     A message whose ``handle`` raises stays pending and comes back on the next read; once it has been handed out
-    ``max_deliveries`` times it is given up: acknowledged, logged as an error and counted
-    (``reviewlab_event_messages_given_up_total{group}``), so it neither blocks the messages behind it nor is
-    retried forever. ``max_deliveries=None`` retries forever.
+    ``max_deliveries`` times it is given up: kept in ``dead_letters`` (when given; a message without an event has
+    nothing to keep), acknowledged, logged as an error and counted (``reviewlab_event_messages_given_up_total
+    {group}``), so it neither blocks the messages behind it nor is retried forever. A dead letter that cannot be
+    written leaves the message unacknowledged: it comes back next pass rather than being lost.
+    ``max_deliveries=None`` retries forever.
     """
 
     action = "handle"
@@ -279,6 +291,7 @@ class GroupConsumer:
         max_deliveries: int | None = MAX_DELIVERIES,
         logger: logging.Logger | None = None,
         instruments: Instruments | None = None,
+        dead_letters: DeadLetters | None = None,
     ) -> None:
         self.bus = bus
         self.group = group
@@ -287,6 +300,7 @@ class GroupConsumer:
         self.max_deliveries = max_deliveries
         self.log = logger or log
         self.instruments = instruments
+        self.dead_letters = dead_letters
         self.given_up = 0
 
     def handle(self, message: Message) -> None:
@@ -312,6 +326,8 @@ class GroupConsumer:
 
     def _try(self, message: Message) -> bool:
         """Handle ``message``; whether to acknowledge it (handled, or given up)."""
+        if message.only_for is not None and message.only_for != self.group:
+            return True  # another group's replayed dead letter: not this group's to handle again
         try:
             self.handle(message)
             return True
@@ -327,18 +343,36 @@ class GroupConsumer:
                     exc_info=not isinstance(err, ReviewlabError),
                 )
                 return False
-            self.log.error(
-                "giving up: cannot %s message %s (%s event %s) after %d attempts: %s",
-                self.action,
-                message.id,
-                None if message.event is None else message.event.type,
-                None if message.event is None else message.event.id,
-                message.deliveries,
-                detail,
-            )
-            self.given_up += 1
-            (self.instruments or instruments()).message_given_up(self.group)
-            return True
+            return self._give_up(message, detail)
+
+    def _give_up(self, message: Message, detail: str) -> bool:
+        """Keep ``message`` as a dead letter, log and count it given up; whether to acknowledge it (not when
+        the dead letter could not be written)."""
+        kept = ""
+        if self.dead_letters is not None and message.event is not None:
+            try:
+                kept = f" (dead letter {self.dead_letters.keep(self.group, message, detail)})"
+            except Exception:
+                self.log.warning(
+                    "cannot keep message %s as a dead letter of %s (left pending, retried next pass)",
+                    message.id,
+                    self.group,
+                    exc_info=True,
+                )
+                return False
+        self.log.error(
+            "giving up: cannot %s message %s (%s event %s) after %d attempts: %s%s",
+            self.action,
+            message.id,
+            None if message.event is None else message.event.type,
+            None if message.event is None else message.event.id,
+            message.deliveries,
+            detail,
+            kept,
+        )
+        self.given_up += 1
+        (self.instruments or instruments()).message_given_up(self.group)
+        return True
 
     def drain(self, max_batches: int = 100) -> tuple[int, int]:
         """One pass: batches until one acknowledges nothing; returns (messages acknowledged, messages left for

@@ -9,12 +9,14 @@ One pass runs, each on its own and in this order:
   hash-chained audit log, once per event id;
 - **metrics** (group ``metrics``, ``MetricsConsumer``): counts the events by type.
 
-A step that fails (the database restarting, Redis down) is logged and skipped; the others still run and the
-next pass retries it — a pass never raises. ``start(interval)`` runs passes on a daemon thread every
-``interval`` seconds until ``stop()``, which sets an event and joins the thread. The API runs the loop when
-analyses run in its process, ``reviewlab worker`` runs it beside the workers, ``reviewlab events run`` in the
-foreground and ``reviewlab events deliver`` runs one pass. Several processes may run it at once: each consumer
-group hands a message to one consumer, and the deliverer claims each delivery with a conditional UPDATE.
+A message a group gives up on is kept in ``production.event_dead_letters`` (``reviewlab.events.deadletters``)
+before it is acknowledged. A step that fails (the database restarting, Redis down) is logged and skipped; the
+others still run and the next pass retries it — a pass never raises. ``start(interval)`` runs passes on a
+daemon thread every ``interval`` seconds until ``stop()``, which sets an event and joins the thread. The API
+runs the loop when analyses run in its process, ``reviewlab worker`` runs it beside the workers, ``reviewlab
+events run`` in the foreground and ``reviewlab events deliver`` runs one pass. Several processes may run it at
+once: each consumer group hands a message to one consumer, and the deliverer claims each delivery with a
+conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy import Engine, select
 from reviewlab.audit import AuditLog
 from reviewlab.audit.log import append_once
 from reviewlab.events.bus import MAX_DELIVERIES, EventBus, GroupConsumer, Message, default_bus
+from reviewlab.events.deadletters import DeadLetters
 from reviewlab.events.model import KEY_CHANGED, MODEL_PROMOTED, MODEL_QUARANTINED, USER_CHANGED
 from reviewlab.events.notifications import EmailNotifications
 from reviewlab.events.webhooks import (
@@ -94,6 +97,7 @@ class AuditConsumer(GroupConsumer):
             max_deliveries=max_deliveries,
             logger=log,
             instruments=instruments,
+            dead_letters=DeadLetters(engine),
         )
         self.engine = prepared(engine)
         self.audit = AuditLog(engine)
@@ -127,8 +131,22 @@ class MetricsConsumer(GroupConsumer):
 
     action = "count"
 
-    def __init__(self, bus: EventBus, *, consumer: str, instruments: Instruments | None = None) -> None:
-        super().__init__(bus, group=METRICS_GROUP, consumer=consumer, logger=log, instruments=instruments)
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        consumer: str,
+        instruments: Instruments | None = None,
+        dead_letters: DeadLetters | None = None,
+    ) -> None:
+        super().__init__(
+            bus,
+            group=METRICS_GROUP,
+            consumer=consumer,
+            logger=log,
+            instruments=instruments,
+            dead_letters=dead_letters,
+        )
 
     def handle(self, message: Message) -> None:
         if message.event is not None:
@@ -191,7 +209,9 @@ class EventConsumers:
         self.audit = AuditConsumer(
             engine, bus, consumer=self.consumer, max_deliveries=max_deliveries, instruments=instruments
         )
-        self.metrics = MetricsConsumer(bus, consumer=self.consumer, instruments=instruments)
+        self.metrics = MetricsConsumer(
+            bus, consumer=self.consumer, instruments=instruments, dead_letters=DeadLetters(engine)
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -1,4 +1,5 @@
-"""The tables of webhooks: ``production.webhooks`` (subscriptions) and ``production.webhook_deliveries``."""
+"""The tables of webhooks, ``production.webhooks`` (subscriptions) and ``production.webhook_deliveries``, and of
+the consumers' dead letters, ``production.event_dead_letters``."""
 
 from __future__ import annotations
 
@@ -54,3 +55,25 @@ class WebhookDeliveryRow(Base):
     log: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class EventDeadLetterRow(Base):
+    """A message consumer group ``consumer_group`` gave up on: the event's ``payload`` (``DomainEvent.to_dict``),
+    the last error, the deliveries it took (summed when the event is given up again), when it was given up and
+    when it was last replayed."""
+
+    __tablename__ = "event_dead_letters"
+    __table_args__ = (
+        UniqueConstraint("consumer_group", "event_id"),
+        {"schema": "production"},
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    consumer_group: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(json_type())
+    last_error: Mapped[str] = mapped_column(Text)
+    deliveries: Mapped[int] = mapped_column(Integer)
+    given_up_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -9,7 +9,8 @@
 
 Other event types are acknowledged without a mail. A failure (the mailer, the store) is logged and leaves the
 message unacknowledged, so the next pass gets it again, up to ``MAX_DELIVERIES`` attempts in all; then the
-message is given up (acknowledged, logged as an error, counted as a dead letter). A pass never raises.
+message is given up (kept in ``production.event_dead_letters`` to be replayed, then acknowledged, logged as an
+error and counted). A pass never raises.
 Recipients already mailed for an event by this notifier are not mailed again when the message comes back
 (remembered in memory only: after a restart, a partially mailed event may reach some recipients twice —
 delivery is at least once). Each mail counts in ``reviewlab_notifications_total{outcome="sent"|"failed"}``.
@@ -27,6 +28,7 @@ from sqlalchemy import Engine, select
 
 from reviewlab.accounts.models import Role, UserRow
 from reviewlab.events.bus import MAX_DELIVERIES, STALE_MS, EventBus, GroupConsumer, Message
+from reviewlab.events.deadletters import DeadLetters
 from reviewlab.events.model import GATE_FAILED, MODEL_PROMOTED, MODEL_QUARANTINED, DomainEvent
 from reviewlab.events.webhooks import default_consumer
 from reviewlab.jobs.db import prepared, reading, table_of
@@ -78,6 +80,7 @@ class EmailNotifications(GroupConsumer):
             max_deliveries=max_deliveries,
             logger=log,
             instruments=instruments,
+            dead_letters=DeadLetters(engine),
         )
         self.engine = prepared(engine)
         self.mailer = mailer

@@ -18,7 +18,7 @@ KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 class _Broken:
-    def publish(self, event: DomainEvent) -> str:
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
         raise ConnectionError("the bus is down")
 
 

@@ -108,7 +108,7 @@ def test_default_bus_is_in_process_without_redis_and_redis_with_it() -> None:
 
 
 class _Broken:
-    def publish(self, event: DomainEvent) -> str:
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
         raise ConnectionError("the bus is down")
 
 

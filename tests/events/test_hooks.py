@@ -44,7 +44,7 @@ class _Queue:
 
 
 class _Broken:
-    def publish(self, event: DomainEvent) -> str:
+    def publish(self, event: DomainEvent, *, only_for: str | None = None) -> str:
         raise ConnectionError("the bus is down")
 
 
