@@ -4,17 +4,19 @@ Two measurements, each review its own ``reviewlab review --no-store --format jso
 cache (a cold review: every file parsed and analysed), its wall time, the engine's own time (``duration_seconds``)
 and the peak resident memory of its largest process (the parent, which gathers what the workers send back):
 
-1. **growth** (default): a fixed shuffle of the Python files of the installed site-packages (real, varied code),
-   cut to ``--max-mb`` of source (default 96 MB) as "the whole"; the review runs on the first 1/8, 1/4, 1/2 and all of
-   it, each a tree of hard links (copies across file systems) keeping the files' relative paths. Linear growth keeps
-   the seconds per MB flat; the table also gives each size's ratio to the 1/8 run next to the size ratio.
+1. **growth** (default): a fixed shuffle of the installed site-packages' packages (real, varied code; each package
+   whole, ``--sample files`` shuffles single files instead), cut to ``--max-mb`` of source (default 96 MB) as "the
+   whole"; the review runs on the first 1/8, 1/4, 1/2 and all of it by bytes, each a tree of hard links (copies
+   across file systems) keeping the files' relative paths. Linear growth keeps the seconds per MB flat; the table
+   also gives each size's ratio to the 1/8 run next to the size ratio, and the CPU time of the review process
+   (all of the work with ``--jobs 1``, the parent's share with more).
 2. **files** (``--files 12500,25000,50000,100000``): synthetic Python modules (about 2.5 KB each: a few functions
    with arithmetic, branches and loops, every local used, one shell call in 50 files), generated once into
    ``--workdir``, reviewed at each count. What must not happen is memory growing with the *source* (holding
    sources or syntax trees); what the report itself must hold (one record and the findings per file) grows with the
    file count, and the table gives the peak memory per file.
 
-Usage: python benchmarks/engine_growth.py [--max-mb 96] [--jobs N] [--json F]
+Usage: python benchmarks/engine_growth.py [--max-mb 96] [--sample packages|files] [--parts] [--jobs N] [--json F]
        python benchmarks/engine_growth.py --files 12500,25000,50000,100000 [--workdir DIR] [--jobs N] [--json F]
 (prints Markdown tables for docs/benchmarks.md)
 """
@@ -47,6 +49,7 @@ class Run:
     megabytes: float
     seconds: float
     engine_seconds: float
+    cpu_seconds: float  # user + system time of the review and its workers: the work done, whatever else ran
     peak_rss_mib: float
     findings: int
 
@@ -60,7 +63,8 @@ def measure(command: list[str]) -> None:
     if proc.returncode not in (0, 1):  # 1: findings at or above the failing severity
         sys.stderr.write(proc.stderr.decode(errors="replace"))
         raise SystemExit(proc.returncode)
-    print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def review(label: str, tree: Path, files: int, megabytes: float, jobs: int) -> Run:
@@ -77,11 +81,12 @@ def review(label: str, tree: Path, files: int, megabytes: float, jobs: int) -> R
         if proc.returncode != 0:
             raise SystemExit(f"the review of {label} failed:\n{proc.stderr[-3000:]}")
         data = json.loads(report.read_text())
-    peak = int(proc.stdout.strip().splitlines()[-1]) / 1024
-    run = Run(label, files, megabytes, seconds, data["duration_seconds"], peak, len(data["findings"]))
+    maxrss, cpu = proc.stdout.strip().splitlines()[-1].split()
+    peak = int(maxrss) / 1024
+    run = Run(label, files, megabytes, seconds, data["duration_seconds"], float(cpu), peak, len(data["findings"]))
     print(
-        f"  {label}: {files:,} files, {megabytes:.1f} MB -> {seconds:.1f} s (engine {run.engine_seconds:.1f} s), "
-        f"peak {peak:.0f} MiB, {run.findings:,} findings",
+        f"  {label}: {files:,} files, {megabytes:.1f} MB -> {seconds:.1f} s (engine {run.engine_seconds:.1f} s, "
+        f"CPU {run.cpu_seconds:.1f} s), peak {peak:.0f} MiB, {run.findings:,} findings",
         file=sys.stderr,
     )
     return run
@@ -90,11 +95,26 @@ def review(label: str, tree: Path, files: int, megabytes: float, jobs: int) -> R
 # --- the corpora ----------------------------------------------------------------------------------
 
 
-def site_packages_sample(max_bytes: int) -> list[tuple[Path, Path]]:
-    """(root, file) pairs: a fixed shuffle of site-packages' Python files, cut to ``max_bytes`` of source."""
+def site_packages_sample(max_bytes: int, unit: str = "packages") -> list[tuple[Path, Path]]:
+    """(root, file) pairs of site-packages' Python files in a fixed shuffle, cut to ``max_bytes`` of source.
+
+    ``unit`` is what is shuffled: whole ``packages`` (each top-level directory or module of site-packages with all
+    its files, in path order), so any share of the sample is a set of complete projects whose imports of each other
+    resolve as in the whole; or single ``files``, so a share holds that fraction of each package and fewer of a
+    file's imports resolve to a module the review sees (the cross-module analyses then do less per file in a small
+    share than in the whole)."""
     root = Path(sysconfig.get_paths()["purelib"])
     files = sorted(p for p in root.rglob("*.py") if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_FILE)
-    random.Random(20261130).shuffle(files)  # noqa: S311 - reproducible sampling, not security
+    rng = random.Random(20261130)  # noqa: S311 - reproducible sampling, not security
+    if unit == "files":
+        rng.shuffle(files)
+    else:
+        packages: dict[str, list[Path]] = {}
+        for path in files:
+            packages.setdefault(path.relative_to(root).parts[0], []).append(path)
+        names = sorted(packages)
+        rng.shuffle(names)
+        files = [path for name in names for path in packages[name]]
     chosen: list[tuple[Path, Path]] = []
     total = 0
     for path in files:
@@ -104,6 +124,16 @@ def site_packages_sample(max_bytes: int) -> list[tuple[Path, Path]]:
         chosen.append((root, path))
         total += size
     return chosen
+
+
+def _prefix_of_bytes(sizes: list[int], wanted: float) -> int:
+    """How many of the first files make ``wanted`` bytes (the first that reaches it included)."""
+    total = 0
+    for count, size in enumerate(sizes, start=1):
+        total += size
+        if total >= wanted:
+            return count
+    return len(sizes)
 
 
 def linked_tree(files: list[tuple[Path, Path]], into: Path) -> None:
@@ -180,17 +210,43 @@ def tree_size(tree: Path) -> tuple[int, float]:
 def growth_table(runs: list[Run]) -> str:
     base = runs[0]
     lines = [
-        "| share | files | MB | findings | wall s | engine s | engine s/MB | peak RSS MiB | size x | engine x"
-        " | memory x |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| share | files | MB | findings | wall s | engine s | engine s/MB | CPU s | CPU s/MB | peak RSS MiB | size x"
+        " | engine x | CPU x | memory x |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
             f"| {run.label} | {run.files:,} | {run.megabytes:.1f} | {run.findings:,} | {run.seconds:.1f} | "
-            f"{run.engine_seconds:.1f} | {run.engine_seconds / run.megabytes:.3f} | {run.peak_rss_mib:.0f} | "
+            f"{run.engine_seconds:.1f} | {run.engine_seconds / run.megabytes:.3f} | {run.cpu_seconds:.1f} | "
+            f"{run.cpu_seconds / run.megabytes:.3f} | {run.peak_rss_mib:.0f} | "
             f"{run.megabytes / base.megabytes:.2f} | {run.engine_seconds / base.engine_seconds:.2f} | "
+            f"{run.cpu_seconds / base.cpu_seconds:.2f} | "
             f"{run.peak_rss_mib / base.peak_rss_mib:.2f} |"
         )
+    return "\n".join(lines)
+
+
+def parts_table(parts: list[Run], whole: Run) -> str:
+    """The whole against its eighths reviewed apart: linear growth makes the whole cost what its parts cost."""
+    lines = [
+        "| review | files | MB | engine s | CPU s | engine s/MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in parts:
+        lines.append(
+            f"| {run.label} | {run.files:,} | {run.megabytes:.1f} | {run.engine_seconds:.1f} | {run.cpu_seconds:.1f} | "
+            f"{run.engine_seconds / run.megabytes:.3f} |"
+        )
+    engine, cpu = sum(r.engine_seconds for r in parts), sum(r.cpu_seconds for r in parts)
+    megabytes, files = sum(r.megabytes for r in parts), sum(r.files for r in parts)
+    lines.append(
+        f"| sum of the eighths | {files:,} | {megabytes:.1f} | {engine:.1f} | {cpu:.1f} | {engine / megabytes:.3f} |"
+    )
+    lines.append(
+        f"| the whole at once | {whole.files:,} | {whole.megabytes:.1f} | {whole.engine_seconds:.1f} | "
+        f"{whole.cpu_seconds:.1f} | {whole.engine_seconds / whole.megabytes:.3f} |"
+    )
+    lines.append(f"| whole / sum | | | {whole.engine_seconds / engine:.2f} | {whole.cpu_seconds / cpu:.2f} | |")
     return "\n".join(lines)
 
 
@@ -222,10 +278,22 @@ def main() -> int:
     parser.add_argument("--files", help="synthetic file counts, comma-separated (the 100k-file measurement)")
     parser.add_argument("--workdir", type=Path, help="where synthetic trees are kept (default: temp)")
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--sample",
+        choices=["packages", "files"],
+        default="packages",
+        help="shuffle whole site-packages packages (default) or single files; see site_packages_sample",
+    )
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="also review the other seven eighths one by one: the whole against the sum of its eighths",
+    )
     parser.add_argument("--json", type=Path, help="also write the runs here")
     args = parser.parse_args()
 
     runs: list[Run] = []
+    parts: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="reviewlab-growth-trees-") as scratch:
         if args.files:
             counts = sorted(int(n) for n in args.files.split(","))
@@ -238,17 +306,35 @@ def main() -> int:
                 runs.append(review(f"{count:,} files", tree, files, megabytes, args.jobs))
             print(files_table(runs))
         else:
-            sample = site_packages_sample(int(args.max_mb * 1e6))
+            sample = site_packages_sample(int(args.max_mb * 1e6), args.sample)
+            sizes = [path.stat().st_size for _, path in sample]
             for fraction in FRACTIONS:
-                part = sample[: len(sample) // fraction]
+                part = sample[: _prefix_of_bytes(sizes, sum(sizes) / fraction)]
                 tree = Path(scratch) / f"share-{fraction}"
                 linked_tree(part, tree)
                 files, megabytes = tree_size(tree)
                 runs.append(review("all" if fraction == 1 else f"1/{fraction}", tree, files, megabytes, args.jobs))
                 shutil.rmtree(tree)
             print(growth_table(runs))
+            if args.parts:
+                bounds = [_prefix_of_bytes(sizes, sum(sizes) * k / 8) for k in range(9)]
+                bounds[0] = 0
+                parts.append(runs[0])  # the first eighth is the 1/8 share
+                for k in range(1, 8):
+                    tree = Path(scratch) / f"eighth-{k + 1}"
+                    linked_tree(sample[bounds[k] : bounds[k + 1]], tree)
+                    files, megabytes = tree_size(tree)
+                    parts.append(review(f"eighth {k + 1}", tree, files, megabytes, args.jobs))
+                    shutil.rmtree(tree)
+                print()
+                print(parts_table(parts, runs[-1]))
     if args.json:
-        report = {"jobs": args.jobs, "cores": os.cpu_count(), "runs": [asdict(run) for run in runs]}
+        report = {
+            "jobs": args.jobs,
+            "cores": os.cpu_count(),
+            "runs": [asdict(run) for run in runs],
+            "parts": [asdict(run) for run in parts],
+        }
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
