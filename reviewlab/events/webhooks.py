@@ -470,14 +470,9 @@ def deliveries(engine: Engine, *, webhook_id: str | None = None) -> list[dict[st
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookSummary:
+class WebhookSummary(Webhook):
     """A subscription as it may be shown (never its secret), with its deliveries counted by status."""
 
-    id: str
-    url: str
-    event_types: tuple[str, ...]
-    active: bool
-    description: str | None
     created_at: datetime
     deliveries: dict[str, int]
 
