@@ -64,15 +64,16 @@ async def audit_refused_login(
     *,
     body: bytes | None = None,
     receive: Receive | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Record a sign-in attempt refused before the handler: ``auth.login.refused`` with the client's ip, the
-    answer's status, ``reason`` and, when the body parses, the normalized email (never the password).
+    answer's status, ``reason``, ``details`` and, when the body parses, the normalized email (never the password).
 
     The body is ``body`` if read already, else read from ``receive`` (the request is refused: nobody else
     will). The append runs on a worker thread; a failure to record is logged and never changes the answer."""
     if body is None and receive is not None:
         body = await _read_body(receive)
-    details: dict[str, Any] = {"reason": reason, "status": status.value}
+    details = {"reason": reason, "status": status.value} | (details or {})
     email = _email_of(body or b"")
     if email is not None:
         details["email"] = email

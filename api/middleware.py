@@ -245,6 +245,9 @@ def _too_large(limit: int) -> str:
     return f"the request body is over the limit of {limit} bytes"
 
 
+_MAX_QUIET_CLIENTS = 100_000  # clients remembered at once; expired ones are dropped when it is reached
+
+
 class RateLimit:
     """The seed's limits per client IP and, for a signed-in caller, per user; refusals are 429 + Retry-After."""
 
@@ -255,6 +258,9 @@ class RateLimit:
         self.metrics = metrics
         # The in-process backend answers in microseconds; Redis gets a thread, so the event loop never waits on it.
         self.blocking = not isinstance(limiter.backend, MemoryBackend)
+        # Per client ip, until when its refused sign-ins are not audited one by one: a flood of refused attempts
+        # writes one audit row per rate-limit window, not one per request.
+        self._quiet_until: dict[str, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.limiter.rules.match(scope["path"]) is None:
@@ -273,8 +279,14 @@ class RateLimit:
             await send_problem(
                 send, HTTPStatus.TOO_MANY_REQUESTS, f"rate limit reached; retry in {decision.retry_after_s} s", headers
             )
-            if is_login(scope):  # after the answer: the audit write never delays the refusal
-                await audit_refused_login(scope, HTTPStatus.TOO_MANY_REQUESTS, "rate_limited", receive=receive)
+            if is_login(scope) and self._audit_due(ip, decision.retry_after_s):  # after the answer: never delays it
+                await audit_refused_login(
+                    scope,
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    receive=receive,
+                    details={"unaudited_for_s": decision.retry_after_s},
+                )
             return
         if not headers:
             await self.app(scope, receive, send)
@@ -287,6 +299,17 @@ class RateLimit:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _audit_due(self, ip: str, window_s: int) -> bool:
+        """Whether this refused sign-in from ``ip`` is audited: the first of each window is, with how long the
+        ones after it go unrecorded (they are refused alike and counted in ``reviewlab_rate_limited_requests``)."""
+        now = time.monotonic()
+        if now < self._quiet_until.get(ip, 0.0):
+            return False
+        if len(self._quiet_until) >= _MAX_QUIET_CLIENTS:
+            self._quiet_until = {k: until for k, until in self._quiet_until.items() if until > now}
+        self._quiet_until[ip] = now + max(1, window_s)
+        return True
 
     def _user(self, scope: Scope) -> str | None:
         """The signed-in user, from a valid access token (kept for the route: tokens are decoded once)."""

@@ -530,3 +530,20 @@ def test_an_audit_failure_never_turns_a_refused_sign_in_into_a_500(
         assert api.client.post("/api/auth/login", json=body).status_code == status
 
     assert f"could not audit a refused sign-in ({reason})" in caplog.text
+
+
+def test_a_flood_of_refused_sign_ins_is_audited_once_per_window(api: Api) -> None:
+    body = {"email": new_email("flood"), "password": PASSWORD}
+    assert [api.client.post("/api/auth/login", json=body).status_code for _ in range(5)] == [401] * 5
+    api.start()
+
+    answers = [api.client.post("/api/auth/login", json=body).status_code for _ in range(20)]
+
+    assert answers == [429] * 20  # every attempt refused alike
+    refused = [
+        r
+        for r in api.platform.services().audit.query(action_prefix="auth.login.refused", limit=50)
+        if r.id > api.mark
+    ]
+    assert len(refused) == 1  # one row for the window, not one per request
+    assert refused[0].details["unaudited_for_s"] >= 1
