@@ -541,9 +541,7 @@ def test_a_flood_of_refused_sign_ins_is_audited_once_per_window(api: Api) -> Non
 
     assert answers == [429] * 20  # every attempt refused alike
     refused = [
-        r
-        for r in api.platform.services().audit.query(action_prefix="auth.login.refused", limit=50)
-        if r.id > api.mark
+        r for r in api.platform.services().audit.query(action_prefix="auth.login.refused", limit=50) if r.id > api.mark
     ]
     assert len(refused) == 1  # one row for the window, not one per request
     assert refused[0].details["unaudited_for_s"] >= 1
