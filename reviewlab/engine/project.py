@@ -20,6 +20,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from reviewlab.engine.rules.base import FileContext
 
@@ -49,6 +50,10 @@ class Project:
         self._methods: dict[str, frozenset[str]] = {}
         self._mentions: dict[str, bool] = {}
         self.in_progress: set[tuple[str, str]] = set()  # (relpath, function) summaries being computed
+        # What analyses learn of other modules, kept for the rest of the review without their syntax trees (the
+        # taint summaries of imported functions, the methods of imported classes): a module many files import is
+        # parsed and summarised once, not again each time the parse cache above dropped it.
+        self.memo: dict[tuple[str, Any], Any] = {}
 
     # -- resolution ----------------------------------------------------------------------------
 

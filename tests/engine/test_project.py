@@ -93,6 +93,34 @@ def test_taint_flows_through_functions_and_methods_of_other_modules(project: Pat
     ]
 
 
+def test_an_imported_module_is_parsed_once_however_small_the_parse_cache(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewlab.engine import project as project_module
+
+    for n in range(3):  # more importers of the helpers, each calling a module of its own first
+        views = VIEWS.replace(
+            "from .helpers import sql\n", f"from .helpers import sql\nfrom .helpers.more{n} import tidy\n"
+        )
+        views = views.replace('    region = request.args["region"]\n', '    region = tidy(request.args["region"])\n')
+        write(project, {f"app/views{n}.py": views, f"app/helpers/more{n}.py": "def tidy(v):\n    return v\n"})
+    monkeypatch.setattr(project_module, "_MAX_PARSED", 1)  # every other parse drops the helpers' tree
+    parsed: list[str] = []
+    parse = Project._parse
+
+    def counting(self: Project, relpath: str) -> object:
+        parsed.append(relpath)
+        return parse(self, relpath)
+
+    monkeypatch.setattr(Project, "_parse", counting)
+
+    lines = security_lines(project, jobs=1)
+
+    assert [line for path, line, _ in lines if path == "app/views2.py"] == [18, 20, 22]  # the flows still found
+    assert len(lines) == 12  # in each of the four views
+    assert parsed.count("app/helpers/sql.py") == 1  # summarised once, kept without its tree
+
+
 def test_worker_processes_see_the_project_too(project: Path) -> None:
     assert [line for _, line, _ in security_lines(project, jobs=2)] == [17, 19, 21]
 

@@ -1693,17 +1693,30 @@ class _Walker:
         return None
 
     def _foreign(self, qualified: str, call: Node, env: Env, depth: int, skip_self: bool) -> Taint | None:
-        """Apply the summary of a function another module of the reviewed project defines."""
+        """Apply the summary of a function another module of the reviewed project defines.
+
+        What that needs is kept per review on the project (``_Foreign``: no syntax tree), so a module that many
+        files import is parsed and summarised once, not again each time the parse cache dropped it."""
         project = current_project()
         target = project.resolve(self.ctx.path, qualified) if project is not None else None
-        if project is None or target is None:
+        if project is None or target is None or target in project.in_progress:
             return None
-        other = project.context(target[0])
-        if other is None or target in project.in_progress:
-            return None
+        foreign: _Foreign | None = project.memo.get(("summary", target))
+        if foreign is None:
+            other = project.context(target[0])
+            if other is None:
+                return None
+            foreign = project.memo[("summary", target)] = _Foreign(target, _may_read_source(other))
         project.in_progress.add(target)
         try:
-            return self._summarised(target[1], call, env, depth, skip_self, other)
+            if not foreign.may_read and self._args_taint(call, env, depth) is None:
+                return None  # no argument carries anything and the module reads no source: nothing to return
+            found = foreign.summary(project)
+            if found is None:
+                return None
+            # a source read in another module: its nodes are not this file's, so the path starts at the call
+            result = None if found.own is None else Taint(found.own.source, (call,), found.own.sanitised)
+            return self._through_params(found, list(foreign.positional), call, env, depth, skip_self, result)
         finally:
             project.in_progress.discard(target)
 
@@ -1713,10 +1726,7 @@ class _Walker:
         if project is None or self._args_taint(call, env, depth) is None:
             return None  # a method found by name alone is followed only for the data passed into it
         for module, relpath in _project_modules(self.ctx, project):
-            if not project.defines_method(relpath, method):
-                continue
-            other = project.context(relpath)
-            if other is not None and _is_method(method, other):
+            if project.defines_method(relpath, method) and method in _class_methods(project, relpath):
                 return self._foreign(f"{module}.{method}", call, env, depth, skip_self=True)
         return None
 
@@ -1736,9 +1746,23 @@ class _Walker:
             result = (
                 found.own.through(call) if home is self.ctx else Taint(found.own.source, (call,), found.own.sanitised)
             )
+        positional = [param for param, _, _ in _parameters_of(name, home)] if found.params else []
+        return self._through_params(found, positional, call, env, depth, skip_self, result)
+
+    def _through_params(
+        self,
+        found: Summary,
+        positional: list[str],
+        call: Node,
+        env: Env,
+        depth: int,
+        skip_self: bool,
+        result: Taint | None,
+    ) -> Taint | None:
+        """``result`` joined with the taint of each argument ``call`` passes to a parameter that reaches the
+        summarised function's return value (``positional``: its parameter names in order)."""
         if not found.params:
             return result
-        positional = [param for param, _, _ in _parameters_of(name, home)]
         if skip_self and positional and positional[0] in ("self", "cls"):
             positional = positional[1:]
         args = call.child_by_field_name("arguments")
@@ -1762,6 +1786,44 @@ class _Walker:
                 taint = _sanitise(taint, found.sanitised) if found.sanitised else taint
                 result = union(result, taint.through(call) if taint is not None else None)
         return result
+
+
+class _Foreign:
+    """What applying a function of another project module needs, kept on the project for the rest of the review
+    without the module's syntax tree: whether the module reads a source, and (once a call needs it) the
+    function's summary, its source's path dropped, and its parameter names."""
+
+    __slots__ = ("_summary", "may_read", "positional", "summarised", "target")
+
+    def __init__(self, target: tuple[str, str], may_read: bool) -> None:
+        self.target = target
+        self.may_read = may_read
+        self.summarised = False
+        self._summary: Summary | None = None
+        self.positional: tuple[str, ...] = ()
+
+    def summary(self, project: Project) -> Summary | None:
+        if not self.summarised:
+            relpath, name = self.target
+            ctx = project.context(relpath)
+            found = None if ctx is None else summary(name, ctx)
+            if ctx is not None and found is not None:
+                self.positional = tuple(param for param, _, _ in _parameters_of(name, ctx))
+                own = found.own
+                found = replace(found, own=None if own is None else Taint(own.source, (), own.sanitised))
+            self._summary, self.summarised = found, True
+        return self._summary
+
+
+def _class_methods(project: Project, relpath: str) -> frozenset[str]:
+    """The methods the classes of project module ``relpath`` define (parsed once per review, kept without the
+    tree)."""
+    methods: frozenset[str] | None = project.memo.get(("methods", relpath))
+    if methods is None:
+        other = project.context(relpath)
+        methods = frozenset() if other is None else _methods_of(other)
+        project.memo[("methods", relpath)] = methods
+    return methods
 
 
 def _may_read_source(ctx: FileContext) -> bool:
@@ -1900,6 +1962,11 @@ def _module_bindings(name: str, ctx: FileContext) -> list[Node]:
 
 def _is_method(name: str, ctx: FileContext) -> bool:
     """Whether a class of this file defines a method called ``name``."""
+    return name in _methods_of(ctx)
+
+
+def _methods_of(ctx: FileContext) -> frozenset[str]:
+    """The names of the methods the classes of this file define (once per file)."""
     methods: frozenset[str] | None = ctx.state.get(_STATE_METHODS)
     if methods is None:
         methods = frozenset(
@@ -1908,7 +1975,7 @@ def _is_method(name: str, ctx: FileContext) -> bool:
             if enclosing_class(function) is not None
         )
         ctx.state[_STATE_METHODS] = methods
-    return name in methods
+    return methods
 
 
 def _parameters_of(name: str, ctx: FileContext) -> list[tuple[str, Node, Node | None]]:
