@@ -22,6 +22,7 @@ database backup is a cut tail too: move the anchor file aside after checking the
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -43,6 +44,14 @@ log = logging.getLogger(__name__)
 AUDIT_KEY_LABEL = "reviewlab/audit/v2"
 REDIS_PREFIX = "reviewlab:audit:"
 _ADVANCE_ATTEMPTS = 50  # optimistic transactions against concurrent appenders before giving up on this advance
+
+
+@functools.lru_cache(maxsize=8)
+def _redis_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per Redis URL and process, shared by every audit log it makes: a log is
+    made per analysis and per request handler's store. redis-py clients are thread-safe and reset their pool
+    in a forked child."""
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
 
 
 class AnchorInvalid(ValueError):
@@ -79,11 +88,7 @@ class ChainSeal:
         is set, else under ``$REVIEWLAB_HOME/audit``."""
         configured = settings.audit_secret_key.get_secret_value()
         secret = configured.encode("utf-8") if configured else settings_secret(settings, "csrf_secret_key")
-        client = (
-            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5)
-            if settings.redis_url
-            else None
-        )
+        client = _redis_client(settings.redis_url) if settings.redis_url else None
         return cls(derive_key(secret, AUDIT_KEY_LABEL), settings.reviewlab_home / "audit", redis_client=client)
 
     def anchor_name(self, url: URL) -> str:

@@ -277,3 +277,16 @@ def test_an_audit_key_that_is_set_must_be_strong() -> None:
 
 
 STRONG: dict[str, Any] = {"jwt_secret_key": SecretStr("j" * 40), "csrf_secret_key": SecretStr("c" * 40)}
+
+
+def test_seals_made_from_settings_share_one_redis_client_per_url(tmp_path: Path) -> None:
+    settings = Settings(
+        reviewlab_home=tmp_path, audit_secret_key=SecretStr("a" * 40), redis_url="redis://127.0.0.1:1/3"
+    )
+
+    first, second = ChainSeal.from_settings(settings), ChainSeal.from_settings(settings)
+    other = ChainSeal.from_settings(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/4"}))
+
+    assert first.redis is not None
+    assert first.redis is second.redis  # one connection pool per process, not one per audit log
+    assert other.redis is not first.redis
