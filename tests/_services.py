@@ -90,6 +90,12 @@ def flushed_redis(url: str) -> Iterator[str]:
         client.close()
 
 
+def redis_url_of(client: redis.Redis) -> str:
+    """The URL of the database ``client`` talks to (for settings that take a ``REDIS_URL``)."""
+    where = client.connection_pool.connection_kwargs
+    return f"redis://{where.get('host', '127.0.0.1')}:{where.get('port', 6379)}/{where.get('db', 0)}"
+
+
 @contextmanager
 def redis_namespace() -> Iterator[tuple[redis.Redis, str]]:
     """The test Redis and a key prefix of this test's own; its keys are deleted afterwards.

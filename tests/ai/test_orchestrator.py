@@ -32,7 +32,7 @@ from reviewlab.ai.routing import DEFAULT_ROUTES
 from reviewlab.engine.config import load_config
 from reviewlab.errors import ConfigError, SettingsError
 from reviewlab.settings import Settings
-from tests._services import redis_namespace
+from tests._services import redis_namespace, redis_url_of
 from tests.ai.fakes import (
     Answer,
     BrokenStream,
@@ -675,8 +675,7 @@ def test_the_redis_backend_needs_redis_url() -> None:
 @pytest.mark.integration
 def test_from_settings_puts_the_cache_and_ledger_in_redis_when_redis_url_is_set() -> None:
     with redis_namespace() as (client, prefix):
-        url = client.get_connection_kwargs()
-        redis_url = f"redis://{url['host']}:{url['port']}/{url.get('db', 0)}"
+        redis_url = redis_url_of(client)
         cfg = config(cache={"key_prefix": f"{prefix}model:"}, costs={"key_prefix": prefix})
         with Orchestrator.from_settings(Settings(redis_url=redis_url), cfg) as orch:
             assert isinstance(orch._cache, RedisCache)

@@ -22,7 +22,7 @@ from reviewlab.accounts import Role
 from reviewlab.cache import Caches
 from reviewlab.ratelimit import RateLimiter, RedisBackend
 from reviewlab.settings import Settings
-from tests._services import redis_namespace
+from tests._services import redis_namespace, redis_url_of
 from tests.api import BASE_URL, Client, new_email, sign_ins
 from tests.api.conftest import CHEAP, Clock
 from tests.api.test_analyze import read_stream, start_snippet, wait
@@ -33,8 +33,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def pg_platform(postgres_url: str, tmp_path: Path, clock: Clock, mailer: Any) -> Iterator[Platform]:
     with redis_namespace() as (client, prefix):
-        url = client.connection_pool.connection_kwargs
-        redis_url = f"redis://{url.get('host', '127.0.0.1')}:{url.get('port', 6379)}/{url.get('db', 0)}"
+        redis_url = redis_url_of(client)
         settings = Settings(
             reviewlab_home=tmp_path / "home",
             database_url=postgres_url,

@@ -13,7 +13,7 @@ from api.deps import Platform
 from api.main import create_app
 from reviewlab.cache import Caches
 from reviewlab.settings import Settings
-from tests._services import redis_namespace
+from tests._services import redis_namespace, redis_url_of
 from tests.api import Client, sign_ins
 from tests.api.test_analyze import start_snippet, wait
 
@@ -38,8 +38,7 @@ def test_an_embedded_review_invalidates_the_platforms_in_process_cache(app: Fast
 @pytest.fixture
 def redis_platform(tmp_path: Path, make_platform: Callable[..., Platform]) -> Iterator[tuple[Platform, Caches]]:
     with redis_namespace() as (client, prefix):
-        url = client.connection_pool.connection_kwargs
-        redis_url = f"redis://{url.get('host', '127.0.0.1')}:{url.get('port', 6379)}/{url.get('db', 0)}"
+        redis_url = redis_url_of(client)
         settings = Settings(
             reviewlab_home=tmp_path / "reviewlab-home",
             database_url=None,
