@@ -324,6 +324,8 @@ def test_the_api_with_in_process_workers_delivers_review_finished(
 
             wait_for(lambda: receiver.received, timeout=60)
             wait_for(lambda: audit_rows(services.engine, session_id), timeout=10)
+            counted = 'reviewlab_domain_events_total{type="review.finished"}'
+            wait_for(lambda: counted in anonymous.get("/metrics").text, timeout=10)  # the pass's last step
             scraped = anonymous.get("/metrics").text
     finally:
         platform.close()
