@@ -56,6 +56,10 @@ def bootstrap_admin(platform: Platform) -> str | None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     platform: Platform = app.state.platform
+    # The threads that run handlers' blocking work (the store, the session cache on Redis, audit appends). More
+    # threads than cores only contend for the interpreter lock: with anyio's 40, a loaded API answered fewer
+    # requests, and each waited for a thread's turn.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.reviewlab_api_threads
     try:
         await anyio.to_thread.run_sync(bootstrap_admin, platform)
     except StoreError as err:

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     reviewlab_rate_limits: bool = True  # off only for load tests: every limit of table 6.3 stops applying
     reviewlab_queue: Literal["auto", "inprocess", "celery"] = "auto"  # auto: Celery when REDIS_URL is set
     reviewlab_workers: int = Field(default=2, ge=1, le=64)  # in-process analysis threads
+    reviewlab_api_threads: int = Field(default=4, ge=1, le=256)  # an API process's threads for blocking handler work
     reviewlab_log_format: Literal["json", "text"] = "text"  # json: one JSON object per line, with request_id
     reviewlab_analysis_time_limit: int = Field(default=600, ge=10)  # seconds per analysis
     reviewlab_max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # larger requests get 413

@@ -13,9 +13,10 @@ from api.auditing import audit
 from api.deps import AdminUser, PlatformDep, ServicesDep, drop_sessions
 from api.problems import ProblemError
 from api.routes.auth import UserOut
+from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role, UnknownUser
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=WorkerThreadRoute)
 
 
 class UserPage(BaseModel):

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from api.auditing import audit
 from api.deps import CurrentUser, Platform, PlatformDep, ReviewerUser, Services, ServicesDep
 from api.problems import ProblemError
+from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.engine.model import Finding
 from reviewlab.jobs.errors import AnalysisNotFound
@@ -30,7 +31,7 @@ from reviewlab.jobs.service import JobState, Upload
 from reviewlab.jobs.spec import AnalysisOptions, FileInput, describe_errors
 from reviewlab.projects import ProjectRole, TriageStatus, at_least, project_scope, user_scope
 
-router = APIRouter(prefix="/api/analyze", tags=["analysis"])
+router = APIRouter(prefix="/api/analyze", tags=["analysis"], route_class=WorkerThreadRoute)
 
 SessionId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
 Fingerprint = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9:_.-]+$")]
@@ -156,10 +157,10 @@ def _project_for_analysis(services: Services, project_id: str | None, user: User
     """The project an analysis is for, if the caller may start one in it (reviewer role or more)."""
     if project_id is None:
         return None
-    project = services.projects.visible(project_id, user.id, user.role is Role.ADMIN)
-    if project is None:
+    found = services.projects.visible_with_role(project_id, user.id, user.role is Role.ADMIN)
+    if found is None:
         raise ProblemError(HTTPStatus.NOT_FOUND, f"no project {project_id}")
-    role = services.projects.member_role(project_id, user.id)
+    project, role = found
     if user.role is not Role.ADMIN and not at_least(role, ProjectRole.REVIEWER):
         raise ProblemError(HTTPStatus.FORBIDDEN, "starting an analysis needs the reviewer role in this project")
     return project

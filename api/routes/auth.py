@@ -15,13 +15,13 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import LOGIN_PATH, audit, audit_refused_login
 from api.deps import AdminUser, CurrentUser, PlatformDep, ServicesDep, drop_sessions
 from api.middleware import session_of
 from api.problems import ProblemError, problem_response
+from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.accounts.errors import InvalidEmail
 from reviewlab.accounts.repository import normalize_email
@@ -30,7 +30,7 @@ from reviewlab.security import RefreshReuse, TokenError, TokenPair, logout, rota
 from reviewlab.security.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 
 
-class AuditedRoute(APIRoute):
+class AuditedRoute(WorkerThreadRoute):
     """A route that also audits sign-in attempts refused for an invalid body (422): every attempt is recorded."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -227,7 +227,7 @@ def sign_out(request: Request, response: Response, platform: PlatformDep) -> Non
 
 
 @router.get("/me")
-def me(user: CurrentUser) -> UserOut:
+async def me(user: CurrentUser) -> UserOut:
     """The signed-in user."""
     return UserOut.of(user)
 

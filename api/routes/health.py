@@ -12,11 +12,12 @@ from pydantic import BaseModel
 
 from api.deps import PlatformDep
 from api.problems import PROBLEM_CONTENT, ProblemError
+from api.routing import WorkerThreadRoute
 from reviewlab.errors import ReviewlabError
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=WorkerThreadRoute)
 
 CheckState = Literal["ok", "failed", "degraded", "unchecked"]
 

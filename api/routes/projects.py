@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auditing import audit
 from api.deps import CurrentUser, ReviewerUser, ServicesDep
 from api.problems import ProblemError
+from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.jobs.errors import AnalysisNotFound
 from reviewlab.projects import Baseline, Project, ProjectRole, Projects, at_least
 
-router = APIRouter(prefix="/api/projects", tags=["projects"])
+router = APIRouter(prefix="/api/projects", tags=["projects"], route_class=WorkerThreadRoute)
 
 ProjectId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
 UserId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
@@ -151,11 +152,10 @@ ProjectsDep = Annotated[Projects, Depends(projects_of)]
 
 def visible_project(project_id: str, user: User, projects: Projects) -> tuple[Project, ProjectRole | None]:
     """The project and the caller's role in it; 404 when the caller may not see it (or it does not exist)."""
-    is_admin = user.role is Role.ADMIN
-    project = projects.visible(project_id, user.id, is_admin)
-    if project is None:
+    found = projects.visible_with_role(project_id, user.id, user.role is Role.ADMIN)
+    if found is None:
         raise ProblemError(HTTPStatus.NOT_FOUND, f"no project {project_id}")
-    return project, projects.member_role(project_id, user.id)
+    return found
 
 
 def require_project_role(role: ProjectRole | None, user: User, minimum: ProjectRole, what: str) -> None:
@@ -200,9 +200,8 @@ def _out(project: Project, role: ProjectRole | None) -> ProjectOut:
 @router.get("")
 def list_projects(user: CurrentUser, projects: ProjectsDep, limit: Limit = 50, offset: Offset = 0) -> ProjectPage:
     """The caller's projects (an admin: all), newest first."""
-    page = projects.list_for(user.id, user.role is Role.ADMIN, limit=limit, offset=offset)
-    roles = projects.member_roles(user.id, [p.id for p in page.items])
-    items = [_out(p, roles.get(p.id)) for p in page.items]
+    page = projects.list_with_roles(user.id, user.role is Role.ADMIN, limit=limit, offset=offset)
+    items = [_out(project, role) for project, role in page.items]
     return ProjectPage(items=items, total=page.total, limit=limit, offset=offset)
 
 

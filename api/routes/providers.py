@@ -18,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from api.auditing import audit
 from api.deps import AdminUser, CurrentUser, PlatformDep, Services, ServicesDep
 from api.problems import ProblemError
+from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role
 from reviewlab.providerstore import ANY_PROVIDER, Period, Totals
 
-router = APIRouter(prefix="/api/providers", tags=["providers"])
+router = APIRouter(prefix="/api/providers", tags=["providers"], route_class=WorkerThreadRoute)
 
 ProviderName = Annotated[str, Path(pattern=r"^(ollama|huggingface|openai|anthropic)$")]
 CloudProvider = Annotated[str, Path(pattern=r"^(openai|anthropic)$")]

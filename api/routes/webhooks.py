@@ -16,12 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.auditing import audit
 from api.deps import AdminUser, PlatformDep, Services, ServicesDep
 from api.problems import ProblemError
+from api.routing import WorkerThreadRoute
 from reviewlab.errors import InputError
 from reviewlab.events import webhooks
 from reviewlab.events.model import EVENT_TYPES
 from reviewlab.events.webhooks import WebhookSummary
 
-router = APIRouter(prefix="/api/admin/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/admin/webhooks", tags=["webhooks"], route_class=WorkerThreadRoute)
 
 KNOWN_TYPES = ", ".join(sorted(EVENT_TYPES))
 WebhookId = Annotated[str, Path(max_length=64)]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Select, Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reviewlab.accounts.errors import UnknownUser
@@ -78,9 +78,18 @@ USERS = cast(Table, UserRow.__table__)
 _MEMBER_ROLE = select(MEMBERS.c.role).where(
     MEMBERS.c.project_id == bindparam("project_id"), MEMBERS.c.user_id == bindparam("user_id")
 )
+_MEMBERSHIP = and_(MEMBERS.c.project_id == PROJECTS.c.id, MEMBERS.c.user_id == bindparam("user_id"))
+_ALL_PROJECTS_WITH_ROLES = select(PROJECTS, MEMBERS.c.role).select_from(PROJECTS.outerjoin(MEMBERS, _MEMBERSHIP))
+_MEMBER_PROJECTS_WITH_ROLES = select(PROJECTS, MEMBERS.c.role).select_from(PROJECTS.join(MEMBERS, _MEMBERSHIP))
+_PROJECT_WITH_ROLE = _ALL_PROJECTS_WITH_ROLES.where(PROJECTS.c.id == bindparam("project_id"))
+_TOTAL = "reviewlab_total"  # the label of a page's row count
 _MEMBER_ROLES = select(MEMBERS.c.project_id, MEMBERS.c.role).where(
     MEMBERS.c.user_id == bindparam("user_id"), MEMBERS.c.project_id.in_(bindparam("project_ids", expanding=True))
 )
+
+
+def _with_role(row: Any) -> tuple[Project, ProjectRole | None]:
+    return project_from(row), None if row.role is None else ProjectRole(row.role)
 
 
 def _utc_now() -> datetime:
@@ -137,20 +146,33 @@ class Projects:
 
     def visible(self, project_id: str, user_id: str, is_admin: bool) -> Project | None:
         """The project if it exists and ``user_id`` is a member of it or an admin; else None (answer 404)."""
-        query = select(PROJECTS).where(PROJECTS.c.id == project_id)
-        if not is_admin:
-            query = query.where(self._is_member(user_id))
+        found = self.visible_with_role(project_id, user_id, is_admin)
+        return None if found is None else found[0]
+
+    def visible_with_role(
+        self, project_id: str, user_id: str, is_admin: bool
+    ) -> tuple[Project, ProjectRole | None] | None:
+        """:meth:`visible`, with the role of ``user_id`` in the project (None: not a member), in one query."""
         with store_errors(self._engine.url, "reading a project"), read_connection(self._engine) as connection:
-            row = connection.execute(query).first()
-        return None if row is None else project_from(row)
+            row = connection.execute(_PROJECT_WITH_ROLE, {"project_id": project_id, "user_id": user_id}).first()
+        if row is None or (row.role is None and not is_admin):
+            return None
+        return _with_role(row)
 
     def list_for(self, user_id: str, is_admin: bool, limit: int = 50, offset: int = 0) -> Page[Project]:
         """A page of the projects ``user_id`` is a member of (an admin: every project), newest first."""
+        page = self.list_with_roles(user_id, is_admin, limit, offset)
+        return Page(items=tuple(project for project, _ in page.items), total=page.total)
+
+    def list_with_roles(
+        self, user_id: str, is_admin: bool, limit: int = 50, offset: int = 0
+    ) -> Page[tuple[Project, ProjectRole | None]]:
+        """:meth:`list_for`, each project with the role of ``user_id`` in it (None: not a member), in one query."""
         page_bounds(limit, offset)
-        query = select(PROJECTS) if is_admin else select(PROJECTS).where(self._is_member(user_id))
+        query = _ALL_PROJECTS_WITH_ROLES if is_admin else _MEMBER_PROJECTS_WITH_ROLES
         order = (PROJECTS.c.created_at.desc(), PROJECTS.c.id)
         with store_errors(self._engine.url, "listing projects"), read_connection(self._engine) as connection:
-            return self._page(connection, query, order, limit, offset, project_from)
+            return self._page(connection, query, order, limit, offset, _with_role, {"user_id": user_id})
 
     def update(self, project_id: str, actor_id: str | None, **fields: Any) -> Project:
         """Change the ``name``, ``description``, ``repo_url`` or ``default_branch`` of a project."""
@@ -389,9 +411,6 @@ class Projects:
         if connection.execute(query).first() is not None:
             raise NameTaken(f"you already have a project named {name!r}")
 
-    def _is_member(self, user_id: str) -> Any:
-        return exists().where(MEMBERS.c.project_id == PROJECTS.c.id, MEMBERS.c.user_id == user_id)
-
     def _role(self, connection: Connection, project_id: str, user_id: str) -> ProjectRole | None:
         query = select(MEMBERS.c.role).where(MEMBERS.c.project_id == project_id, MEMBERS.c.user_id == user_id)
         role = connection.execute(query).scalar()
@@ -435,7 +454,15 @@ class Projects:
         limit: int,
         offset: int,
         convert: Callable[[Any], Any],
+        values: dict[str, Any] | None = None,
     ) -> Page[Any]:
-        total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = connection.execute(query.order_by(*order).limit(limit).offset(offset))
+        # The total rides along with each row of the page (one query); only a page past the end counts apart.
+        counted = query.add_columns(func.count().over().label(_TOTAL))
+        rows = connection.execute(counted.order_by(*order).limit(limit).offset(offset), values).all()
+        if rows:
+            total = rows[0]._mapping[_TOTAL]
+        elif offset:
+            total = connection.execute(select(func.count()).select_from(query.subquery()), values).scalar_one()
+        else:
+            total = 0
         return Page(items=tuple(convert(row) for row in rows), total=total)

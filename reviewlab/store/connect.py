@@ -25,6 +25,7 @@ POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 20
 BEGIN_MODE_OPTION = "reviewlab_sqlite_begin"
+READ_ONLY_OPTION = "reviewlab_read_only"  # a read_connection on SQLite: no BEGIN (see _on_sqlite_begin)
 """Execution option naming the SQLite ``BEGIN`` mode for a connection's transactions (e.g. ``IMMEDIATE``)."""
 
 
@@ -104,7 +105,10 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, record: ConnectionP
 
 def _on_sqlite_begin(connection: Connection) -> None:
     """Emit the ``BEGIN`` the sqlite3 module no longer emits; ``IMMEDIATE`` takes the write lock up front."""
-    mode = str(connection.get_execution_options().get(BEGIN_MODE_OPTION, "")).upper()
+    options = connection.get_execution_options()
+    if options.get(READ_ONLY_OPTION):
+        return  # a read_connection: each statement runs on its own (WAL gives it a snapshot), as on PostgreSQL
+    mode = str(options.get(BEGIN_MODE_OPTION, "")).upper()
     if mode not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
         raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
@@ -121,10 +125,13 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
 
     On PostgreSQL it runs in autocommit: no ``BEGIN`` before the first statement and no ``ROLLBACK`` when it goes
     back to the pool, two of the three round trips a single-query read costs otherwise (psycopg sets autocommit
-    on the client; the pool resets it on return). Each statement then sees its own snapshot. Elsewhere it is a
-    plain ``engine.connect()``.
+    on the client; the pool resets it on return). On SQLite no ``BEGIN`` is emitted either (the driver is in
+    autocommit already; the ``ROLLBACK`` on return is then a no-op). Each statement sees its own snapshot.
+    Elsewhere it is a plain ``engine.connect()``.
     """
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT")
+        elif connection.dialect.name == "sqlite":
+            connection.execution_options(**{READ_ONLY_OPTION: True})
         yield connection

@@ -93,6 +93,24 @@ def test_visible_only_to_members_and_admins(projects: Projects, engine: Engine) 
     assert projects.visible("no-such-project", eve, is_admin=True) is None
 
 
+def test_a_project_comes_with_the_callers_role_in_one_read(projects: Projects, engine: Engine) -> None:
+    ada, bob, eve = add_user(engine, "ada"), add_user(engine, "bob"), add_user(engine, "eve")
+    project = projects.create(ada, "api")
+    other = projects.create(eve, "eves")
+    projects.add_member(project.id, bob, "reviewer", ada)
+
+    assert projects.visible_with_role(project.id, ada, is_admin=False) == (project, ProjectRole.OWNER)
+    assert projects.visible_with_role(project.id, bob, is_admin=False) == (project, ProjectRole.REVIEWER)
+    assert projects.visible_with_role(project.id, eve, is_admin=False) is None
+    assert projects.visible_with_role(project.id, eve, is_admin=True) == (project, None)  # an admin, not a member
+    assert projects.visible_with_role("no-such-project", eve, is_admin=True) is None
+
+    assert projects.list_with_roles(bob, is_admin=False).items == ((project, ProjectRole.REVIEWER),)
+    everything = projects.list_with_roles(eve, is_admin=True)
+    assert everything.total == 2
+    assert dict(everything.items) == {other: ProjectRole.OWNER, project: None}
+
+
 def test_list_for_pages_newest_first_with_totals(projects: Projects, engine: Engine, now: Now) -> None:
     ada, bob, root = add_user(engine, "ada"), add_user(engine, "bob"), add_user(engine, "root")
     names = []
@@ -107,6 +125,9 @@ def test_list_for_pages_newest_first_with_totals(projects: Projects, engine: Eng
     last = projects.list_for(ada, is_admin=False, limit=2, offset=4)
     assert [project.name for page in (first, second, last) for project in page.items] == names[::-1]
     assert (first.total, second.total, last.total) == (5, 5, 5)
+    past_the_end = projects.list_for(ada, is_admin=False, limit=2, offset=9)  # no row to carry the total
+    assert (past_the_end.items, past_the_end.total) == ((), 5)
+    assert projects.list_for(root, is_admin=True, limit=1, offset=50).total == 6
     assert projects.list_for(bob, is_admin=False).total == 1
     assert projects.list_for(root, is_admin=False) == projects.list_for(root, is_admin=False, offset=3)
     assert projects.list_for(root, is_admin=False).total == 0

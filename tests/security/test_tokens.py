@@ -277,3 +277,44 @@ def test_development_without_a_secret_keeps_one_across_restarts(monkeypatch: pyt
     get_settings.cache_clear()  # a new process with the same REVIEWLAB_HOME
     assert TokenService.from_settings(get_settings()).decode(token, TokenType.ACCESS).sub == USER
     assert (Path(get_settings().reviewlab_home) / "secrets" / "jwt_secret_key.key").is_file()
+
+
+def test_a_token_verified_once_is_not_verified_again_but_its_times_and_type_still_are(
+    tokens: TokenService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tokens.issue(TokenType.ACCESS, "user-1", family="fam-1")
+    first = tokens.decode(token, TokenType.ACCESS)
+    calls: list[str] = []
+    real = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: calls.append("decode") or real(*a, **k))
+    assert tokens.decode(token, TokenType.ACCESS) == first
+    assert calls == []  # the signature of this exact string was checked before
+    with pytest.raises(WrongTokenType):
+        tokens.decode(token, TokenType.REFRESH)
+    clock.advance(timedelta(minutes=30).total_seconds())
+    with pytest.raises(TokenExpired):
+        tokens.decode(token, TokenType.ACCESS)
+    # Any other string is verified in full: a token with one character changed is refused.
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}{signature[-1]}"
+    with pytest.raises(TokenInvalid):
+        tokens.decode(forged, TokenType.ACCESS)
+    assert calls == ["decode"]
+
+
+def test_the_verified_tokens_kept_are_bounded(
+    tokens: TokenService, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reviewlab.security.tokens as module
+
+    monkeypatch.setattr(module, "VERIFIED_TOKENS_KEPT", 8)
+    old = [tokens.issue(TokenType.ACCESS, f"user-{n}", family="f") for n in range(6)]
+    for token in old:
+        tokens.decode(token, TokenType.ACCESS)
+    clock.advance(timedelta(minutes=30).total_seconds())  # the six expire: they go first
+    fresh = [tokens.issue(TokenType.ACCESS, f"user-{n}", family="f") for n in range(20)]
+    for token in fresh:
+        tokens.decode(token, TokenType.ACCESS)
+        assert len(tokens._verified) <= 8
+    assert not set(old) & set(tokens._verified)
+    assert fresh[-1] in tokens._verified

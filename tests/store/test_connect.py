@@ -1,5 +1,5 @@
-"""``read_connection``: reads on PostgreSQL without a transaction of their own (no BEGIN before them, nothing to
-roll back after), and the pooled connection back to transactional use afterwards."""
+"""``read_connection``: reads on PostgreSQL and SQLite without a transaction of their own (no BEGIN before
+them, nothing to roll back after), and the pooled connection back to transactional use afterwards."""
 
 from __future__ import annotations
 
@@ -32,11 +32,22 @@ def test_postgres_reads_open_no_transaction_and_leave_the_pool_transactional(pos
         engine.dispose()
 
 
-def test_sqlite_reads_are_plain_connections(tmp_path: Path) -> None:
+def test_sqlite_reads_open_no_transaction_and_writes_still_do(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
     try:
         with read_connection(engine) as connection:
             assert connection.execute(text("SELECT 1")).scalar_one() == 1
+            dbapi = connection.connection.dbapi_connection
+            assert dbapi is not None
+            assert not dbapi.in_transaction  # no BEGIN was emitted
             assert connection.get_execution_options().get("isolation_level") is None
+        with engine.connect() as connection:  # the same pooled connection, transactional again
+            connection.execute(text("SELECT 1"))
+            assert connection.connection.dbapi_connection is dbapi
+            assert dbapi.in_transaction
+            connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            connection.rollback()  # DDL inside the transaction: rolled back
+        with read_connection(engine) as connection:
+            assert connection.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 't'")).scalar_one() == 0
     finally:
         engine.dispose()

@@ -1,0 +1,104 @@
+"""``WorkerThreadRoute``: a plain handler runs on a worker thread, once per request, its answer validated after."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import starlette.concurrency
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from api.main import create_app
+from api.routing import WorkerThreadRoute
+from reviewlab.settings import Settings
+
+
+class Answer(BaseModel):
+    thread: str
+    loop_thread: str
+
+
+def test_a_plain_handler_runs_once_on_a_worker_thread_and_keeps_its_parameters() -> None:
+    router = APIRouter(route_class=WorkerThreadRoute)
+    loop_threads: list[str] = []
+
+    @router.get("/where")
+    def where(name: str, count: int = 1) -> Answer:
+        assert (name, count) == ("x", 3)  # query parameters still come from the function's own signature
+        return Answer(thread=threading.current_thread().name, loop_thread=loop_threads[0])
+
+    @router.get("/loop")
+    async def loop() -> str:
+        loop_threads.append(threading.current_thread().name)
+        return "ok"
+
+    app = FastAPI()
+    app.include_router(router)
+    hops = mock.Mock(wraps=starlette.concurrency.run_in_threadpool)
+    with TestClient(app) as client, mock.patch("fastapi.routing.run_in_threadpool", hops):
+        assert client.get("/loop").status_code == 200
+        answer = client.get("/where", params={"name": "x", "count": 3})
+    assert answer.status_code == 200
+    assert answer.json()["thread"] != answer.json()["loop_thread"]  # off the event loop
+    hops.assert_not_called()  # FastAPI's own trips (handler, then validation) are not made: the route's one is
+    assert app.openapi()["paths"]["/where"]["get"]["parameters"][0]["name"] == "name"
+
+
+def test_a_handler_that_raises_still_answers_its_problem() -> None:
+    router = APIRouter(route_class=WorkerThreadRoute)
+
+    @router.get("/boom")
+    def boom() -> str:
+        raise LookupError("gone")
+
+    app = FastAPI()
+    app.include_router(router)
+
+    @app.exception_handler(LookupError)
+    async def lookup(request: object, err: LookupError) -> object:
+        from fastapi.responses import JSONResponse
+
+        return JSONResponse({"detail": str(err)}, status_code=404)
+
+    with TestClient(app) as client:
+        assert client.get("/boom").json() == {"detail": "gone"}
+
+
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)  # FastAPI keeps an included router whole
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
+def test_every_plain_api_handler_makes_one_trip(tmp_path: Path) -> None:
+    app = create_app(Settings(reviewlab_home=tmp_path, database_url=None, redis_url=None))
+    routes = list(_api_routes(app.routes))
+    plain = [r for r in routes if not inspect.iscoroutinefunction(inspect.unwrap(r.endpoint))]
+    assert len(plain) > 20
+    # FastAPI sees coroutines, so it neither runs them on a thread nor validates their answers on another one.
+    assert all(inspect.iscoroutinefunction(r.dependant.call) for r in plain), [r.path for r in plain]
+
+
+def test_the_api_runs_blocking_work_on_as_many_threads_as_configured(tmp_path: Path) -> None:
+    import anyio.to_thread
+
+    settings = Settings(reviewlab_home=tmp_path, database_url=None, redis_url=None, reviewlab_api_threads=3)
+    with TestClient(create_app(settings)) as client:
+        assert client.portal is not None
+        tokens = client.portal.call(lambda: _limiter_tokens(anyio.to_thread))
+    assert tokens == 3
+    assert Settings(reviewlab_home=tmp_path).reviewlab_api_threads == 4  # the default: more only contend for the GIL
+
+
+async def _limiter_tokens(to_thread: Any) -> float:
+    return float(to_thread.current_default_thread_limiter().total_tokens)
