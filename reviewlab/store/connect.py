@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, make_url
 from sqlalchemy import create_engine as sa_create_engine
-from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Dialect
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from reviewlab.errors import StoreError
@@ -20,13 +22,17 @@ from reviewlab.store.base import schema_translate_map
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 # Connections kept open per process, and how many more a burst may open (closed again when returned to a full
-# pool). Sized for the API's worker threads (anyio's 40): with SQLAlchemy's 5 + 10 a loaded API queued for
-# connections and opened and closed one per request beyond the fifth, each a new PostgreSQL backend process.
+# pool). With SQLAlchemy's 5 + 10 a loaded API (then on anyio's 40 threads) queued for connections and opened and
+# closed one per request beyond the fifth, each a new PostgreSQL backend process.
 POSTGRES_POOL_SIZE = 20
 POSTGRES_MAX_OVERFLOW = 20
+# A pooled PostgreSQL connection idle this long is pinged before use (a restarted server has dropped it); one
+# in use within that time is not, which spared a round trip per repository call (four per analysis read).
+POSTGRES_PING_AFTER_IDLE_SECONDS = 1.0
 BEGIN_MODE_OPTION = "reviewlab_sqlite_begin"
-READ_ONLY_OPTION = "reviewlab_read_only"  # a read_connection on SQLite: no BEGIN (see _on_sqlite_begin)
 """Execution option naming the SQLite ``BEGIN`` mode for a connection's transactions (e.g. ``IMMEDIATE``)."""
+READ_ONLY_OPTION = "reviewlab_read_only"  # a read_connection on SQLite: no BEGIN (see _on_sqlite_begin)
+_CHECKED_IN = "reviewlab_checked_in"  # a pooled connection's info key: when it last went back to the pool
 
 
 def describe_url(url: URL) -> str:
@@ -69,13 +75,34 @@ def _postgres_engine(url: URL) -> Engine:
     connect_args: dict[str, Any] = {"application_name": "reviewlab"}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_SECONDS
-    return sa_create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=POSTGRES_POOL_SIZE,
-        max_overflow=POSTGRES_MAX_OVERFLOW,
-        connect_args=connect_args,
+    engine = sa_create_engine(
+        url, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_MAX_OVERFLOW, connect_args=connect_args
     )
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+def _note_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_CHECKED_IN] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    """Ping a connection idle for :data:`POSTGRES_PING_AFTER_IDLE_SECONDS` or more before handing it out.
+
+    A dead one raises ``DisconnectionError``: the pool drops it and hands out a new connection instead. A
+    connection that died while in recent use fails its statement; SQLAlchemy then sees the disconnect and
+    invalidates every pooled connection of that age, so the next checkout connects afresh.
+    """
+    returned = record.info.get(_CHECKED_IN)
+    if returned is None or time.monotonic() - returned < POSTGRES_PING_AFTER_IDLE_SECONDS:
+        return  # just connected, or in use within the last moment
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception as err:  # any failure of the ping means a connection not to hand out
+        raise DisconnectionError(f"pooled connection failed its ping: {err}") from err
+    if not alive:
+        raise DisconnectionError("pooled connection failed its ping")
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -3,11 +3,14 @@ them, nothing to roll back after), and the pooled connection back to transaction
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
+from reviewlab.store import connect
 from reviewlab.store.connect import create_engine, read_connection
 
 
@@ -49,5 +52,62 @@ def test_sqlite_reads_open_no_transaction_and_writes_still_do(tmp_path: Path) ->
             connection.rollback()  # DDL inside the transaction: rolled back
         with read_connection(engine) as connection:
             assert connection.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 't'")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def _backend_pid(engine: Engine) -> int:
+    with read_connection(engine) as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(postgres_url: str, pid: int) -> None:
+    killer = create_engine(postgres_url)
+    try:
+        with killer.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+            for _ in range(100):  # wait until the server has let it go
+                gone = connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid})
+                if gone.scalar_one() == 0:
+                    break
+                time.sleep(0.02)
+            connection.commit()
+    finally:
+        killer.dispose()
+
+
+@pytest.mark.integration
+def test_a_postgres_connection_idle_a_while_is_pinged_and_replaced_when_dead(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(postgres_url)
+    try:
+        first = _backend_pid(engine)
+        monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 0.0)  # every pooled connection is "idle"
+        _terminate(postgres_url, first)  # as a server restart would
+        second = _backend_pid(engine)  # the ping found it dead: a new connection, and no error
+        assert second != first
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.integration
+def test_a_postgres_connection_in_recent_use_is_not_pinged_and_the_pool_recovers_after_one_failure(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(postgres_url)
+    try:
+        pings: list[object] = []
+        real_ping = engine.dialect.do_ping
+        monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(dbapi) or real_ping(dbapi))
+        monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 3600.0)
+        first = _backend_pid(engine)
+        assert _backend_pid(engine) == first
+        assert pings == []  # in use a moment ago: no round trip spent on a ping
+        _terminate(postgres_url, first)
+        with pytest.raises(OperationalError) as failed:
+            _backend_pid(engine)
+        assert failed.value.connection_invalidated
+        assert _backend_pid(engine) != first  # the pool let the dead connection go
     finally:
         engine.dispose()
