@@ -10,7 +10,7 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,7 +24,7 @@ from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
 from reviewlab.engine.pipeline import ProgressEvent, review
 from reviewlab.errors import InputError, ReviewlabError
-from reviewlab.reports import FORMATS, render
+from reviewlab.reports import FORMATS, render, render_chunks
 from reviewlab.reports.terminal import print_summary
 from reviewlab.settings import Settings, get_settings
 
@@ -281,7 +281,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
     out = Console(highlight=False, soft_wrap=True)
     if args.output is not None:
-        _write(args.output, render(result, args.format))
+        _write(args.output, render_chunks(result, args.format))
         print_summary(result, out)
         out.print(f"report written to {args.output}")
     elif args.format == "text":
@@ -295,7 +295,7 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         print_summary(result, Console(stderr=True, highlight=False))
     if args.reports_dir is not None:
         for fmt, suffix in REPORT_SUFFIXES.items():
-            _write(args.reports_dir / f"reviewlab.{suffix}", render(result, fmt))
+            _write(args.reports_dir / f"reviewlab.{suffix}", render_chunks(result, fmt))
         Console(stderr=args.output is None and args.format != "text").print(f"reports written to {args.reports_dir}/")
 
     if not args.no_store:
@@ -334,10 +334,12 @@ def _apply_fixes(args: argparse.Namespace, result: ReviewResult) -> None:
     err.print(f"{applied} fix(es) applied in {written} file(s)")
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces, one at a time) to ``path`` as UTF-8."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines([text] if isinstance(text, str) else text)
     except OSError as err:
         raise ReviewlabError(f"cannot write {path}: {err.strerror}") from err
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import cast
 
 from reviewlab.engine.model import ReviewResult
@@ -20,7 +20,7 @@ FORMATS: dict[str, str] = {
     "markdown": "reviewlab.reports.markdown",
 }
 
-__all__ = ["FORMATS", "Renderer", "render", "renderer"]
+__all__ = ["FORMATS", "Renderer", "render", "render_chunks", "renderer"]
 
 
 def renderer(fmt: str) -> Renderer:
@@ -34,3 +34,14 @@ def renderer(fmt: str) -> Renderer:
 def render(result: ReviewResult, fmt: str) -> str:
     """The result rendered in the named format."""
     return renderer(fmt)(result)
+
+
+def render_chunks(result: ReviewResult, fmt: str) -> Iterator[str]:
+    """:func:`render`'s text in pieces: a format that can (JSON) encodes its long lists one element at a time, so
+    a caller writing them to a file never holds the whole report; the others come as one piece."""
+    module = importlib.import_module(FORMATS[fmt]) if fmt in FORMATS else None
+    chunks = getattr(module, "chunks", None)
+    if chunks is None:
+        yield render(result, fmt)
+    else:
+        yield from cast(Callable[[ReviewResult], Iterator[str]], chunks)(result)

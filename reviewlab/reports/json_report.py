@@ -45,6 +45,7 @@ A secret found in a file never appears in the report: findings carry it redacted
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from reviewlab import __version__
@@ -57,15 +58,30 @@ SCHEMA_VERSION = 1
 
 def report_dict(result: ReviewResult) -> dict[str, Any]:
     """The report as JSON-compatible data."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "reviewlab", "version": __version__},
-        "root": result.root,
-        "rule_pack_version": result.rule_pack_version,
-        "started_at": result.started_at,
-        "finished_at": result.finished_at,
-        "duration_seconds": result.duration_seconds,
-        "summary": {
+    return {key: list(value) if isinstance(value, _Listed) else value for key, value in _entries(result)}
+
+
+class _Listed:
+    """A top-level list produced one element at a time (the findings of a large review are not all held)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+def _entries(result: ReviewResult) -> Iterator[tuple[str, Any]]:
+    yield "schema_version", SCHEMA_VERSION
+    yield "tool", {"name": "reviewlab", "version": __version__}
+    yield "root", result.root
+    yield "rule_pack_version", result.rule_pack_version
+    yield "started_at", result.started_at
+    yield "finished_at", result.finished_at
+    yield "duration_seconds", result.duration_seconds
+    yield (
+        "summary",
+        {
             "files": len(result.files),
             "lines": result.lines,
             "findings": len(result.findings),
@@ -73,14 +89,14 @@ def report_dict(result: ReviewResult) -> dict[str, Any]:
             "by_category": result.counts_by_category(),
             "cache_hits": result.cache_hits,
         },
-        "findings": [f.to_dict() for f in sorted_findings(result)],
-        "diagnostics": [d.to_dict() for d in sorted_diagnostics(result)],
-        "files": [_file_dict(f) for f in sorted_files(result)],
-        **({"baseline": result.baseline} if result.baseline is not None else {}),
-        **({"gate": result.gate} if result.gate is not None else {}),
-        **({"architecture": result.architecture} if result.architecture is not None else {}),
-        **({"ai": result.ai} if result.ai is not None else {}),
-    }
+    )
+    yield "findings", _Listed(f.to_dict() for f in sorted_findings(result))
+    yield "diagnostics", _Listed(d.to_dict() for d in sorted_diagnostics(result))
+    yield "files", _Listed(_file_dict(f) for f in sorted_files(result))
+    for key in ("baseline", "gate", "architecture", "ai"):
+        value = getattr(result, key)
+        if value is not None:
+            yield key, value
 
 
 def _file_dict(record: FileRecord) -> dict[str, Any]:
@@ -98,7 +114,13 @@ def _file_dict(record: FileRecord) -> dict[str, Any]:
 
 def render(result: ReviewResult) -> str:
     """The report as UTF-8 JSON ending in a newline: one top-level key, and one finding, per line."""
-    return dumps_by_line(report_dict(result))
+    return "".join(chunks(result))
+
+
+def chunks(result: ReviewResult) -> Iterator[str]:
+    """:func:`render`'s text in pieces, each element of the long lists encoded only when its turn comes: written
+    to a file piece by piece, a report of 100,000 files never exists whole in memory."""
+    return _by_line(_entries(result))
 
 
 def dumps_by_line(data: dict[str, Any]) -> str:
@@ -107,15 +129,30 @@ def dumps_by_line(data: dict[str, Any]) -> str:
     Diff-friendly like an indented dump, but each line is encoded by json's C encoder (an ``indent``
     forces the pure-Python one, which dominated the time of a warm review of a large tree).
     """
-    lines = []
-    for key, value in data.items():
+    return "".join(_by_line((key, _Listed(v) if isinstance(v, list) else v) for key, v in data.items()))
+
+
+def _by_line(entries: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    opening = "{\n"
+    for key, value in entries:
         name = json.dumps(key)
-        if isinstance(value, list) and value:
-            elements = ",\n".join("    " + json.dumps(item, ensure_ascii=False) for item in value)
-            lines.append(f"  {name}: [\n{elements}\n  ]")
+        if isinstance(value, _Listed):
+            elements = iter(value)
+            first = next(elements, _NOTHING)
+            if first is _NOTHING:
+                yield f"{opening}  {name}: []"
+            else:
+                yield f"{opening}  {name}: [\n    {json.dumps(first, ensure_ascii=False)}"
+                for item in elements:
+                    yield f",\n    {json.dumps(item, ensure_ascii=False)}"
+                yield "\n  ]"
         else:
-            lines.append(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+            yield f"{opening}  {name}: {json.dumps(value, ensure_ascii=False)}"
+        opening = ",\n"
+    yield "\n}\n" if opening == ",\n" else "{\n\n}\n"
+
+
+_NOTHING = object()
 
 
 def load(text: str) -> ReviewResult:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reviewlab import __version__
 from reviewlab.engine.model import Finding, ReviewResult
 from reviewlab.errors import InputError
-from reviewlab.reports import json_report
+from reviewlab.reports import json_report, render, render_chunks
 from reviewlab.reports.ordering import sorted_findings
 
 
@@ -93,3 +96,59 @@ def test_diagnostics_and_files_sorted(review: ReviewResult) -> None:
 def test_load_refuses_other_documents() -> None:
     with pytest.raises(InputError, match="schema_version"):
         json_report.load('{"schema_version": 2}')
+
+
+def test_the_report_in_pieces_is_the_report(review: ReviewResult) -> None:
+    pieces = list(json_report.chunks(review))
+    assert "".join(pieces) == json_report.render(review)
+    assert "".join(render_chunks(review, "json")) == render(review, "json")
+    assert len(pieces) > len(review.findings) + len(review.files)  # one piece per element, not one document
+    assert "".join(render_chunks(review, "sarif")) == render(review, "sarif")  # other formats: one piece
+    empty = ReviewResult(root="/r", rule_pack_version="1", started_at="s")
+    assert "".join(json_report.chunks(empty)) == json_report.render(empty)
+    assert json.loads(json_report.render(empty))["findings"] == []
+
+
+def test_the_pieces_encode_each_finding_only_when_its_turn_comes(
+    review: ReviewResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded: list[str] = []
+    to_dict = Finding.to_dict
+    monkeypatch.setattr(Finding, "to_dict", lambda self: encoded.append(self.rule_id) or to_dict(self))
+    pieces = json_report.chunks(review)
+    assert len(review.findings) >= 2
+    while not next(pieces).startswith(',\n  "findings"'):
+        pass  # up to the findings list, whose opening piece carries the first finding
+    assert len(encoded) == 1
+    next(pieces)
+    assert len(encoded) == 2
+
+
+def test_the_cli_writes_the_json_report_piece_by_piece(
+    review: ReviewResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reviewlab import cli
+
+    written: list[str] = []
+
+    class Recorder:
+        def __init__(self, target: Any) -> None:
+            self.target = target
+
+        def __enter__(self) -> Recorder:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.target.close()
+
+        def writelines(self, pieces: Iterable[str]) -> None:
+            for piece in pieces:
+                written.append(piece)
+                self.target.write(piece)
+
+    real_open = Path.open
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: Recorder(real_open(self, *a, **k)))
+    cli._write(tmp_path / "out" / "r.json", render_chunks(review, "json"))
+    monkeypatch.undo()
+    assert (tmp_path / "out" / "r.json").read_text(encoding="utf-8") == render(review, "json")
+    assert len(written) > len(review.findings)
