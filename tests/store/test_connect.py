@@ -4,6 +4,7 @@ them, nothing to roll back after), and the pooled connection back to transaction
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,38 +77,37 @@ def _terminate(postgres_url: str, pid: int) -> None:
         killer.dispose()
 
 
+@pytest.fixture
+def pg_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = create_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.mark.integration
 def test_a_postgres_connection_idle_a_while_is_pinged_and_replaced_when_dead(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_engine: Engine, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_engine(postgres_url)
-    try:
-        first = _backend_pid(engine)
-        monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 0.0)  # every pooled connection is "idle"
-        _terminate(postgres_url, first)  # as a server restart would
-        second = _backend_pid(engine)  # the ping found it dead: a new connection, and no error
-        assert second != first
-    finally:
-        engine.dispose()
+    first = _backend_pid(pg_engine)
+    monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 0.0)  # every pooled connection is "idle"
+    _terminate(postgres_url, first)  # as a server restart would
+    second = _backend_pid(pg_engine)  # the ping found it dead: a new connection, and no error
+    assert second != first
 
 
 @pytest.mark.integration
 def test_a_postgres_connection_in_recent_use_is_not_pinged_and_the_pool_recovers_after_one_failure(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_engine: Engine, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_engine(postgres_url)
-    try:
-        pings: list[object] = []
-        real_ping = engine.dialect.do_ping
-        monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(dbapi) or real_ping(dbapi))
-        monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 3600.0)
-        first = _backend_pid(engine)
-        assert _backend_pid(engine) == first
-        assert pings == []  # in use a moment ago: no round trip spent on a ping
-        _terminate(postgres_url, first)
-        with pytest.raises(OperationalError) as failed:
-            _backend_pid(engine)
-        assert failed.value.connection_invalidated
-        assert _backend_pid(engine) != first  # the pool let the dead connection go
-    finally:
-        engine.dispose()
+    pings: list[object] = []
+    real_ping = pg_engine.dialect.do_ping
+    monkeypatch.setattr(pg_engine.dialect, "do_ping", lambda dbapi: pings.append(dbapi) or real_ping(dbapi))
+    monkeypatch.setattr(connect, "POSTGRES_PING_AFTER_IDLE_SECONDS", 3600.0)
+    first = _backend_pid(pg_engine)
+    assert _backend_pid(pg_engine) == first
+    assert pings == []  # in use a moment ago: no round trip spent on a ping
+    _terminate(postgres_url, first)
+    with pytest.raises(OperationalError) as failed:
+        _backend_pid(pg_engine)
+    assert failed.value.connection_invalidated
+    assert _backend_pid(pg_engine) != first  # the pool let the dead connection go
