@@ -83,9 +83,6 @@ _ALL_PROJECTS_WITH_ROLES = select(PROJECTS, MEMBERS.c.role).select_from(PROJECTS
 _MEMBER_PROJECTS_WITH_ROLES = select(PROJECTS, MEMBERS.c.role).select_from(PROJECTS.join(MEMBERS, _MEMBERSHIP))
 _PROJECT_WITH_ROLE = _ALL_PROJECTS_WITH_ROLES.where(PROJECTS.c.id == bindparam("project_id"))
 _TOTAL = "reviewlab_total"  # the label of a page's row count
-_MEMBER_ROLES = select(MEMBERS.c.project_id, MEMBERS.c.role).where(
-    MEMBERS.c.user_id == bindparam("user_id"), MEMBERS.c.project_id.in_(bindparam("project_ids", expanding=True))
-)
 
 
 def _with_role(row: Any) -> tuple[Project, ProjectRole | None]:
@@ -208,15 +205,6 @@ class Projects:
         with store_errors(self._engine.url, "reading a project role"), read_connection(self._engine) as connection:
             role = connection.execute(_MEMBER_ROLE, {"project_id": project_id, "user_id": user_id}).scalar()
         return None if role is None else ProjectRole(role)
-
-    def member_roles(self, user_id: str, project_ids: Iterable[str]) -> dict[str, ProjectRole]:
-        """The roles of ``user_id`` in each of ``project_ids`` it is a member of (one query)."""
-        ids = list(project_ids)
-        if not ids:
-            return {}
-        with store_errors(self._engine.url, "reading project roles"), read_connection(self._engine) as connection:
-            rows = connection.execute(_MEMBER_ROLES, {"user_id": user_id, "project_ids": ids})
-            return {row.project_id: ProjectRole(row.role) for row in rows}
 
     def members(self, project_id: str) -> list[Member]:
         """The members of a project, in the order they joined."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import cast
 
 from reviewlab.engine.model import ReviewResult
@@ -23,12 +24,17 @@ FORMATS: dict[str, str] = {
 __all__ = ["FORMATS", "Renderer", "render", "render_chunks", "renderer"]
 
 
-def renderer(fmt: str) -> Renderer:
-    """The render function of the named format; an unknown name is an ``InputError``."""
+def _module(fmt: str) -> ModuleType:
+    """The module of the named format; an unknown name is an ``InputError``."""
     module = FORMATS.get(fmt)
     if module is None:
         raise InputError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return cast(Renderer, importlib.import_module(module).render)
+    return importlib.import_module(module)
+
+
+def renderer(fmt: str) -> Renderer:
+    """The render function of the named format; an unknown name is an ``InputError``."""
+    return cast(Renderer, _module(fmt).render)
 
 
 def render(result: ReviewResult, fmt: str) -> str:
@@ -39,9 +45,9 @@ def render(result: ReviewResult, fmt: str) -> str:
 def render_chunks(result: ReviewResult, fmt: str) -> Iterator[str]:
     """:func:`render`'s text in pieces: a format that can (JSON) encodes its long lists one element at a time, so
     a caller writing them to a file never holds the whole report; the others come as one piece."""
-    module = importlib.import_module(FORMATS[fmt]) if fmt in FORMATS else None
+    module = _module(fmt)
     chunks = getattr(module, "chunks", None)
     if chunks is None:
-        yield render(result, fmt)
+        yield cast(Renderer, module.render)(result)
     else:
         yield from cast(Callable[[ReviewResult], Iterator[str]], chunks)(result)

@@ -56,11 +56,6 @@ from reviewlab.reports.ordering import sorted_diagnostics, sorted_files, sorted_
 SCHEMA_VERSION = 1
 
 
-def report_dict(result: ReviewResult) -> dict[str, Any]:
-    """The report as JSON-compatible data."""
-    return {key: list(value) if isinstance(value, _Listed) else value for key, value in _entries(result)}
-
-
 class _Listed:
     """A top-level list produced one element at a time (the findings of a large review are not all held)."""
 
@@ -123,16 +118,12 @@ def chunks(result: ReviewResult) -> Iterator[str]:
     return _by_line(_entries(result))
 
 
-def dumps_by_line(data: dict[str, Any]) -> str:
+def _by_line(entries: Iterable[tuple[str, Any]]) -> Iterator[str]:
     """JSON with each top-level key and each element of a top-level list on its own line.
 
     Diff-friendly like an indented dump, but each line is encoded by json's C encoder (an ``indent``
     forces the pure-Python one, which dominated the time of a warm review of a large tree).
     """
-    return "".join(_by_line((key, _Listed(v) if isinstance(v, list) else v) for key, v in data.items()))
-
-
-def _by_line(entries: Iterable[tuple[str, Any]]) -> Iterator[str]:
     opening = "{\n"
     for key, value in entries:
         name = json.dumps(key)
