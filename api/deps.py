@@ -25,7 +25,7 @@ from api.problems import ProblemError
 from reviewlab.accounts import Accounts, Role, SqlRefreshStore, User
 from reviewlab.audit import AuditLog
 from reviewlab.audit.seal import ChainSeal
-from reviewlab.cache import Caches, MemoryTtlCache
+from reviewlab.cache import Caches
 from reviewlab.errors import ReviewlabError
 from reviewlab.events.consumers import EventConsumers
 from reviewlab.jobs.cli import notifier_from_settings, queue_from_settings
@@ -164,7 +164,6 @@ class Platform:
         )
         self.limiter = limiter if limiter is not None else _limiter(settings)
         self.caches = caches if caches is not None else Caches.from_settings(settings)
-        self.caches_in_process = isinstance(self.caches.sessions.backend, MemoryTtlCache)
         self.mailer = mailer if mailer is not None else mailer_from_settings(settings)
         self.passwords = passwords if passwords is not None else default_passwords()
         self.stores = StoreProvider(settings, self._build)
@@ -311,8 +310,9 @@ async def current_user(request: Request, platform: Annotated[Platform, Depends(g
 
     The user is cached per session for five minutes (L1). Every way a session ends through the API
     (logout, refresh-token reuse, password reset, deactivation) drops the entry, and role changes do too,
-    so a hit needs neither the revocation check nor the user lookup. With the in-process cache a hit is
-    answered on the event loop; anything that may wait (Redis, the database) runs on a worker thread.
+    so a hit needs neither the revocation check nor the user lookup. A hit on a copy in this process (the
+    in-process cache, or the near copy of the Redis one) is answered on the event loop; anything that may
+    wait (Redis, the database) runs on a worker thread.
     """
     token = request.cookies.get(ACCESS_COOKIE)
     if not token:
@@ -324,7 +324,7 @@ async def current_user(request: Request, platform: Annotated[Platform, Depends(g
     except TokenError as err:
         raise ProblemError(HTTPStatus.UNAUTHORIZED, f"session not valid: {err}") from err
     session_key = claims.fam or claims.jti
-    user = _cached_user(platform, session_key, claims.sub) if platform.caches_in_process else None
+    user = _cached_user(platform, session_key, claims.sub, peek=True)
     if user is None:
         user = await anyio.to_thread.run_sync(_load_user, platform, token, claims, session_key)
     if not user.is_active:
@@ -334,8 +334,10 @@ async def current_user(request: Request, platform: Annotated[Platform, Depends(g
     return user
 
 
-def _cached_user(platform: Platform, session_key: str, user_id: str) -> User | None:
-    cached = platform.caches.sessions.get(session_key, SESSION_USER_KEY)
+def _cached_user(platform: Platform, session_key: str, user_id: str, *, peek: bool = False) -> User | None:
+    """The session's cached user; with ``peek``, only a copy in this process (no I/O: fit for the event loop)."""
+    sessions = platform.caches.sessions
+    cached = (sessions.peek if peek else sessions.get)(session_key, SESSION_USER_KEY)
     return _user_from_cache(cached) if isinstance(cached, dict) and cached.get("id") == user_id else None
 
 

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     reviewlab_queue: Literal["auto", "inprocess", "celery"] = "auto"  # auto: Celery when REDIS_URL is set
     reviewlab_workers: int = Field(default=2, ge=1, le=64)  # in-process analysis threads
     reviewlab_api_threads: int = Field(default=4, ge=1, le=256)  # an API process's threads for blocking handler work
+    # With Redis: how long an API process keeps its near copy of a cached value (dropped at once on invalidation,
+    # over Redis pub/sub); 0: every cache read goes to Redis.
+    reviewlab_cache_near_ttl_s: float = Field(default=10.0, ge=0, le=300)
     reviewlab_log_format: Literal["json", "text"] = "text"  # json: one JSON object per line, with request_id
     reviewlab_analysis_time_limit: int = Field(default=600, ge=10)  # seconds per analysis
     reviewlab_max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # larger requests get 413

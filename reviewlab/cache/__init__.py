@@ -8,10 +8,14 @@ The API builds them once and uses the two tiers::
     caches.projects.invalidate(project_id)           # a new review of the project landed
     caches.stats()                                   # {"sessions": CacheStats(hits, misses), "projects": ...}
 
+With Redis, each process also keeps near copies of what it read, dropped on every invalidation by Redis
+pub/sub (:mod:`~reviewlab.cache.near`), so a repeated read needs no round trip.
+
 Values are JSON. A cache never raises into the request for an unreachable Redis: it answers misses
 (:mod:`~reviewlab.cache.redis_cache`). Modules: :mod:`~reviewlab.cache.base` (the protocol, values,
 names), :mod:`~reviewlab.cache.memory` (in-process, LRU-bounded), :mod:`~reviewlab.cache.redis_cache`
-(key layout, O(1) invalidation by generation, outage), :mod:`~reviewlab.cache.tiers` (the two tiers).
+(key layout, O(1) invalidation by generation, outage), :mod:`~reviewlab.cache.near` (near copies),
+:mod:`~reviewlab.cache.tiers` (the two tiers).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from reviewlab.cache.base import TtlCache
 from reviewlab.cache.memory import MemoryTtlCache
+from reviewlab.cache.near import NearCache
 from reviewlab.cache.redis_cache import RedisTtlCache
 from reviewlab.cache.tiers import PROJECT_TTL_S, SESSION_TTL_S, CacheStats, ProjectCache, SessionCache
 
@@ -35,6 +40,7 @@ __all__ = [
     "CacheStats",
     "Caches",
     "MemoryTtlCache",
+    "NearCache",
     "ProjectCache",
     "RedisTtlCache",
     "SessionCache",
@@ -66,8 +72,13 @@ class Caches:
         max_entries: int = 10_000,
         redis_timeout_s: float = 0.25,
         outage_cooldown_s: float = 30.0,
+        near_ttl_s: float | None = None,
     ) -> Caches:
-        """Redis under ``{prefix}:`` when ``REDIS_URL`` is set (short timeouts, one retry), else in-process."""
+        """Redis under ``{prefix}:`` when ``REDIS_URL`` is set (short timeouts, one retry), else in-process.
+
+        With Redis, near copies live ``near_ttl_s`` (default: the setting ``REVIEWLAB_CACHE_NEAR_TTL_S``,
+        10 s); 0 turns them off.
+        """
         if not settings.redis_url:
             return cls.in_memory(max_entries)
         import redis
@@ -86,7 +97,11 @@ class Caches:
             max_ttl_s=max(SESSION_TTL_S, PROJECT_TTL_S),
             outage_cooldown_s=outage_cooldown_s,
         )
-        return cls(SessionCache(backend), ProjectCache(backend))
+        near_ttl_s = settings.reviewlab_cache_near_ttl_s if near_ttl_s is None else near_ttl_s
+        if near_ttl_s <= 0:
+            return cls(SessionCache(backend), ProjectCache(backend))
+        near = NearCache(backend, client, near_ttl_s=near_ttl_s, max_entries=max_entries)
+        return cls(SessionCache(near), ProjectCache(near))
 
     def stats(self) -> dict[str, CacheStats]:
         return {"sessions": self.sessions.stats(), "projects": self.projects.stats()}

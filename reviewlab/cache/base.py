@@ -26,6 +26,10 @@ class TtlCache(Protocol):
         """The value, or None when it is missing, expired, invalidated, or the cache cannot be reached."""
         ...
 
+    def peek(self, group: str, key: str) -> Any | None:
+        """The value if it can be had without waiting on I/O (a copy in this process), else None."""
+        ...
+
     def set(self, group: str, key: str, value: Any, ttl_s: float) -> None:
         """Store ``value`` for ``ttl_s`` seconds (never raises for an unreachable cache)."""
         ...

@@ -52,9 +52,15 @@ class MemoryTtlCache:
             payload = entry[1]
         return json.loads(payload)
 
+    peek = get  # everything is in this process
+
     def set(self, group: str, key: str, value: Any, ttl_s: float) -> None:
+        self.set_payload(group, key, encode(value), ttl_s)
+
+    def set_payload(self, group: str, key: str, payload: str, ttl_s: float) -> None:
+        """Store a value already encoded as JSON text (what ``set`` stores for ``value``)."""
         entry_key = (check_group(group), check_key(key))
-        payload, ttl_s = encode(value), check_ttl(ttl_s)
+        ttl_s = check_ttl(ttl_s)
         with self._lock:
             self._entries[entry_key] = (self._clock() + ttl_s, payload)
             self._entries.move_to_end(entry_key)
@@ -74,10 +80,14 @@ class MemoryTtlCache:
             for key in self._groups.pop(group, set()):
                 del self._entries[(group, key)]
 
-    def close(self) -> None:
+    def clear(self) -> None:
+        """Forget every value."""
         with self._lock:
             self._entries.clear()
             self._groups.clear()
+
+    def close(self) -> None:
+        self.clear()
 
     def _forget(self, entry_key: tuple[str, str]) -> None:
         del self._entries[entry_key]

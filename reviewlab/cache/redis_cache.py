@@ -8,7 +8,9 @@ Keys, under a prefix (``reviewlab:`` by default, so the caches share a Redis wit
 
 Reads and writes fold the current generation into the key, in one Lua script per call (so this needs a
 single Redis or Sentinel, not Redis Cluster). ``invalidate`` is one ``INCR``: every older value becomes
-unreachable at once, without ``SCAN`` or ``DEL``, and expires on its own. The generation key lives
+unreachable at once, without ``SCAN`` or ``DEL``, and expires on its own. ``invalidate`` and ``delete``
+also publish what they dropped on ``{prefix}cache:invalidations``, in the same script, for the processes'
+near copies (:mod:`~reviewlab.cache.near`). The generation key lives
 ``max_ttl_s`` past the last write or invalidation of its group (no value may live longer), so it cannot
 vanish, and restart counting at 0, while an older value could still be reached again: Redis never
 keeps a generation key for a group that went quiet.
@@ -50,15 +52,21 @@ if generation then redis.call('PEXPIRE', KEYS[1], ARGV[4]) else generation = '0'
 redis.call('SET', ARGV[1] .. generation .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[5])
 return generation
 """
+# DELETE and INVALIDATE also publish what they dropped on the invalidation channel (ARGV[3] / ARGV[2]), in the
+# same call, for the processes' near copies (``reviewlab.cache.near``): the group, then for DELETE \x1f and the key.
 DELETE_LUA = """
 local generation = redis.call('GET', KEYS[1]) or '0'
-return redis.call('DEL', ARGV[1] .. generation .. ':' .. ARGV[2])
+local deleted = redis.call('DEL', ARGV[1] .. generation .. ':' .. ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return deleted
 """
 INVALIDATE_LUA = """
 local generation = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 return generation
 """
+SEPARATOR = "\x1f"  # between group and key in an invalidation message (neither may hold a control character)
 
 _T = TypeVar("_T")
 
@@ -97,16 +105,39 @@ class RedisTtlCache:
         """Whether Redis failed and has not answered since."""
         return self._down_until is not None
 
+    @property
+    def channel(self) -> str:
+        """The pub/sub channel every ``delete`` and ``invalidate`` is published on."""
+        return f"{self.prefix}cache:invalidations"
+
     def generation_key(self, group: str) -> str:
         return f"{self.prefix}{check_group(group)}:gen"
 
     def get(self, group: str, key: str) -> Any | None:
+        payload = self.get_payload(group, key)
+        return None if payload is None else self.decode(group, key, payload)
+
+    def peek(self, group: str, key: str) -> Any | None:
+        """None: every value is in Redis, a round trip away (``NearCache`` keeps local copies)."""
+        return None
+
+    def get_payload(self, group: str, key: str) -> str | None:
+        """The value as stored (JSON text), or None; what ``get`` decodes."""
         raw = self._attempt(lambda: self._get(keys=[self.generation_key(group)], args=self._args(group, key)))
         if raw is None:
             return None
         try:
-            return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        except UnicodeDecodeError:
+            log.warning("cache value %s/%s in Redis is not JSON (not UTF-8 text); treated as a miss", group, key)
+            return None
+
+    @staticmethod
+    def decode(group: str, key: str, payload: str) -> Any | None:
+        """``payload`` decoded, or None (a miss, with a warning) when it is not JSON."""
+        try:
+            return json.loads(payload)
+        except json.JSONDecodeError:
             log.warning("cache value %s/%s in Redis is not JSON; treated as a miss", group, key)
             return None
 
@@ -117,17 +148,21 @@ class RedisTtlCache:
         self._attempt(lambda: self._set(keys=[self.generation_key(group)], args=args))
 
     def delete(self, group: str, key: str) -> None:
-        self._attempt(lambda: self._delete(keys=[self.generation_key(group)], args=self._args(group, key)))
+        args = [*self._args(group, key), self.channel, f"{group}{SEPARATOR}{key}"]
+        self._attempt(lambda: self._delete(keys=[self.generation_key(group)], args=args))
 
     def invalidate(self, group: str) -> None:
-        generation_key = self.generation_key(group)
-        done = self._attempt(lambda: self._invalidate(keys=[generation_key], args=[_ms(self.max_ttl_s)]))
+        done = self._attempt(lambda: self._invalidate_now(group))
         if done is None:
             with self._lock:
                 if len(self._pending) < MAX_PENDING:
                     self._pending.add(group)
                 else:
                     log.error("cache invalidation of %s lost: %d are already waiting for Redis", group, MAX_PENDING)
+
+    def _invalidate_now(self, group: str) -> Any:
+        args: list[str | int] = [_ms(self.max_ttl_s), self.channel, check_group(group)]
+        return self._invalidate(keys=[self.generation_key(group)], args=args)
 
     def close(self) -> None:
         """Close the Redis client (this cache owns it)."""
@@ -160,7 +195,7 @@ class RedisTtlCache:
                 if not self._pending:
                     return
                 group = next(iter(self._pending))
-            self._invalidate(keys=[self.generation_key(group)], args=[_ms(self.max_ttl_s)])
+            self._invalidate_now(group)
             with self._lock:
                 self._pending.discard(group)
 

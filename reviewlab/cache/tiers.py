@@ -57,6 +57,15 @@ class _Tier:
                 self._hits += 1
         return value
 
+    def peek(self, owner: int | str, key: str) -> Any | None:
+        """The value if the backend has it without I/O (counted as a hit); else None, counted as nothing, since
+        the caller reads it with ``get`` next."""
+        value = self.backend.peek(self.group(owner), key)
+        if value is not None:
+            with self._lock:
+                self._hits += 1
+        return value
+
     def set(self, owner: int | str, key: str, value: Any) -> None:
         self.backend.set(self.group(owner), key, value, self.ttl_s)
 

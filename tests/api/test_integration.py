@@ -8,6 +8,7 @@ PostgreSQL database is shared by the session).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from api.deps import Platform
 from api.main import create_app
 from reviewlab.accounts import Role
-from reviewlab.cache import Caches
+from reviewlab.cache import Caches, NearCache
 from reviewlab.ratelimit import RateLimiter, RedisBackend
 from reviewlab.settings import Settings
 from tests._services import redis_namespace, redis_url_of
@@ -170,6 +171,42 @@ def test_session_cache_lives_in_redis_and_role_changes_drop_it(
     admin.patch(f"/api/admin/users/{user.user.id}", json={"role": "reviewer"})
 
     assert user.get("/api/auth/me").json()["role"] == "reviewer"
+
+
+def test_a_near_copy_of_the_session_answers_on_the_loop_and_a_logout_elsewhere_drops_it(
+    pg_sign_in: Callable[..., Client], pg_platform: Platform, pg_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.deps
+
+    loads: list[str] = []
+    load_user = api.deps._load_user
+
+    def counted(platform: Platform, token: str, claims: Any, session_key: str) -> Any:
+        loads.append(session_key)
+        return load_user(platform, token, claims, session_key)
+
+    monkeypatch.setattr(api.deps, "_load_user", counted)
+    assert isinstance(pg_platform.caches.sessions.backend, NearCache)
+    assert pg_platform.caches.sessions.backend.wait_live(5)
+    user = pg_sign_in(Role.VIEWER)
+    assert [user.get("/api/auth/me").status_code for _ in range(3)] == [200] * 3
+    assert len(loads) == 1  # then the near copy, on the event loop: no worker thread, no Redis round trip
+
+    # The same session signed out through another API process: this one hears of it and refuses the token.
+    prefix = pg_platform.caches.sessions.backend.remote.prefix.rstrip(":")
+    other = Platform(pg_platform.settings, caches=Caches.from_settings(pg_platform.settings, prefix=prefix))
+    cookies = {c.name: c.value or "" for c in user.cookies.jar}
+    try:
+        with Client(create_app(other.settings, platform=other), base_url=BASE_URL, cookies=cookies) as elsewhere:
+            assert (
+                elsewhere.post("/api/auth/logout", headers={"X-CSRF-Token": cookies["csrf_token"]}).status_code == 204
+            )
+    finally:
+        other.close()
+    deadline = time.monotonic() + 5
+    while user.get("/api/auth/me").status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert user.get("/api/auth/me").status_code == 401
 
 
 def test_ready_checks_database_and_redis(pg_app: FastAPI) -> None:

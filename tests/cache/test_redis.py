@@ -45,7 +45,7 @@ def namespace() -> Iterator[tuple[redis.Redis, str]]:
 @pytest.fixture
 def caches(namespace: tuple[redis.Redis, str]) -> Iterator[Caches]:
     _, prefix = namespace
-    caches = Caches.from_settings(Settings(redis_url=server_url()), prefix=f"{prefix}reviewlab")
+    caches = Caches.from_settings(Settings(redis_url=server_url()), prefix=f"{prefix}reviewlab", near_ttl_s=0)
     yield caches
     caches.close()
 
@@ -143,7 +143,7 @@ def test_a_ttl_over_the_generation_keys_lifetime_is_refused(namespace: tuple[red
 
 
 def test_an_outage_answers_misses_and_warns_once(caplog: pytest.LogCaptureFixture) -> None:
-    caches = Caches.from_settings(Settings(redis_url=refused_redis_url()), outage_cooldown_s=0)
+    caches = Caches.from_settings(Settings(redis_url=refused_redis_url()), outage_cooldown_s=0, near_ttl_s=0)
     try:
         with caplog.at_level(logging.INFO, logger=CACHE_LOG):
             caches.sessions.set("s1", "profile", {"name": "alice"})

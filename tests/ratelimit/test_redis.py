@@ -186,6 +186,7 @@ class TcpProxy:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._up = True
+        self.frozen = False
         self._closed = threading.Event()
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
         self._threads[0].start()
@@ -199,6 +200,11 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._up = True
+        self.frozen = False
+
+    def freeze(self) -> None:
+        """Keep the connections open but forward nothing more (a peer gone silent: no error, no answer)."""
+        self.frozen = True
 
     def __enter__(self) -> TcpProxy:
         return self
@@ -232,7 +238,8 @@ class TcpProxy:
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.frozen:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
