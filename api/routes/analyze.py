@@ -27,7 +27,7 @@ from api.routing import WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.engine.model import Finding
 from reviewlab.jobs.errors import AnalysisNotFound
-from reviewlab.jobs.service import JobState, Upload
+from reviewlab.jobs.service import AnalysisView, JobState, Upload
 from reviewlab.jobs.spec import AnalysisOptions, FileInput, describe_errors
 from reviewlab.projects import ProjectRole, TriageStatus, at_least, project_scope, user_scope
 
@@ -132,20 +132,21 @@ def _status(state: JobState) -> Status:
     )
 
 
-def _project_role(services: Services, project_id: str | None, user: User) -> ProjectRole | None:
-    return None if project_id is None else services.projects.member_role(project_id, user.id)
-
-
 def visible_analysis(services: Services, session_id: str, user: User) -> tuple[JobState, ProjectRole | None]:
     """The analysis and the caller's role in its project; 404 unless the caller started it, is in its project,
     or is an admin."""
+    view = _visible_view(services, session_id, user)
+    return view.state, None if view.role is None else ProjectRole(view.role)
+
+
+def _visible_view(services: Services, session_id: str, user: User) -> AnalysisView:
+    """:func:`visible_analysis` with the analysis's summary, all in one query."""
     try:
-        state = services.analyses.get(session_id)
+        view = services.analyses.view(session_id, user.id)
     except AnalysisNotFound as err:
         raise ProblemError(HTTPStatus.NOT_FOUND, f"no analysis {session_id}") from err
-    role = _project_role(services, state.project_id, user)
-    if user.role is Role.ADMIN or state.owner_id == user.id or role is not None:
-        return state, role
+    if user.role is Role.ADMIN or view.state.owner_id == user.id or view.role is not None:
+        return view
     raise ProblemError(HTTPStatus.NOT_FOUND, f"no analysis {session_id}")
 
 
@@ -254,7 +255,8 @@ def result(
 ) -> Result:
     """The analysis's status and, once completed, its summary and findings (filtered, paginated, with triage)."""
     services = platform.services()
-    state, _ = visible_analysis(services, session_id, user)
+    view = _visible_view(services, session_id, user)
+    state = view.state
     if state.status.value != "completed":
         return Result(analysis=_status(state), summary=None, findings=[], total=0, limit=limit, offset=offset)
     findings = _findings(platform, services, state)
@@ -276,18 +278,16 @@ def result(
             }
         )
         items.append(data)
-    session = services.store.get_session(session_id)
-    summary = None
-    if session is not None:
-        summary = {
-            "files": session.files,
-            "lines": session.lines,
-            "findings": session.findings_count,
-            "by_severity": session.counts_by_severity,
-            "worst_severity": None if session.worst_severity is None else session.worst_severity.value,
-            "duration_seconds": session.duration_seconds,
-            "rule_pack_version": session.rule_pack_version,
-        }
+    session = view.summary
+    summary = {
+        "files": session.files,
+        "lines": session.lines,
+        "findings": session.findings_count,
+        "by_severity": session.counts_by_severity,
+        "worst_severity": None if session.worst_severity is None else session.worst_severity.value,
+        "duration_seconds": session.duration_seconds,
+        "rule_pack_version": session.rule_pack_version,
+    }
     return Result(
         analysis=_status(state), summary=summary, findings=items, total=len(chosen), limit=limit, offset=offset
     )

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, Select, Table, and_, bindparam, func, or_, select, update
@@ -23,6 +23,7 @@ from reviewlab.jobs.spec import ArchiveRequest, parse_request
 from reviewlab.observability import tracing
 from reviewlab.observability.context import current_request_id
 from reviewlab.store.models import AnalysisSession, SessionStatus, SourceKind
+from reviewlab.store.repository import SUMMARY_COLUMNS, SessionSummary, summary_from_row
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,15 @@ class JobState:
             data[name] = value.isoformat() if isinstance(value, datetime) else value
         data["status"] = self.status.value
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisView:
+    """An analysis as one reader sees it, read in one query: its state, its summary, and the reader's role."""
+
+    state: JobState
+    summary: SessionSummary
+    role: str | None  # the reader's role in the analysis's project; None: no project, or not a member
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +225,15 @@ class Analyses:
                     select(func.count()).select_from(table).where(table.c.status == SessionStatus.QUEUED.value)
                 ).scalar_one()
             )
+
+    def view(self, session_id: str, user_id: str) -> AnalysisView:
+        """The session's state and summary with ``user_id``'s role in its project, in one query (``AnalysisNotFound``
+        for an unknown id)."""
+        with reading(self.engine, "reading an analysis") as connection:
+            row = connection.execute(_VIEW_BY_ID, {"session_id": session_id, "user_id": user_id}).one_or_none()
+        if row is None:
+            raise AnalysisNotFound(f"no analysis {session_id!r}")
+        return AnalysisView(_state(cast(Mapping[str, Any], row._mapping)), summary_from_row(row), row.member_role)
 
     def get(self, session_id: str) -> JobState:
         """The session's state; ``AnalysisNotFound`` for an unknown id."""
@@ -373,6 +392,23 @@ def _state_query() -> Any:
 
 # Built once: a statement executed again skips its construction and cache-key walk (the API reads it per request).
 _STATE_BY_ID: Select[Any] = _state_query().where(_sessions().c.id == bindparam("session_id"))
+
+
+def _view_query() -> Select[Any]:
+    from reviewlab.projects.repository import MEMBERS
+
+    t = _sessions()
+    state: Select[Any] = _state_query()
+    named = {column.name for column in state.selected_columns}
+    membership = and_(MEMBERS.c.project_id == t.c.project_id, MEMBERS.c.user_id == bindparam("user_id"))
+    return (
+        state.add_columns(*(c for c in SUMMARY_COLUMNS if c.name not in named), MEMBERS.c.role.label("member_role"))
+        .select_from(t.outerjoin(MEMBERS, membership))
+        .where(t.c.id == bindparam("session_id"))
+    )
+
+
+_VIEW_BY_ID: Select[Any] = _view_query()
 
 
 def _state(row: Mapping[str, Any]) -> JobState:

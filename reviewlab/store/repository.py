@@ -106,15 +106,15 @@ class Store:
 
     def list_sessions(self, limit: int = 20) -> list[SessionSummary]:
         """The newest ``limit`` sessions, newest first."""
-        query = select(*_SUMMARY_COLUMNS).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())
+        query = select(*SUMMARY_COLUMNS).order_by(AnalysisSession.created_at.desc(), AnalysisSession.id.desc())
         with store_errors(self.url, "listing sessions"), read_connection(self._engine) as connection:
-            return [_summary(row) for row in connection.execute(query.limit(max(limit, 0)))]
+            return [summary_from_row(row) for row in connection.execute(query.limit(max(limit, 0)))]
 
     def get_session(self, session_id: str) -> SessionSummary | None:
         """The session with id ``session_id``, or None."""
         with store_errors(self.url, "reading a session"), read_connection(self._engine) as connection:
             row = connection.execute(_SUMMARY_BY_ID, {"session_id": session_id}).one_or_none()
-        return None if row is None else _summary(row)
+        return None if row is None else summary_from_row(row)
 
     def findings(self, session_id: str) -> list[Finding]:
         """The findings of a session in the order they were saved (empty for an unknown session)."""
@@ -228,7 +228,7 @@ def _timestamp(value: str, name: str) -> datetime:
 
 # The summary's columns only, of the table (not the ORM's annotated attributes): a Core select of them skips the
 # identity map and the wide JSON columns, and a statement built once skips construction and its cache-key walk.
-_SUMMARY_COLUMNS = tuple(
+SUMMARY_COLUMNS = tuple(
     AnalysisSession.__table__.c[name]
     for name in (
         "id",
@@ -246,10 +246,11 @@ _SUMMARY_COLUMNS = tuple(
     )
 )
 
-_SUMMARY_BY_ID = select(*_SUMMARY_COLUMNS).where(AnalysisSession.__table__.c.id == bindparam("session_id"))
+_SUMMARY_BY_ID = select(*SUMMARY_COLUMNS).where(AnalysisSession.__table__.c.id == bindparam("session_id"))
 
 
-def _summary(row: Row[Any]) -> SessionSummary:
+def summary_from_row(row: Row[Any]) -> SessionSummary:
+    """The summary in a row holding (at least) ``SUMMARY_COLUMNS``."""
     return SessionSummary(
         id=row.id,
         created_at=row.created_at,

@@ -8,8 +8,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
+from reviewlab.jobs.errors import AnalysisNotFound
 from reviewlab.jobs.service import Analyses, Upload
 from reviewlab.store import Store
 from reviewlab.store.models import SessionStatus
@@ -53,6 +54,36 @@ def test_a_snippet_runs_from_queued_to_completed(
     assert summary is not None
     assert summary.root == "<snippet>"
     assert summary.source_kind == "snippet"
+
+
+def test_a_view_is_the_state_the_summary_and_the_readers_role_in_one_query(
+    analyses: Analyses, run: Runner, engine: Engine
+) -> None:
+    from reviewlab.accounts import Accounts, Role
+    from reviewlab.projects import ProjectRole, Projects
+
+    accounts = Accounts(engine)
+    owner = accounts.create_user("view-owner@example.com", "a long enough password", Role.REVIEWER).id
+    member = accounts.create_user("view-member@example.com", "a long enough password", Role.VIEWER).id
+    stranger = accounts.create_user("view-stranger@example.com", "a long enough password", Role.VIEWER).id
+    project = Projects(engine).create(owner, "viewed")
+    Projects(engine).add_member(project.id, member, ProjectRole.VIEWER, owner)
+    session_id = analyses.submit({"kind": "snippet", "code": VULNERABLE, "language": "python"}, owner, project.id)
+    assert run(session_id) is SessionStatus.COMPLETED
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    view = analyses.view(session_id, member)
+
+    assert len(statements) == 1
+    assert view.state == analyses.get(session_id)
+    assert view.summary == _store(engine).get_session(session_id)
+    assert (view.summary.findings_count, view.summary.root) == (2, "<snippet>")
+    assert view.role == "viewer"
+    assert analyses.view(session_id, owner).role == "owner"
+    assert analyses.view(session_id, stranger).role is None
+    with pytest.raises(AnalysisNotFound):
+        analyses.view("no-such-analysis", member)
 
 
 def test_options_select_and_ignore_rules(analyses: Analyses, run: Runner, engine: Engine) -> None:
