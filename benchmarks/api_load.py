@@ -15,8 +15,10 @@ REVIEWLAB_RATE_LIMITS=false: from one IP the seed's limits (60 requests a minute
 
 Reports per endpoint group: requests, errors (a 4xx/5xx answer or no answer), P50/P95/P99 in ms and
 throughput, against the seed's targets (P50 < 100 ms, P95 < 500 ms, P99 < 1 s, errors < 1%) and the
-aim for reads (P95 < 50 ms). The load generator shares the machine (and its cores) with the server; its
-timed requests go through aiohttp (about a third of httpx's CPU per request), the set-up through httpx.
+aim for reads (P95 < 50 ms), and the API's CPU time per request in each phase (all its processes, read
+from ``/proc``; Linux only), which other load on the machine disturbs far less than latency. The load
+generator shares the machine (and its cores) with the server; its timed requests go through aiohttp
+(about a third of httpx's CPU per request), the set-up through httpx.
 
 With ``--api-processes N`` uvicorn runs N API processes on one port (``--backend postgres`` only: they share the
 PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase.
@@ -149,10 +151,36 @@ def flushed_redis(url: str) -> Iterator[str]:
         client.close()
 
 
+def process_tree_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) of process ``pid`` and all its descendants so far; None without ``/proc``."""
+    proc = Path("/proc")
+    if not (proc / str(pid)).exists():
+        return None
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone since listed
+        parents[int(stat.parent.name)] = int(fields[1])
+        times[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, grew = {pid}, True
+    while grew:
+        children = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(times.get(member, 0.0) for member in tree)
+
+
+SERVER_PIDS: list[int] = []  # the server processes started, for process_tree_cpu_s
+
+
 @contextmanager
 def server(env: dict[str, str], home: Path, processes: int = 1) -> Iterator[str]:
     """uvicorn serving the API with ``env`` in ``processes`` worker processes; yields its base URL once
-    /health/ready answers 200."""
+    /health/ready answers 200 (its process id is last in ``SERVER_PIDS`` meanwhile)."""
     port = free_port()
     log = (home / "server.log").open("wb")
     command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory"]
@@ -161,10 +189,12 @@ def server(env: dict[str, str], home: Path, processes: int = 1) -> Iterator[str]
         command += ["--workers", str(processes)]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    SERVER_PIDS.append(process.pid)
     try:
         wait_ready(base, process, home / "server.log")
         yield base
     finally:
+        SERVER_PIDS.remove(process.pid)
         process.terminate()
         try:
             process.wait(timeout=20)
@@ -394,12 +424,22 @@ async def stream_to_end(session: aiohttp.ClientSession, session_id: str) -> str:
     return last
 
 
+def server_cpu_s() -> float | None:
+    return process_tree_cpu_s(SERVER_PIDS[-1]) if SERVER_PIDS else None
+
+
+def cpu_ms_per_request(before: float | None, requests: int) -> float | None:
+    after = server_cpu_s()
+    return None if before is None or after is None or not requests else round(1000 * (after - before) / requests, 3)
+
+
 async def measure(base: str, clients: int, seconds: float, phases: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     fixture = await prepare(base, clients)
     results: dict[str, dict[str, Any]] = {}
     try:
         if "reads" in phases:
             read_recorder = Recorder()
+            cpu_before = server_cpu_s()
             read_seconds = await reads(fixture, seconds, read_recorder)
             results |= {name: read_recorder.groups.get(name, Group()).summary(read_seconds) for name in READ_GROUPS}
             every_read = Group([t for g in read_recorder.groups.values() for t in g.latencies])
@@ -407,11 +447,17 @@ async def measure(base: str, clients: int, seconds: float, phases: tuple[str, ..
                 every_read.errors += group.errors
                 every_read.error_kinds.update(group.error_kinds)
             results["all reads"] = every_read.summary(read_seconds)
+            results["all reads"]["server_cpu_ms_per_request"] = cpu_ms_per_request(
+                cpu_before, len(every_read.latencies)
+            )
         if "analyses" in phases:
             analysis_recorder = Recorder()
+            cpu_before = server_cpu_s()
             analysis_seconds = await analyses(fixture, seconds, analysis_recorder)
             for name in ANALYSIS_GROUPS:
                 results[name] = analysis_recorder.groups.get(name, Group()).summary(analysis_seconds)
+            submitted = results["POST /api/analyze"]
+            submitted["server_cpu_ms_per_request"] = cpu_ms_per_request(cpu_before, submitted["requests"])
     finally:
         await asyncio.gather(fixture.admin.aclose(), *(c.aclose() for c in fixture.users))
     return results
@@ -442,6 +488,13 @@ def table(results: dict[str, dict[str, Any]]) -> str:
             f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['throughput_rps']:.1f} | "
             f"{seed} | {aim} |"
         )
+    cpu = [
+        f"{name}: {row['server_cpu_ms_per_request']:.2f} ms"
+        for name, row in results.items()
+        if row.get("server_cpu_ms_per_request") is not None
+    ]
+    if cpu:
+        lines += ["", "API CPU per request (an analysis's events and work included): " + "; ".join(cpu)]
     kinds = [f"{name}: {row['error_kinds']}" for name, row in results.items() if row["error_kinds"]]
     if kinds:
         lines += ["", "errors by kind:", *kinds]
