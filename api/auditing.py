@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-import anyio
 from fastapi import Request
 
+from api.routing import in_worker_thread
 from reviewlab.accounts.errors import InvalidEmail
 from reviewlab.accounts.repository import normalize_email
 from reviewlab.errors import ReviewlabError
@@ -89,7 +89,7 @@ async def audit_refused_login(
         )
 
     try:
-        await anyio.to_thread.run_sync(append)
+        await in_worker_thread(append)
     except ReviewlabError as err:
         log.error("could not audit a refused sign-in (%s): %s", reason, err)
 

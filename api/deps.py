@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Literal
 
-import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from api.metrics import Metrics
 from api.middleware import ACCESS_CLAIMS
 from api.problems import ProblemError
+from api.routing import in_worker_thread
 from reviewlab.accounts import Accounts, Role, SqlRefreshStore, User
 from reviewlab.audit import AuditLog
 from reviewlab.audit.seal import ChainSeal
@@ -293,7 +293,7 @@ async def get_services(platform: Annotated[Platform, Depends(get_platform)]) -> 
     opened = platform.stores.opened()
     if opened is not None:
         return opened
-    return await anyio.to_thread.run_sync(platform.services)
+    return await in_worker_thread(platform.services)
 
 
 async def get_store(services: Annotated[Services, Depends(get_services)]) -> Store:
@@ -302,7 +302,7 @@ async def get_store(services: Annotated[Services, Depends(get_services)]) -> Sto
 
 async def get_lifecycle(services: Annotated[Services, Depends(get_services)]) -> Lifecycle:
     """The model lifecycle (made on a worker thread the first time: it loads MLflow)."""
-    return await anyio.to_thread.run_sync(services.lifecycles.get)
+    return await in_worker_thread(services.lifecycles.get)
 
 
 async def current_user(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> User:
@@ -326,7 +326,7 @@ async def current_user(request: Request, platform: Annotated[Platform, Depends(g
     session_key = claims.fam or claims.jti
     user = _cached_user(platform, session_key, claims.sub, peek=True)
     if user is None:
-        user = await anyio.to_thread.run_sync(_load_user, platform, token, claims, session_key)
+        user = await in_worker_thread(_load_user, platform, token, claims, session_key)
     if not user.is_active:
         raise ProblemError(HTTPStatus.UNAUTHORIZED, "session not valid: the account is disabled")
     request.state.user_id = user.id

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 
+from api import routing
 from api.deps import Platform
 from api.middleware import BodyLimit, CsrfGuard, RateLimit, RequestContext, SecurityHeaders
 from api.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -60,6 +61,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # threads than cores only contend for the interpreter lock: with anyio's 40, a loaded API answered fewer
     # requests, and each waited for a thread's turn.
     anyio.to_thread.current_default_thread_limiter().total_tokens = platform.settings.reviewlab_api_threads
+    routing.use_threads(platform.settings.reviewlab_api_threads)  # the handlers' own pool (api.routing)
     try:
         await anyio.to_thread.run_sync(bootstrap_admin, platform)
     except StoreError as err:

@@ -24,11 +24,10 @@ from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
-import anyio
-
 from api.auditing import audit_refused_login, is_login
 from api.metrics import Metrics
 from api.problems import PROBLEM_MEDIA_TYPE, problem_body
+from api.routing import in_worker_thread
 from reviewlab.observability import tracing
 from reviewlab.observability.context import request_id_set
 from reviewlab.ratelimit import MemoryBackend, RateLimiter
@@ -270,7 +269,7 @@ class RateLimit:
         ip = client[0] if client else "unknown"
         user = self._user(scope)
         if self.blocking:
-            decision = await anyio.to_thread.run_sync(self.limiter.check, scope["path"], ip, user)
+            decision = await in_worker_thread(self.limiter.check, scope["path"], ip, user)
         else:
             decision = self.limiter.check(scope["path"], ip, user)
         headers = decision.headers()

@@ -15,7 +15,6 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -23,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from api.auditing import audit
 from api.deps import CurrentUser, Platform, PlatformDep, ReviewerUser, Services, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import WorkerThreadRoute, in_worker_thread
 from reviewlab.accounts import Role, User
 from reviewlab.engine.model import Finding
 from reviewlab.jobs.errors import AnalysisNotFound
@@ -234,7 +233,7 @@ async def analyze_archive(
         )
         return _submit(request, services, job, user, project, upload)
 
-    session_id = await anyio.to_thread.run_sync(submit)
+    session_id = await in_worker_thread(submit)
     platform.metrics.analyses.labels(kind="archive").inc()
     return _accepted(session_id)
 
@@ -371,8 +370,8 @@ async def stream(
     Reconnecting with ``Last-Event-ID`` replays what was missed; the stream ends after ``done``, ``failed`` or
     ``cancelled``. A comment line every 15 s keeps idle connections open.
     """
-    services = await anyio.to_thread.run_sync(platform.services)
-    await anyio.to_thread.run_sync(visible_analysis, services, session_id, user)
+    services = await in_worker_thread(platform.services)
+    await in_worker_thread(visible_analysis, services, session_id, user)
     resume = after if after is not None else _event_number(last_event_id)
     return StreamingResponse(
         _events(services, session_id, resume, request),

@@ -11,14 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.auditing import audit
 from api.deps import AdminUser, CurrentUser, PlatformDep, Services, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import WorkerThreadRoute, in_worker_thread
 from reviewlab.accounts import Role
 from reviewlab.providerstore import ANY_PROVIDER, Period, Totals
 
@@ -137,7 +136,7 @@ def _chain(services: Services) -> list[ProviderOut]:
 @router.post("/health")
 async def check_health(request: Request, _: AdminUser, platform: PlatformDep) -> list[ProviderOut]:
     """Check every provider now (admin): reachability, circuits; the results are kept for ``GET /api/providers``."""
-    services = await anyio.to_thread.run_sync(platform.services)
+    services = await in_worker_thread(platform.services)
 
     def check() -> None:
         from reviewlab.ai.orchestrator import Orchestrator
@@ -148,9 +147,9 @@ async def check_health(request: Request, _: AdminUser, platform: PlatformDep) ->
         finally:
             orchestrator.close()
 
-    await anyio.to_thread.run_sync(check)
-    await anyio.to_thread.run_sync(lambda: audit(request, services, "provider.health.checked"))
-    return await anyio.to_thread.run_sync(_chain, services)
+    await in_worker_thread(check)
+    await in_worker_thread(lambda: audit(request, services, "provider.health.checked"))
+    return await in_worker_thread(_chain, services)
 
 
 @router.put("/chain/{name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import threading
 from collections.abc import Iterator
@@ -10,11 +11,12 @@ from typing import Any
 from unittest import mock
 
 import starlette.concurrency
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from api import routing
 from api.main import create_app
 from api.routing import WorkerThreadRoute
 from reviewlab.settings import Settings
@@ -89,6 +91,25 @@ def test_every_plain_api_handler_makes_one_trip(tmp_path: Path) -> None:
     assert all(inspect.iscoroutinefunction(r.dependant.call) for r in plain), [r.path for r in plain]
 
 
+def test_a_handler_sees_the_requests_context_on_its_thread() -> None:
+    router = APIRouter(route_class=WorkerThreadRoute)
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+    async def mark() -> None:
+        marker.set("set by the request")  # as the request id and the trace are
+
+    @router.get("/context", dependencies=[Depends(mark)])
+    def context() -> dict[str, str]:
+        return {"marker": marker.get(), "thread": threading.current_thread().name}
+
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        answer = client.get("/context").json()
+    assert answer["marker"] == "set by the request"
+    assert answer["thread"].startswith("reviewlab-api")  # the API's own pool, not anyio's
+
+
 def test_the_api_runs_blocking_work_on_as_many_threads_as_configured(tmp_path: Path) -> None:
     import anyio.to_thread
 
@@ -96,7 +117,9 @@ def test_the_api_runs_blocking_work_on_as_many_threads_as_configured(tmp_path: P
     with TestClient(create_app(settings)) as client:
         assert client.portal is not None
         tokens = client.portal.call(lambda: _limiter_tokens(anyio.to_thread))
+        pool = routing.worker_pool()
     assert tokens == 3
+    assert pool._max_workers == 3
     assert Settings(reviewlab_home=tmp_path).reviewlab_api_threads == 4  # the default: more only contend for the GIL
 
 
