@@ -71,9 +71,15 @@ def test_a_view_is_the_state_the_summary_and_the_readers_role_in_one_query(
     session_id = analyses.submit({"kind": "snippet", "code": VULNERABLE, "language": "python"}, owner, project.id)
     assert run(session_id) is SessionStatus.COMPLETED
     statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
 
-    view = analyses.view(session_id, member)
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)  # every engine: reads on PostgreSQL have a pool of their own
+    try:
+        view = analyses.view(session_id, member)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
 
     assert len(statements) == 1
     assert view.state == analyses.get(session_id)

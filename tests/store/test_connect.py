@@ -12,28 +12,32 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from reviewlab.store import connect
-from reviewlab.store.connect import create_engine, read_connection
+from reviewlab.store.connect import create_engine, read_connection, translated
 
 
 @pytest.mark.integration
-def test_postgres_reads_open_no_transaction_and_leave_the_pool_transactional(postgres_url: str) -> None:
+def test_postgres_reads_use_a_pool_in_autocommit_and_leave_the_writers_pool_alone(postgres_url: str) -> None:
     from psycopg.pq import TransactionStatus
 
     engine = create_engine(postgres_url)
     try:
-        with read_connection(engine) as connection:
+        with read_connection(translated(engine)) as connection:
             assert connection.execute(text("SELECT 1")).scalar_one() == 1
             dbapi = connection.connection.dbapi_connection
             assert dbapi is not None
             assert dbapi.info.transaction_status is TransactionStatus.IDLE  # no BEGIN went to the server
-        assert dbapi.autocommit is False  # reset as it went back to the pool
-
-        with engine.connect() as connection:  # the pooled connection, transactional again
+        assert dbapi.autocommit is True  # for good: nothing to switch at checkout or to reset at return
+        with read_connection(engine) as connection:  # the same pool, whatever the engine's execution options
             connection.execute(text("SELECT 1"))
             assert connection.connection.dbapi_connection is dbapi
-            assert dbapi.info.transaction_status is TransactionStatus.INTRANS
+
+        with engine.connect() as connection:  # the engine's own pool is transactional, and was not used for reads
+            connection.execute(text("SELECT 1"))
+            assert connection.connection.dbapi_connection is not dbapi
+            assert connection.connection.dbapi_connection.info.transaction_status is TransactionStatus.INTRANS
     finally:
         engine.dispose()
+    assert dbapi.closed  # disposing of the engine closes its read pool too
 
 
 def test_sqlite_reads_open_no_transaction_and_writes_still_do(tmp_path: Path) -> None:
