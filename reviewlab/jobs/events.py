@@ -13,16 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, select, update
 
 from reviewlab.jobs.db import table_of
 from reviewlab.jobs.models import AnalysisEventRow
+from reviewlab.store.connect import read_connection
 from reviewlab.store.models import AnalysisSession, SessionStatus
 
 if TYPE_CHECKING:
@@ -294,18 +295,26 @@ async def follow(
                 await subscription.wait(poll_seconds)
 
 
+def _status_and_events() -> Select[Any]:
+    sessions, events = table_of(AnalysisSession), table_of(AnalysisEventRow)
+    newer = and_(events.c.session_id == sessions.c.id, events.c.seq > bindparam("after_seq"))
+    return (
+        select(sessions.c.status, events.c.seq, events.c.kind, events.c.data, events.c.created_at)
+        .select_from(sessions.outerjoin(events, newer))
+        .where(sessions.c.id == bindparam("session_id"))
+        .order_by(events.c.seq)
+        .limit(MAX_EVENTS_PER_READ)
+    )
+
+
+# The session's status with its events above a number, in one statement, so in one snapshot: a finished
+# session's terminal event was committed with its status, so the two are seen together. No row: no session.
+_STATUS_AND_EVENTS = _status_and_events()
+
+
 def _read_with_status(engine: Engine, session_id: str, after_seq: int) -> tuple[list[Event], bool]:
-    with _connection(engine) as connection:
-        # The status first: a finished session's terminal event was committed with its status, so it is seen.
-        status = connection.execute(
-            select(table_of(AnalysisSession).c.status).where(table_of(AnalysisSession).c.id == session_id)
-        ).scalar_one_or_none()
-        events = read_events(connection, session_id, after_seq)
-    finished = status is None or SessionStatus(status).finished
+    with read_connection(engine) as connection:
+        rows = connection.execute(_STATUS_AND_EVENTS, {"session_id": session_id, "after_seq": after_seq}).all()
+    finished = not rows or SessionStatus(rows[0].status).finished
+    events = [Event(session_id, r.seq, r.kind, dict(r.data), r.created_at) for r in rows if r.seq is not None]
     return events, finished
-
-
-@contextmanager
-def _connection(engine: Engine) -> Iterator[Connection]:
-    with engine.connect() as connection:
-        yield connection
