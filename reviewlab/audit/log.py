@@ -223,7 +223,12 @@ class AuditLog:
                 connection.execution_options(**{BEGIN_MODE_OPTION: "IMMEDIATE"})
             with connection.begin():
                 if postgres:
-                    connection.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+                    # Take the append lock and hash what JSONB will give back (it rewrites e.g. 1e20 as
+                    # 100000000000000000000) in one round trip. The text is bound as text and cast by the server
+                    # (binding it as JSONB would store a JSON string).
+                    as_text = literal(canonical_json(normalized), String())
+                    locked = select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY), cast(as_text, JSONB))
+                    normalized = connection.execute(locked).one()[1]
                 if skip is not None and skip(connection):
                     return None
                 last = connection.execute(
@@ -232,10 +237,6 @@ class AuditLog:
                 occurred_at = self._clock().astimezone(UTC)
                 if postgres:
                     self._ensure_partition(connection, occurred_at)
-                    # Hash what JSONB will give back (it rewrites e.g. 1e20 as 100000000000000000000).
-                    # The text is bound as text and cast by the server (binding it as JSONB would store a JSON string).
-                    as_text = literal(canonical_json(normalized), String())
-                    normalized = connection.execute(select(cast(as_text, JSONB))).scalar_one()
                 values: dict[str, Any] = {
                     "occurred_at": occurred_at,
                     "actor": actor,
