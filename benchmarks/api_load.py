@@ -21,7 +21,9 @@ generator shares the machine (and its cores) with the server; its timed requests
 (about a third of httpx's CPU per request), the set-up through httpx.
 
 With ``--api-processes N`` uvicorn runs N API processes on one port (``--backend postgres`` only: they share the
-PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase.
+PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase. With
+``--celery-workers K`` (``--backend postgres``) the analyses run on K ``reviewlab worker`` processes, as deployed
+with Redis, instead of the API's in-process pool; the API's CPU per request then leaves the analyses out.
 
 Usage: python benchmarks/api_load.py [--clients 50] [--seconds 15] [--backend embedded|postgres]
        [--api-processes 1] [--phases reads,analyses] [--json out.json] [--postgres-url URL] [--redis-url URL]
@@ -52,6 +54,7 @@ import aiohttp
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "bench-admin@example.com"
 USER_PASSWORD = "bench " + secrets.token_urlsafe(12)
 SNIPPET = "import os\n\ndef run(cmd):\n    os.system(cmd)\n    return eval(input())\n"
@@ -172,6 +175,27 @@ def process_tree_cpu_s(pid: int) -> float | None:
         tree |= children
         grew = bool(children)
     return sum(times.get(member, 0.0) for member in tree)
+
+
+def start_workers(count: int, env: dict[str, str], home: Path) -> list[subprocess.Popen[bytes]]:
+    workers = []
+    for number in range(count):
+        log = (home / f"worker-{number}.log").open("wb")
+        command = [str(BIN / "reviewlab"), "worker", "--queue", "celery", "--concurrency", "1"]
+        command += ["--metrics-port", "0", "--no-events"]
+        workers.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
+    return workers
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 SERVER_PIDS: list[int] = []  # the server processes started, for process_tree_cpu_s
@@ -494,7 +518,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         if row.get("server_cpu_ms_per_request") is not None
     ]
     if cpu:
-        lines += ["", "API CPU per request (an analysis's events and work included): " + "; ".join(cpu)]
+        lines += ["", "API CPU per request (with the in-process pool, an analysis's work included): " + "; ".join(cpu)]
     kinds = [f"{name}: {row['error_kinds']}" for name, row in results.items() if row["error_kinds"]]
     if kinds:
         lines += ["", "errors by kind:", *kinds]
@@ -511,6 +535,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="a Redis database the run may empty")
     parser.add_argument("--api-processes", type=int, default=1, help="uvicorn worker processes (default: 1)")
     parser.add_argument(
+        "--celery-workers",
+        type=int,
+        default=0,
+        help="with --backend postgres: analyses on this many Celery worker processes, as deployed (default: 0, "
+        "the API's in-process pool)",
+    )
+    parser.add_argument(
         "--phases", default="reads,analyses", help="comma-separated: reads, analyses (default: both, in that order)"
     )
     args = parser.parse_args(argv)
@@ -519,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
     if not phases or set(phases) - {"reads", "analyses"}:
         parser.error("--phases is a comma-separated list of reads and analyses")
+    if args.celery_workers < 0 or (args.celery_workers and args.backend == "embedded"):
+        parser.error("--celery-workers takes a count, and needs --backend postgres (their queue is in Redis)")
     if args.api_processes > 1 and args.backend == "embedded":
         parser.error("several API processes share a store: use --backend postgres (one SQLite file, many writers)")
 
@@ -528,13 +561,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend == "postgres":
             stores["DATABASE_URL"] = stack.enter_context(postgres_database(args.postgres_url))
             stores["REDIS_URL"] = stack.enter_context(flushed_redis(args.redis_url))
-            stores["REVIEWLAB_QUEUE"] = "inprocess"  # analyses on the API's own workers: no Celery worker needed
-        base = stack.enter_context(server(server_environment(home, stores), home, args.api_processes))
+            # Analyses on the API's own pool unless Celery workers are asked for (the deployment's way with Redis).
+            stores["REVIEWLAB_QUEUE"] = "celery" if args.celery_workers else "inprocess"
+        env = server_environment(home, stores)
+        base = stack.enter_context(server(env, home, args.api_processes))
+        if args.celery_workers:
+            stack.callback(stop, start_workers(args.celery_workers, env, home))
         results = asyncio.run(measure(base, args.clients, args.seconds, phases))
 
+    where = f"{args.celery_workers} Celery worker(s)" if args.celery_workers else "the API's own pool"
     print(
         f"\n{args.clients} clients, {args.api_processes} API process(es), {args.seconds:g} s per phase, "
-        f"backend {args.backend}, {os.cpu_count()} cores\n"
+        f"backend {args.backend}, analyses on {where}, {os.cpu_count()} cores\n"
     )
     print(table(results))
     if args.json:
@@ -542,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             "backend": args.backend,
             "clients": args.clients,
             "api_processes": args.api_processes,
+            "celery_workers": args.celery_workers,
             "seconds": args.seconds,
             "cores": os.cpu_count(),
             "python": platform.python_version(),

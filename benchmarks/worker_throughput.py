@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -40,9 +39,10 @@ from api_load import (
     server,
     server_environment,
     sign_in,
+    start_workers,
+    stop,
 )
 
-BIN = Path(sys.executable).parent
 POLL_SECONDS = 0.5
 DRAIN_TIMEOUT_S = 1800.0
 
@@ -83,27 +83,6 @@ async def wait_done(admin: httpx.AsyncClient, ids: list[str]) -> list[dict[str, 
                 done[session_id] = state
         await asyncio.sleep(POLL_SECONDS)
     return list(done.values())
-
-
-def start_workers(count: int, env: dict[str, str], home: Path) -> list[subprocess.Popen[bytes]]:
-    workers = []
-    for number in range(count):
-        log = (home / f"worker-{number}.log").open("wb")
-        command = [str(BIN / "reviewlab"), "worker", "--queue", "celery", "--concurrency", "1"]
-        command += ["--metrics-port", "0", "--no-events"]
-        workers.append(subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT))
-    return workers
-
-
-def stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    for worker in workers:
-        worker.terminate()
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 def run_once(workers: int, args: argparse.Namespace, files: list[dict[str, str]]) -> dict[str, Any]:
