@@ -27,8 +27,6 @@ Values stay JSON copies as in every backend: a read decodes a fresh value.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -37,19 +35,14 @@ from typing import TYPE_CHECKING, Any
 from reviewlab.cache.base import encode
 from reviewlab.cache.memory import MemoryTtlCache
 from reviewlab.cache.redis_cache import SEPARATOR, RedisTtlCache
+from reviewlab.pubsub import HEALTH_CHECK_S, Listener
 
 if TYPE_CHECKING:
     import redis
 
-log = logging.getLogger(__name__)
-
 NEAR_TTL_S = 10.0
 MAX_NEAR_ENTRIES = 10_000
 MAX_VALUE_BYTES = 256 * 1024
-HEALTH_CHECK_S = 5.0
-LISTEN_TICK_S = 0.25  # how long the listener waits for a message before it checks for close
-PING_MESSAGE = "near-cache"
-RECONNECT_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
 class NearCache:
@@ -78,9 +71,7 @@ class NearCache:
         self._lock = threading.Lock()
         self._epoch = 0  # counts the invalidations and reconnections this process has seen
         self._live = False  # subscribed: local copies may be used
-        self._closed = threading.Event()
-        self._subscribed = threading.Event()
-        self._listener: threading.Thread | None = None
+        self._listener: Listener | None = None
         if start:
             self.start()
 
@@ -90,14 +81,20 @@ class NearCache:
         return self._live
 
     def start(self) -> None:
-        """Start the listener thread (done by the constructor unless ``start=False``)."""
+        """Start listening for invalidations (done by the constructor unless ``start=False``)."""
         if self._listener is None:
-            self._listener = threading.Thread(target=self._listen, name="cache-invalidations", daemon=True)
-            self._listener.start()
+            self._listener = Listener(
+                self._client,
+                channels=[self.remote.channel],
+                on_message=lambda channel, message: self._drop(message),
+                on_live=self._set_live,
+                name="cache-invalidations",
+                health_check_s=self.health_check_s,
+            )
 
     def wait_live(self, timeout_s: float) -> bool:
         """Wait until the listener is subscribed; whether it is."""
-        return self._subscribed.wait(timeout_s) and self._live
+        return self._listener is not None and self._listener.wait_live(timeout_s) and self._live
 
     def peek(self, group: str, key: str) -> Any | None:
         """The local copy, without any I/O (None when there is none, or local copies are off)."""
@@ -132,10 +129,9 @@ class NearCache:
 
     def close(self) -> None:
         """Stop the listener and close the Redis client."""
-        self._closed.set()
-        self._set_live(False)
         if self._listener is not None:
-            self._listener.join(timeout=LISTEN_TICK_S + 5)
+            self._listener.close()
+        self._set_live(False)
         self.remote.close()
 
     # --- local copies ------------------------------------------------------------------------------
@@ -158,56 +154,9 @@ class NearCache:
                 self._local.invalidate(group)
 
     def _set_live(self, live: bool) -> None:
+        """The listener subscribed (copies from now on are kept in step) or lost its subscription (they may not
+        be): either way every copy made before goes."""
         with self._lock:
             self._epoch += 1
             self._live = live
             self._local.clear()
-        if live:
-            self._subscribed.set()
-        else:
-            self._subscribed.clear()
-
-    # --- pub/sub -----------------------------------------------------------------------------------
-
-    def _listen(self) -> None:
-        import redis
-
-        failures = 0
-        while not self._closed.is_set():
-            pubsub = self._client.pubsub(ignore_subscribe_messages=False)  # type: ignore[no-untyped-call]
-            try:
-                pubsub.subscribe(self.remote.channel)
-                heard = pinged = time.monotonic()
-                while not self._closed.is_set():
-                    message = pubsub.get_message(timeout=LISTEN_TICK_S)
-                    now = time.monotonic()
-                    if message is not None:
-                        heard = now
-                        self._take(message, failures)
-                        failures = 0 if message["type"] == "subscribe" else failures
-                    if now - heard > 3 * self.health_check_s:
-                        raise redis.ConnectionError(f"no answer on the invalidation channel for {now - heard:.0f} s")
-                    if now - pinged >= self.health_check_s:
-                        pubsub.ping(PING_MESSAGE)  # the answer arrives as a "pong" message
-                        pinged = now
-            except (redis.RedisError, OSError, ValueError) as err:
-                self._set_live(False)
-                if failures == 0:
-                    log.warning("cache invalidations not heard (%s); local copies off until Redis answers", err)
-                delay = RECONNECT_DELAYS_S[min(failures, len(RECONNECT_DELAYS_S) - 1)]
-                failures += 1
-                self._closed.wait(delay)
-            finally:
-                with contextlib.suppress(redis.RedisError, OSError):
-                    pubsub.close()
-        self._set_live(False)
-
-    def _take(self, message: dict[str, Any], failures: int) -> None:
-        kind = message["type"]
-        if kind == "subscribe":
-            self._set_live(True)
-            if failures:
-                log.info("cache invalidations are heard again; local copies back on")
-        elif kind == "message":
-            data = message["data"]
-            self._drop(data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data))

@@ -11,7 +11,6 @@ notification delays an event by at most that long and never loses it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,17 +22,18 @@ from sqlalchemy import Connection, Engine, Select, and_, bindparam, select, upda
 
 from reviewlab.jobs.db import table_of
 from reviewlab.jobs.models import AnalysisEventRow
+from reviewlab.pubsub import Listener
 from reviewlab.store.connect import read_connection
 from reviewlab.store.models import AnalysisSession, SessionStatus
 
 if TYPE_CHECKING:
     import redis
-    import redis.asyncio
 
 TERMINAL_KINDS = frozenset({"done", "failed", "cancelled"})
 """The kinds of the last event of a session."""
 CHANNEL_PREFIX = "reviewlab:analysis:"
 DEFAULT_POLL_SECONDS = 1.0
+FIRST_SUBSCRIBE_WAIT_S = 1.0  # how long a follower waits for the process's shared subscription to be in place
 MAX_EVENTS_PER_READ = 1000
 
 
@@ -213,29 +213,24 @@ class MemoryNotifier:
         return None
 
 
-@dataclass(eq=False)
-class _RedisSubscription:
-    pubsub: redis.asyncio.client.PubSub
-
-    async def wait(self, timeout: float) -> bool:
-        import redis
-
-        try:
-            message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=timeout)
-        except redis.RedisError:
-            await asyncio.sleep(timeout)  # the database poll carries on without Redis
-            return False
-        return message is not None
-
-
 class RedisNotifier:
-    """Notifications across processes: ``PUBLISH reviewlab:analysis:{id} <seq>``; subscribers use redis.asyncio."""
+    """Notifications across processes: ``PUBLISH reviewlab:analysis:{id} <seq>``.
+
+    A process's followers share one subscription: the first ``subscribe`` starts a listener thread on the pattern
+    of every analysis channel (``reviewlab.pubsub.Listener``), which wakes the followers of the session named by
+    each message, as :class:`MemoryNotifier` does within a process. A stream costs no connection of its own, and
+    no ``SUBSCRIBE`` and ``UNSUBSCRIBE`` round trips. While the subscription is down, followers find new events
+    by polling the database, as they always may.
+    """
 
     def __init__(self, url: str) -> None:
         import redis
 
         self._url = url
         self._client: redis.Redis = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        self._local = MemoryNotifier()
+        self._listener: Listener | None = None
+        self._lock = threading.Lock()
 
     @staticmethod
     def channel(session_id: str) -> str:
@@ -251,23 +246,40 @@ class RedisNotifier:
 
     @asynccontextmanager
     async def subscribe(self, session_id: str) -> AsyncIterator[Subscription]:
-        import redis
-        import redis.asyncio
+        async with self._local.subscribe(session_id) as subscription:
+            listener = self._listening()
+            if not listener.live:  # the first follower, or Redis is away: a moment for the subscription
+                await asyncio.to_thread(listener.wait_live, FIRST_SUBSCRIBE_WAIT_S)
+            yield subscription
 
-        client = redis.asyncio.Redis.from_url(self._url, socket_connect_timeout=5)
-        pubsub = client.pubsub()
-        try:
-            with contextlib.suppress(redis.RedisError):  # without it, waits sleep and the poll finds the events
-                await pubsub.subscribe(self.channel(session_id))
-            yield _RedisSubscription(pubsub)
-        finally:
-            try:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-            finally:
-                await client.aclose()
+    def listening(self, timeout_s: float) -> bool:
+        """Start the shared subscription if need be and wait until it is in place; whether it is."""
+        return self._listening().wait_live(timeout_s)
 
     def close(self) -> None:
+        with self._lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
         self._client.close()
+
+    def _listening(self) -> Listener:
+        with self._lock:
+            if self._listener is None:
+                self._listener = Listener(
+                    self._client,
+                    patterns=[f"{CHANNEL_PREFIX}*"],
+                    on_message=self._heard,
+                    name="analysis-events",
+                )
+            return self._listener
+
+    def _heard(self, channel: str, data: str) -> None:
+        try:
+            seq = int(data)
+        except ValueError:
+            return  # not ours
+        self._local.notify(channel.removeprefix(CHANNEL_PREFIX), seq)
 
 
 async def follow(

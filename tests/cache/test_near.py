@@ -180,7 +180,7 @@ def test_a_lost_connection_turns_the_copies_off_until_redis_answers_again(
     namespace: tuple[redis.Redis, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     parts = urlsplit(server_url())
-    caplog.set_level(logging.INFO, logger="reviewlab.cache.near")
+    caplog.set_level(logging.INFO, logger="reviewlab.pubsub")
     with TcpProxy(parts.hostname or "127.0.0.1", parts.port or 6379) as proxy:
         url = f"redis://127.0.0.1:{proxy.port}{parts.path}"
         with near_cache(url, namespace[1]) as near:
@@ -195,8 +195,8 @@ def test_a_lost_connection_turns_the_copies_off_until_redis_answers_again(
             assert near.peek("session:s1", "user") is None  # the copies made before were dropped
             assert near.get("session:s1", "user") == {"id": "u1"}  # Redis kept it
             assert near.peek("session:s1", "user") == {"id": "u1"}
-    assert "cache invalidations not heard" in caplog.text
-    assert "heard again" in caplog.text
+    assert "cache-invalidations: Redis subscription lost" in caplog.text
+    assert "cache-invalidations: Redis subscription back" in caplog.text
 
 
 def test_a_silent_connection_is_found_by_its_pings(namespace: tuple[redis.Redis, str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -221,6 +222,32 @@ def test_two_concurrent_writers_get_distinct_seqs_on_postgres(postgres_engine: E
 
     seqs = [e.seq for e in analyses.events(session_id)]
     assert seqs == list(range(1, 102))
+
+
+@pytest.mark.integration
+def test_followers_share_one_redis_subscription_and_each_wakes_for_its_session(redis_url: str) -> None:
+    def listeners() -> int:
+        return sum(1 for thread in threading.enumerate() if thread.name == "analysis-events")
+
+    before = listeners()
+    notifier = RedisNotifier(redis_url)
+    other = RedisNotifier(redis_url)  # another process's, publishing
+    try:
+
+        async def scenario() -> tuple[list[bool], int]:
+            async with contextlib.AsyncExitStack() as stack:
+                subscriptions = [await stack.enter_async_context(notifier.subscribe(f"s{n}")) for n in range(10)]
+                other.notify("s3", 7)
+                woken = [await s.wait(2.0 if n == 3 else 0.05) for n, s in enumerate(subscriptions)]
+                return woken, listeners()
+
+        woken, during = asyncio.run(scenario())
+        assert woken == [n == 3 for n in range(10)]
+        assert during == before + 1  # ten followers, one subscription
+    finally:
+        notifier.close()
+        other.close()
+    assert listeners() == before
 
 
 @pytest.mark.integration
