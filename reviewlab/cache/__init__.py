@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 
+MAX_TIER_CHARS = 64 * 1024 * 1024  # JSON text an in-process tier holds at most (a project's findings can be large)
+
+
 @dataclass(frozen=True, slots=True)
 class Caches:
     """The two tiers the API uses."""
@@ -56,11 +59,14 @@ class Caches:
     projects: ProjectCache
 
     @classmethod
-    def in_memory(cls, max_entries: int = 10_000, *, clock: Callable[[], float] = time.monotonic) -> Caches:
-        """Two in-process caches of ``max_entries`` each (one tier cannot evict the other's values)."""
+    def in_memory(
+        cls, max_entries: int = 10_000, *, max_chars: int = MAX_TIER_CHARS, clock: Callable[[], float] = time.monotonic
+    ) -> Caches:
+        """Two in-process caches of ``max_entries`` and ``max_chars`` of JSON each (one tier cannot evict the other's
+        values)."""
         return cls(
-            SessionCache(MemoryTtlCache(max_entries, clock=clock)),
-            ProjectCache(MemoryTtlCache(max_entries, clock=clock)),
+            SessionCache(MemoryTtlCache(max_entries, max_chars=max_chars, clock=clock)),
+            ProjectCache(MemoryTtlCache(max_entries, max_chars=max_chars, clock=clock)),
         )
 
     @classmethod

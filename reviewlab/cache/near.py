@@ -19,8 +19,8 @@ Staying correct is the point of the design:
 * A local copy lives at most ``near_ttl_s`` (default 10 s) however long its Redis value lives, which
   bounds what a silently dead connection (no error, no message) could keep. The listener pings Redis
   on its connection every few seconds, so such a connection is found and replaced.
-* Values over ``max_value_bytes`` are not copied locally, and the store is bounded at ``max_entries``
-  values (least recently used dropped first).
+* Values over ``max_value_bytes`` (256 KiB) are not copied locally, and the store is bounded at
+  ``max_entries`` values and 32 MiB of JSON (least recently used dropped first).
 
 Values stay JSON copies as in every backend: a read decodes a fresh value.
 """
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 NEAR_TTL_S = 10.0
 MAX_NEAR_ENTRIES = 10_000
+MAX_NEAR_CHARS = 32 * 1024 * 1024  # JSON text of all near copies together
 MAX_VALUE_BYTES = 256 * 1024
 
 
@@ -67,7 +68,7 @@ class NearCache:
         self.max_value_bytes = max_value_bytes
         self.health_check_s = health_check_s
         self._client = client
-        self._local = MemoryTtlCache(max_entries, clock=clock)
+        self._local = MemoryTtlCache(max_entries, max_chars=MAX_NEAR_CHARS, clock=clock)
         self._lock = threading.Lock()
         self._epoch = 0  # counts the invalidations and reconnections this process has seen
         self._live = False  # subscribed: local copies may be used

@@ -111,6 +111,24 @@ def test_the_least_recently_used_value_goes_first_past_the_bound(clock: FakeCloc
     assert len(cache) == 1
 
 
+def test_the_json_held_stays_under_its_character_bound(clock: FakeClock) -> None:
+    cache = MemoryTtlCache(max_entries=100, max_chars=100, clock=clock)
+    for key in ("a", "b", "c"):
+        cache.set("project:1", key, "x" * 38, ttl_s=60)  # 40 characters of JSON each
+    assert cache.chars == 80  # "a" went to make room for "c"
+    assert [cache.get("project:1", k) is None for k in ("a", "b", "c")] == [True, False, False]
+    cache.set("project:1", "b", "y", ttl_s=60)  # replacing a value counts its new size only
+    assert cache.chars == 43
+    cache.set("project:2", "huge", "z" * 200, ttl_s=60)  # over the whole budget: not kept, nothing evicted
+    assert cache.get("project:2", "huge") is None
+    assert cache.chars == 43
+    cache.invalidate("project:1")
+    assert (cache.chars, len(cache)) == (0, 0)
+    cache.set("project:1", "a", "x", ttl_s=60)
+    cache.clear()
+    assert cache.chars == 0
+
+
 def test_threads_never_push_the_cache_past_its_bound(clock: FakeClock) -> None:
     cache = MemoryTtlCache(max_entries=50, clock=clock)
     start = threading.Barrier(8, timeout=10)
@@ -137,3 +155,5 @@ def test_threads_never_push_the_cache_past_its_bound(clock: FakeClock) -> None:
 def test_a_bound_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_entries"):
         MemoryTtlCache(max_entries=0)
+    with pytest.raises(ValueError, match="max_chars"):
+        MemoryTtlCache(max_chars=0)
