@@ -21,7 +21,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
+from starlette.routing import Match
+from starlette.types import Scope
 
 DEFAULT_THREADS = 4
 
@@ -71,3 +73,25 @@ class WorkerThreadRoute(APIRoute):
         if inspect.isfunction(endpoint) and not inspect.iscoroutinefunction(endpoint):
             endpoint = on_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+class ApiRouter(APIRouter):
+    """An ``APIRouter`` that, given a prefix, answers "no match" at once for a path outside it.
+
+    FastAPI tries every route of every included router in turn, each a regular expression: without this, a
+    request for ``/api/analyze/{id}``, the last router, cost 130 µs of matching, a tenth of the request.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.prefix and not _route_path(scope).startswith(self.prefix):
+            return Match.NONE, {}  # every route of this router begins with the prefix
+        return super().matches(scope)
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the routes see: without the ``root_path`` a proxy mounted the app under (as Starlette does)."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :]
+    return path

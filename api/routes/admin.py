@@ -6,17 +6,17 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import audit
 from api.deps import AdminUser, PlatformDep, ServicesDep, drop_sessions
 from api.problems import ProblemError
 from api.routes.auth import UserOut
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.accounts import Role, UnknownUser
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/admin", tags=["admin"], route_class=WorkerThreadRoute)
 
 
 class UserPage(BaseModel):

@@ -15,14 +15,14 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
+from fastapi import File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.auditing import audit
 from api.deps import CurrentUser, Platform, PlatformDep, ReviewerUser, Services, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute, in_worker_thread
+from api.routing import ApiRouter, WorkerThreadRoute, in_worker_thread
 from reviewlab.accounts import Role, User
 from reviewlab.engine.model import Finding
 from reviewlab.jobs.errors import AnalysisNotFound
@@ -30,7 +30,7 @@ from reviewlab.jobs.service import AnalysisView, JobState, Upload
 from reviewlab.jobs.spec import AnalysisOptions, FileInput, describe_errors
 from reviewlab.projects import ProjectRole, TriageStatus, at_least, project_scope, user_scope
 
-router = APIRouter(prefix="/api/analyze", tags=["analysis"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/analyze", tags=["analysis"], route_class=WorkerThreadRoute)
 
 SessionId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
 Fingerprint = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9:_.-]+$")]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
+from fastapi import BackgroundTasks, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +21,7 @@ from api.auditing import LOGIN_PATH, audit, audit_refused_login
 from api.deps import AdminUser, CurrentUser, PlatformDep, ServicesDep, drop_sessions
 from api.middleware import session_of
 from api.problems import ProblemError, problem_response
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.accounts.errors import InvalidEmail
 from reviewlab.accounts.repository import normalize_email
@@ -49,7 +49,7 @@ class AuditedRoute(WorkerThreadRoute):
         return audited
 
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=AuditedRoute)
+router = ApiRouter(prefix="/api/auth", tags=["auth"], route_class=AuditedRoute)
 
 EMAIL_FIELD = Field(min_length=3, max_length=320)
 PASSWORD_FIELD = Field(min_length=1, max_length=1024)

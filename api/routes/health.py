@@ -7,17 +7,17 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel
 
 from api.deps import PlatformDep
 from api.problems import PROBLEM_CONTENT, ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.errors import ReviewlabError
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["health"], route_class=WorkerThreadRoute)
+router = ApiRouter(tags=["health"], route_class=WorkerThreadRoute)
 
 CheckState = Literal["ok", "failed", "degraded", "unchecked"]
 

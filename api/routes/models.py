@@ -16,12 +16,12 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import ExperimenterUser, LifecycleDep, ServicesDep, SettingsDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.lifecycle.lab import current_dataset, sync_candidates
 from reviewlab.lifecycle.models import Stage
 from reviewlab.lifecycle.service import (
@@ -36,7 +36,7 @@ from reviewlab.lifecycle.service import (
 )
 from reviewlab.settings import Settings
 
-router = APIRouter(prefix="/api/models", tags=["models"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/models", tags=["models"], route_class=WorkerThreadRoute)
 
 # A candidate's name (lowercase, 1-63 characters) or a 16-hex config hash.
 ModelRef = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", description="a name or config hash")]

@@ -12,18 +12,18 @@ from http import HTTPStatus
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import audit
 from api.deps import CurrentUser, ReviewerUser, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.accounts import Role, User
 from reviewlab.jobs.errors import AnalysisNotFound
 from reviewlab.projects import Baseline, Project, ProjectRole, Projects, at_least
 
-router = APIRouter(prefix="/api/projects", tags=["projects"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/projects", tags=["projects"], route_class=WorkerThreadRoute)
 
 ProjectId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
 UserId = Annotated[str, Path(max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]

@@ -11,17 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from api.auditing import audit
 from api.deps import AdminUser, CurrentUser, PlatformDep, Services, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute, in_worker_thread
+from api.routing import ApiRouter, WorkerThreadRoute, in_worker_thread
 from reviewlab.accounts import Role
 from reviewlab.providerstore import ANY_PROVIDER, Period, Totals
 
-router = APIRouter(prefix="/api/providers", tags=["providers"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/providers", tags=["providers"], route_class=WorkerThreadRoute)
 
 ProviderName = Annotated[str, Path(pattern=r"^(ollama|huggingface|openai|anthropic)$")]
 CloudProvider = Annotated[str, Path(pattern=r"^(openai|anthropic)$")]

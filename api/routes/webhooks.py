@@ -10,19 +10,19 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.auditing import audit
 from api.deps import AdminUser, PlatformDep, Services, ServicesDep
 from api.problems import ProblemError
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute
 from reviewlab.errors import InputError
 from reviewlab.events import webhooks
 from reviewlab.events.model import EVENT_TYPES
 from reviewlab.events.webhooks import WebhookSummary
 
-router = APIRouter(prefix="/api/admin/webhooks", tags=["webhooks"], route_class=WorkerThreadRoute)
+router = ApiRouter(prefix="/api/admin/webhooks", tags=["webhooks"], route_class=WorkerThreadRoute)
 
 KNOWN_TYPES = ", ".join(sorted(EVENT_TYPES))
 WebhookId = Annotated[str, Path(max_length=64)]

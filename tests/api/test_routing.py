@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 import starlette.concurrency
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from starlette.routing import Match
 
 from api import routing
 from api.main import create_app
-from api.routing import WorkerThreadRoute
+from api.routing import ApiRouter, WorkerThreadRoute, _route_path
 from reviewlab.settings import Settings
 
 
@@ -125,3 +127,42 @@ def test_the_api_runs_blocking_work_on_as_many_threads_as_configured(tmp_path: P
 
 async def _limiter_tokens(to_thread: Any) -> float:
     return float(to_thread.current_default_thread_limiter().total_tokens)
+
+
+def test_a_router_with_a_prefix_tries_none_of_its_routes_for_a_path_outside_it() -> None:
+    router = ApiRouter(prefix="/api/things", route_class=WorkerThreadRoute)
+
+    @router.get("/{thing_id}")
+    def thing(thing_id: str) -> str:
+        return thing_id
+
+    [route] = router.routes
+    with mock.patch.object(type(route), "matches", wraps=route.matches) as tried:
+        assert router.matches({"type": "http", "path": "/api/other/1", "method": "GET"})[0] is Match.NONE
+        tried.assert_not_called()
+    app = FastAPI()
+    app.include_router(router)
+    with TestClient(app) as client:
+        assert client.get("/api/things/7").json() == "7"
+        assert client.get("/api/other/7").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "root_path", "seen"),
+    [
+        ("/api/things/1", "", "/api/things/1"),
+        ("/proxy/api/things/1", "/proxy", "/api/things/1"),  # mounted under a proxy's prefix
+        ("/proxy", "/proxy", ""),
+        ("/proxyish/api", "/proxy", "/proxyish/api"),  # only a whole segment is the root path
+    ],
+)
+def test_the_prefix_is_checked_against_the_path_without_the_root_path(path: str, root_path: str, seen: str) -> None:
+    assert _route_path({"path": path, "root_path": root_path}) == seen
+
+
+def test_every_api_router_checks_its_prefix_first(tmp_path: Path) -> None:
+    app = create_app(Settings(reviewlab_home=tmp_path, database_url=None, redis_url=None))
+    included = [route.original_router for route in app.routes if hasattr(route, "original_router")]
+    assert len(included) >= 8
+    assert all(isinstance(router, ApiRouter) for router in included)
+    assert all(router.prefix for router in included if router.routes[0].path.startswith("/api/"))
