@@ -13,8 +13,8 @@ and the peak resident memory of its largest process (the parent, which gathers w
 2. **files** (``--files 12500,25000,50000,100000``): synthetic Python modules (about 2.5 KB each: a few functions
    with arithmetic, branches and loops, every local used, one shell call in 50 files), generated once into
    ``--workdir``, reviewed at each count. What must not happen is memory growing with the *source* (holding
-   sources or syntax trees); what the report itself must hold (one record and the findings per file) grows with the
-   file count, and the table gives the peak memory per file.
+   sources or syntax trees) or with the records and findings (a review of that many files spools them to disk);
+   the table gives how much the peak grows per file.
 
 Usage: python benchmarks/engine_growth.py [--max-mb 96] [--sample packages|files] [--parts] [--jobs N] [--json F]
        python benchmarks/engine_growth.py --files 12500,25000,50000,100000 [--workdir DIR] [--jobs N] [--json F]

@@ -52,8 +52,10 @@ def add_ai_review(
         if owned:
             orchestrator.close()
     if config.rule_enabled(AI_RULE_ID):
-        result.findings.extend(_with_overrides([_finding(f) for f in outcome.findings], config))
-        result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
+        added = _with_overrides([_finding(f) for f in outcome.findings], config)
+        result.findings = sorted(
+            [*result.findings, *added], key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id)
+        )
     result.ai = summary(outcome, ai_config)
     return outcome
 

@@ -18,7 +18,7 @@ zlib-compressed and base64-encoded: about a sixth of the source's size, JSON inc
 JavaScript, TypeScript and TSX meet each other), the files' kind sequences are scanned in path order
 against one hash index, so the work grows with the number of tokens, never with the number of file
 pairs. With ``m = min_tokens`` and a stride ``s = min(16, max(1, m // 6))``, the index holds the hash of the
-``w = m - s + 1``-token window at every ``s``-th position of every file (at most ``_BUCKET`` positions
+``w = m - s + 1``-token window at every ``s``-th position of every file (at most ``BUCKET`` positions
 per hash, the earliest); each file is then looked up at *every* position. A common run of ``m`` tokens
 contains an indexed window of its earlier copy, so it is hit within ``s`` tokens of its start. A hit is
 checked token for token (hashes only propose) and extended left and right as far as the two sequences
@@ -53,10 +53,10 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import Any, Protocol
 
 import tree_sitter
 
@@ -307,19 +307,19 @@ def _unpack(text: str) -> array[int]:
 # ---------------------------------------------------------------- phase 2: clones across the project
 
 _MAX_STRIDE = 16
-_BUCKET = 8  # earliest indexed positions kept per window hash: a fragment repeated 1000 times costs 8 checks
+BUCKET = 8  # earliest indexed positions kept per window hash: a fragment repeated 1000 times costs 8 checks
 _CHUNK = 64  # tokens compared per slice while extending a match (doubling while they agree)
 _MIN_KINDS = 10  # a fragment of fewer distinct token kinds is data (imports, tables of literals), not logic
 _SAME_LENGTH = 0.9  # pairs whose earlier copies share 90% of their tokens form one group
 _TOKEN = 2  # bytes per token in the kind sequences (array "H")
-_SHIFT = 32  # an index entry is ``file number << _SHIFT | token position``
-_POSITION = (1 << _SHIFT) - 1
+SHIFT = 32  # an index entry is ``file number << SHIFT | token position``
+_POSITION = (1 << SHIFT) - 1
 
 Match = tuple[int, int, int, int]  # file of the earlier copy, its first token, first token of the later copy, length
 Pair = tuple[int, int, int, int, int]  # file and first token of the earlier copy and of the later one, length
 
 
-class _File:
+class TokenFile:
     """One file's kinds as bytes (for hashing and comparing slices); lines and texts decoded on demand."""
 
     __slots__ = ("_crcs", "_ends", "_rows", "_tokens", "data", "facts", "family", "kinds", "path", "size")
@@ -349,6 +349,14 @@ class _File:
             self._ends = [row + span for row, span in zip(self._rows, _unpack(self.facts["spans"]), strict=False)]
         return self._rows[start] + 1, self._ends[start + length - 1] + 1
 
+    def columns(self) -> tuple[array[int], array[int], array[int]]:
+        """Per token: its first line, its last line (0-based) and the CRC of its text (``lines`` and ``texts``
+        of every token at once, for a spool to keep)."""
+        rows = array("I", accumulate(_unpack(self.facts["rows"])))
+        ends = array("I", (row + span for row, span in zip(rows, _unpack(self.facts["spans"]), strict=False)))
+        crcs = _unpack(self.facts["vocab_crcs"])
+        return rows, ends, array("I", map(crcs.__getitem__, _unpack(self.facts["tokens"])))
+
     def texts(self, start: int, length: int) -> list[tuple[int, int]]:
         """The tokens ``start:start + length`` as (kind, crc of the text): equal lists are type-1 copies."""
         if self._crcs is None or self._tokens is None:
@@ -357,47 +365,124 @@ class _File:
         crcs, kinds = self._crcs, self.kinds
         return [(kinds[token], crcs[token]) for token in self._tokens[start : start + length]]
 
-    def window(self, start: int, length: int) -> bytes:
-        return self.data[start * _TOKEN : (start + length) * _TOKEN]
-
 
 def find_clones(
     facts: Mapping[str, dict[str, Any]], *, min_tokens: int = DEFAULT_MIN_TOKENS, min_lines: int = DEFAULT_MIN_LINES
 ) -> list[CloneGroup]:
     """Clone groups across the files (keys are relative paths), deterministic order."""
-    if min_tokens < 2 or min_lines < 1:
-        raise ConfigError(f"{RULE.id}: min_tokens must be at least 2 and min_lines at least 1")
+    check_options(min_tokens, min_lines)
     kind_ids: dict[str, int] = {}
-    families: dict[str, list[_File]] = {}
+    families: dict[str, list[TokenFile]] = {}
     for path in sorted(facts):
-        file = _File(path, facts[path], kind_ids)
+        file = TokenFile(path, facts[path], kind_ids)
         if file.family is not None and file.size >= min_tokens:
             families.setdefault(file.family, []).append(file)
     names = list(kind_ids)
     groups: list[CloneGroup] = []
     for family in sorted(families):
-        groups.extend(_Detector(families[family], names, min_tokens, min_lines).groups())
+        files = families[family]
+        groups.extend(_Detector(_Held(files), WindowIndex(), names, min_tokens, min_lines).groups())
+    return sort_groups(groups)
+
+
+def check_options(min_tokens: int, min_lines: int) -> None:
+    if min_tokens < 2 or min_lines < 1:
+        raise ConfigError(f"{RULE.id}: min_tokens must be at least 2 and min_lines at least 1")
+
+
+def sampling(min_tokens: int) -> tuple[int, int]:
+    """The length of the indexed windows and the stride between them, for runs of ``min_tokens``."""
+    stride = max(1, min(_MAX_STRIDE, min_tokens // 6))
+    return min_tokens - stride + 1, stride
+
+
+def sort_groups(groups: list[CloneGroup]) -> list[CloneGroup]:
+    """The groups in report order: by their copies, the longer of two groups with the same copies first."""
     return sorted(groups, key=lambda group: (group.locations, -group.tokens))
+
+
+class Files(Protocol):
+    """A language family's files in path order, by number (``find_clones`` holds them; a spool loads them)."""
+
+    def __len__(self) -> int: ...
+
+    def kinds(self, number: int) -> bytes:
+        """The file's token kinds (``TokenFile.data``): all the scan reads of a file."""
+        ...
+
+    def __getitem__(self, number: int) -> Copies:
+        """The file, for the lines and texts of the copies in a group."""
+        ...
+
+
+class Copies(Protocol):
+    """What a group needs of a file with copies in it (``TokenFile`` has it)."""
+
+    path: str
+
+    def lines(self, start: int, length: int) -> tuple[int, int]: ...
+
+    def texts(self, start: int, length: int) -> list[tuple[int, int]]: ...
+
+
+class _Held(list[TokenFile]):
+    """Files held in memory, as ``Files``."""
+
+    def kinds(self, number: int) -> bytes:
+        return self[number].data
+
+
+class Index(Protocol):
+    """The sampled windows of the files scanned so far."""
+
+    def buckets(self, number: int, data: bytes, hashes: list[int], stride: int) -> Mapping[int, Sequence[int]]:
+        """Index the sampled windows of file ``number`` (``hashes`` at every position, of its kinds ``data``),
+        then give the indexed positions (``number << 32 | position``, at most ``BUCKET``, the earliest) of
+        each of ``hashes`` found in the index. The mapping may also hold hashes with no position: such a hit
+        matches nothing, so the scan's result is the same."""
+        ...
+
+
+class WindowIndex:
+    """The index in memory: window hash -> its positions (a single one, by far the commonest, stored bare)."""
+
+    def __init__(self) -> None:
+        self.index: dict[int, int | list[int]] = {}
+
+    def buckets(self, number: int, data: bytes, hashes: list[int], stride: int) -> dict[int, Sequence[int]]:
+        index = self.index
+        for position in range(0, len(hashes), stride):
+            key, packed = hashes[position], number << SHIFT | position
+            bucket = index.get(key)
+            if bucket is None:
+                index[key] = packed
+            elif isinstance(bucket, int):
+                index[key] = [bucket, packed]
+            elif len(bucket) < BUCKET:
+                bucket.append(packed)
+        found: dict[int, Sequence[int]] = {}
+        for key in set(hashes):
+            bucket = index.get(key)
+            if bucket is not None:
+                found[key] = (bucket,) if isinstance(bucket, int) else bucket
+        return found
 
 
 class _Detector:
     """The scan of one language family's files, in path order, against one index of sampled windows."""
 
-    def __init__(self, files: list[_File], names: list[str], min_tokens: int, min_lines: int) -> None:
+    def __init__(self, files: Files, index: Index, names: list[str], min_tokens: int, min_lines: int) -> None:
         self.files = files
         self.names = names
         self.min_tokens = min_tokens
         self.min_lines = min_lines
-        self.stride = max(1, min(_MAX_STRIDE, min_tokens // 6))
-        self.window = min_tokens - self.stride + 1
-        # Window hash -> its indexed positions, each packed as ``number << 32 | position`` into one int; a single
-        # position (by far the commonest) is stored bare, not in a list: a third of the memory per window.
-        self.index: dict[int, int | list[int]] = {}
+        self.window, self.stride = sampling(min_tokens)
+        self.index = index
         self.pairs: list[Pair] = []
 
     def groups(self) -> list[CloneGroup]:
-        for number, file in enumerate(self.files):
-            self._scan(number, file)
+        for number in range(len(self.files)):
+            self._scan(number, self.files.kinds(number))
         groups = []
         for cluster in _clusters(self.pairs):
             group = self._group(cluster.stop - cluster.start, cluster.copies())
@@ -405,26 +490,17 @@ class _Detector:
                 groups.append(group)
         return groups
 
-    def _scan(self, number: int, file: _File) -> None:
-        """Index the file's sampled windows, then report each match of its tokens with earlier ones."""
-        width = self.window * _TOKEN
-        data, index, stride = file.data, self.index, self.stride
-        hashes = [hash(data[at : at + width]) for at in range(0, len(data) - width + 1, _TOKEN)]
-        for position in range(0, len(hashes), stride):
-            key, packed = hashes[position], number << _SHIFT | position
-            bucket = index.get(key)
-            if bucket is None:
-                index[key] = packed
-            elif isinstance(bucket, int):
-                index[key] = [bucket, packed]
-            elif len(bucket) < _BUCKET:
-                bucket.append(packed)
+    def _scan(self, number: int, data: bytes) -> None:
+        """Index the file's sampled windows, then report each match of its tokens (``data``) with earlier ones."""
+        stride = self.stride
+        hashes = window_hashes(data, self.window)
+        index = self.index.buckets(number, data, hashes, stride)
         hits = [position for position, value in enumerate(hashes) if value in index]
         found: dict[int, Match | None] = {}
 
         def match_at(hit: int, resume: int) -> Match | None:
             if hit not in found:
-                found[hit] = self._longest(number, file, hit, index[hashes[hit]])
+                found[hit] = self._longest(number, data, hit, index[hashes[hit]])
             return _after(found[hit], resume)
 
         resume = 0  # the tokens before it are a copy already reported
@@ -449,24 +525,27 @@ class _Detector:
                 self.pairs.append((other, a, number, b, length))
                 resume = b + length
 
-    def _longest(self, number: int, file: _File, position: int, bucket: int | list[int]) -> Match | None:
-        """The longest match through the window at ``position`` with an earlier indexed window."""
-        window = file.window(position, self.window)
+    def _longest(self, number: int, data: bytes, position: int, bucket: Sequence[int]) -> Match | None:
+        """The longest match through the window at ``position`` of file ``number`` (its kinds ``data``) with an
+        earlier indexed window."""
+        width = self.window * _TOKEN
+        window = data[position * _TOKEN : position * _TOKEN + width]
+        size = len(data) // _TOKEN
         best: Match | None = None
-        for packed in (bucket,) if isinstance(bucket, int) else bucket:
-            other, start = packed >> _SHIFT, packed & _POSITION
+        for packed in bucket:
+            other, start = packed >> SHIFT, packed & _POSITION
             if other == number and start >= position:
                 break  # the bucket is in scan order: the rest is not earlier
-            source = self.files[other]
-            if source.window(start, self.window) != window:
+            source = self.files.kinds(other)
+            if source[start * _TOKEN : start * _TOKEN + width] != window:
                 continue  # two windows with one hash
-            back = _common(source.data, start, file.data, position, -min(start, position))
+            back = _common(source, start, data, position, -min(start, position))
             ahead = _common(
-                source.data,
+                source,
                 start + self.window,
-                file.data,
+                data,
                 position + self.window,
-                min(source.size - start, file.size - position) - self.window,
+                min(len(source) // _TOKEN - start, size - position) - self.window,
             )
             match = (other, start - back, position - back, back + self.window + ahead)
             if best is None or _rank(match) < _rank(best):
@@ -475,7 +554,8 @@ class _Detector:
 
     def _group(self, length: int, copies: list[tuple[int, int]]) -> CloneGroup | None:
         """The group of ``length`` tokens at ``copies`` (the first copy first), if it is worth reporting."""
-        kinds = array("H", self.files[copies[0][0]].window(copies[0][1], length))
+        head, at = copies[0]
+        kinds = array("H", self.files.kinds(head)[at * _TOKEN : (at + length) * _TOKEN])
         if _is_data({self.names[kind] for kind in set(kinds)}):
             return None
         kept: list[tuple[int, int]] = []
@@ -492,10 +572,16 @@ class _Detector:
                 locations.append(CloneLocation(file.path, first, last))
         if len(kept) < 2:
             return None
-        texts = [self.files[number].texts(start, length) for number, start in kept]
-        kind = "type-1" if all(text == texts[0] for text in texts) else "type-2"
+        texts = self.files[kept[0][0]].texts(kept[0][1], length)  # compared one copy at a time: a group may be large
+        kind = "type-1" if all(self.files[n].texts(at, length) == texts for n, at in kept[1:]) else "type-2"
         digest = hashlib.sha256("\x1f".join(self.names[k] for k in kinds).encode()).hexdigest()[:16]
         return CloneGroup(kind, length, tuple(locations), digest)
+
+
+def window_hashes(data: bytes, window: int) -> list[int]:
+    """The hash of the ``window``-token window at every position of the kinds ``data``."""
+    width = window * _TOKEN
+    return [hash(data[at : at + width]) for at in range(0, len(data) - width + 1, _TOKEN)]
 
 
 def _rank(match: Match) -> tuple[int, int, int]:
@@ -535,12 +621,12 @@ class _Cluster:
 def _clusters(pairs: list[Pair]) -> list[_Cluster]:
     """The pairs grouped by earlier copy: pairs whose earlier copies share 90% of their tokens join one group.
 
-    Pairs go in order of their earlier copy; each joins one of the last ``_BUCKET`` groups of its file if it can.
+    Pairs go in order of their earlier copy; each joins one of the last ``BUCKET`` groups of its file if it can.
     """
     clusters: list[_Cluster] = []
     for pair in sorted(pairs, key=lambda pair: (pair[0], pair[1], -pair[4], pair[2], pair[3])):
         file, a, _, _, length = pair
-        for cluster in reversed(clusters[-_BUCKET:]):
+        for cluster in reversed(clusters[-BUCKET:]):
             start, stop = max(cluster.start, a), min(cluster.stop, a + length)
             if cluster.file == file and stop - start >= _SAME_LENGTH * max(cluster.longest, length):
                 cluster.start, cluster.stop, cluster.longest = start, stop, max(cluster.longest, length)
@@ -578,13 +664,17 @@ def _common(x: bytes, i: int, y: bytes, j: int, limit: int) -> int:
 
 
 def clone_findings(groups: Sequence[CloneGroup]) -> list[Finding]:
+    """:func:`each_clone_finding` as a list."""
+    return list(each_clone_finding(groups))
+
+
+def each_clone_finding(groups: Sequence[CloneGroup]) -> Iterator[Finding]:
     """One GEN-Q002 finding per copy after the first of each group, at that copy, the other copies related.
 
     Facts keep lines, not columns: a copy's span runs from column 1 of its first line to column 1 of its
     last line. The fingerprint is the rule, the path, the clone's normalised token digest and the count of
     earlier findings with the same path and digest, so it survives edits elsewhere in the file.
     """
-    findings: list[Finding] = []
     seen: Counter[tuple[str, str]] = Counter()
     for group in groups:
         first = group.locations[0]
@@ -604,7 +694,7 @@ def clone_findings(groups: Sequence[CloneGroup]) -> list[Finding]:
                 + (f" and {others} other cop{'y' if others == 1 else 'ies'}." if others else ".")
             )
             material = "\x1f".join((RULE.id, copy.path, group.digest, str(occurrence)))
-            findings.append(
+            yield (
                 Finding(
                     rule_id=RULE.id,
                     category=RULE.category,
@@ -619,7 +709,6 @@ def clone_findings(groups: Sequence[CloneGroup]) -> list[Finding]:
                     related=related,
                 )
             )
-    return findings
 
 
 def _span(location: CloneLocation) -> Span:

@@ -6,6 +6,8 @@ cross process boundaries, be cached, stored and rendered without the engine.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, MutableSequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -293,16 +295,20 @@ class FileRecord:
 
 @dataclass(slots=True)
 class ReviewResult:
-    """The outcome of reviewing one tree."""
+    """The outcome of reviewing one tree.
+
+    A large review's ``files``, ``findings`` and ``diagnostics`` are listed from disk (``engine.spool.Spooled``)
+    until something changes them; ``close()`` (or leaving a ``with`` block) removes what is on disk, as does
+    collecting the result."""
 
     root: str
     rule_pack_version: str
     started_at: str
     finished_at: str = ""
     duration_seconds: float = 0.0
-    files: list[FileRecord] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: MutableSequence[FileRecord] = field(default_factory=list)
+    findings: MutableSequence[Finding] = field(default_factory=list)
+    diagnostics: MutableSequence[Diagnostic] = field(default_factory=list)
     # When a baseline was applied: {"known": findings it hid, "fixed": its entries no longer found}.
     baseline: dict[str, Any] | None = None
     # When the project configures a quality gate: {"passed": bool, "conditions": [...]}.
@@ -313,27 +319,51 @@ class ReviewResult:
     # per provider (``reviewlab.ai.run.summary``); its findings are among ``findings``, with ``Finding.ai`` set.
     ai: dict[str, Any] | None = None
 
+    def __enter__(self) -> ReviewResult:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove what a spooled result keeps on disk (its lists are unusable afterwards unless loaded)."""
+        for listed in (self.files, self.findings, self.diagnostics):
+            close = getattr(listed, "close", None)
+            if close is not None:
+                close()
+
     @property
     def lines(self) -> int:
-        return sum(f.lines for f in self.files)
+        total = _from_spool(self.files, "total", "lines")
+        return total if total is not None else sum(f.lines for f in self.files)
 
     @property
     def cache_hits(self) -> int:
-        return sum(1 for f in self.files if f.cached)
+        total = _from_spool(self.files, "total", "cached")
+        return total if total is not None else sum(1 for f in self.files if f.cached)
 
     def counts_by_severity(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Severity}
-        for finding in self.findings:
-            counts[finding.severity.value] += 1
-        return counts
+        return _counts(Severity, self.findings, "severity")
 
     def counts_by_category(self) -> dict[str, int]:
-        counts = {c.value: 0 for c in Category}
-        for finding in self.findings:
-            counts[finding.category.value] += 1
-        return counts
+        return _counts(Category, self.findings, "category")
 
     def worst_severity(self) -> Severity | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+        counts = self.counts_by_severity()
+        return max((s for s in Severity if counts[s.value]), key=lambda s: s.rank, default=None)
+
+
+def _from_spool(listed: Iterable[Any], method: str, column: str) -> Any:
+    """What a spooled list answers from disk (``Spooled.tally`` / ``total``); None for a list in memory."""
+    answer = getattr(listed, method, None)
+    return answer(column) if answer is not None else None
+
+
+def _counts(values: type[StrEnum], findings: Iterable[Finding], column: str) -> dict[str, int]:
+    counts = {value.value: 0 for value in values}
+    tally = _from_spool(findings, "tally", column)
+    if tally is None:
+        tally = Counter(getattr(finding, column).value for finding in findings)
+    for value, count in tally.items():
+        counts[value] += count
+    return counts

@@ -7,7 +7,6 @@ once. Small reviews never start a pool. One file's failure is a diagnostic, neve
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -22,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from reviewlab.engine.cache import Analysed, NullCache, ResultCache, cache_key, options_digest
 from reviewlab.engine.config import ReviewConfig, discover_config
-from reviewlab.engine.crossfile import project_review
 from reviewlab.engine.discovery import SourceFile, discover
 from reviewlab.engine.languages import LANGUAGES
-from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult, Severity
+from reviewlab.engine.model import Diagnostic, DiagnosticKind, FileRecord, Finding, ReviewResult
+from reviewlab.engine.outcomes import InMemory, Outcomes, SpooledOutcomes, with_severity_overrides
 from reviewlab.engine.packversion import rule_pack_version
 from reviewlab.engine.project import Project, set_project, using_project
 from reviewlab.engine.secrets import RULE_IDS as SECRET_RULE_IDS
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
 BINARY_SNIFF_BYTES = 8192
 CHUNK_BYTES = 256 * 1024
 CHUNK_FILES = 64
+SPOOL_FROM = 2000  # files from which a review keeps its outcomes on disk
 
 # (relpath, language, source) in; (relpath, what the analysis keeps of the file) out.
 WorkItem = tuple[str, str, bytes]
@@ -201,58 +201,89 @@ def review(
     jobs: int | None = None,
     cache: ResultCache | None = None,
     progress: ProgressCallback | None = None,
+    spool_from: int = SPOOL_FROM,
 ) -> ReviewResult:
-    """Review every supported file under ``path``. Raises ``InputError`` only for an unusable ``path``."""
+    """Review every supported file under ``path``. Raises ``InputError`` only for an unusable ``path``.
+
+    A review of ``spool_from`` files or more keeps its outcomes on disk as they arrive (``engine.spool``): its
+    result lists them from there, and its memory does not grow with the number of files."""
     started = time.perf_counter()
     root = Path(path).expanduser()
     config = config if config is not None else discover_config(root)
     cache = cache if cache is not None else NullCache()
     result = ReviewResult(root=str(root.resolve()), rule_pack_version=rule_pack_version(), started_at=_now())
     text_files = any(config.rule_enabled(rule_id) for rule_id in SECRET_RULE_IDS)
-    files = list(discover(root, config, result.diagnostics, text_files=text_files))
+    met: list[Diagnostic] = []  # diagnostics of discovering and reading files, in the order met
+    # What is kept of each file until it is read (a SourceFile's Path would be most of a spooled review's memory).
+    files = [(f.relpath, f.language, f.size) for f in discover(root, config, met, text_files=text_files)]
     if progress is not None:
         progress(ProgressEvent("discover", len(files), len(files)))
     if not files:
-        result.diagnostics.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
+        met.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
+    outcomes: Outcomes = SpooledOutcomes(config) if len(files) >= spool_from else InMemory(config)
+    try:
+        _analyse(root, config, files, cache, outcomes, met, result.rule_pack_version, jobs, progress)
+        if progress is not None:
+            progress(ProgressEvent("project", 0, 1))
+        outcomes.finish(result, root if root.is_dir() else root.parent)
+    except BaseException:
+        outcomes.discard()
+        raise
+    result.finished_at = _now()
+    result.duration_seconds = round(time.perf_counter() - started, 3)
+    if progress is not None:
+        progress(ProgressEvent("done", len(files), len(files)))
+    return result
 
+
+def _analyse(
+    root: Path,
+    config: ReviewConfig,
+    files: list[tuple[str, str, int]],
+    cache: ResultCache,
+    outcomes: Outcomes,
+    met: list[Diagnostic],
+    pack_version: str,
+    jobs: int | None,
+    progress: ProgressCallback | None,
+) -> None:
+    """Read, look up and analyse every file, handing each outcome to ``outcomes`` as it arrives."""
     digest = options_digest(config.model_dump(mode="json", include={"select", "ignore", "rules", "taint", "metrics"}))
     # The facts gathered follow from select/ignore and ``metrics``, so the options digest covers them too.
-    by_path = {f.relpath: f for f in files}
-    keys: dict[str, tuple[str, str]] = {}  # relpath -> (cache key, sha256)
-    records: dict[str, FileRecord] = {}
-    analysed: dict[str, Analysed] = {}
+    pending: dict[str, tuple[str, str, str]] = {}  # relpath -> (cache key, sha256, language) until analysed
     done = 0
 
     def record(relpath: str, outcome: Analysed, cached: bool) -> None:
         nonlocal done
-        source_file = by_path[relpath]
-        records[relpath] = FileRecord(
-            relpath, source_file.language, outcome.lines, keys[relpath][1], cached, outcome.facts.get("metrics")
-        )
-        analysed[relpath] = outcome
+        _, sha, language = pending.pop(relpath)
+        outcomes.add(FileRecord(relpath, language, outcome.lines, sha, cached, outcome.facts.get("metrics")), outcome)
         done += 1
         if progress is not None:
             progress(ProgressEvent("analyze", done, len(files), relpath, tuple(outcome.findings)))
 
     def finish_batch(batch: list[WorkResult]) -> None:
+        keyed = [(pending[relpath][0], outcome) for relpath, outcome in batch]
         for relpath, outcome in batch:
             record(relpath, outcome, cached=False)
-        cache.put_many((keys[relpath][0], outcome) for relpath, outcome in batch)
+        cache.put_many(keyed)
+        outcomes.add_met(met)
 
-    project = Project(root if root.is_dir() else root.parent, config.max_file_size)
+    directory = root.is_dir()
+    project = Project(root if directory else root.parent, config.max_file_size)
     runner = _Runner(config, max(1, jobs if jobs is not None else default_jobs()), project)
     try:
         chunk: list[WorkItem] = []
         chunk_bytes = 0
-        for source_file in files:
-            source = _read(source_file, config, result.diagnostics)
+        for relpath, language, size in files:
+            source_file = SourceFile(root / relpath if directory else root, relpath, language, size)
+            source = _read(source_file, config, met)
             if source is None:
                 done += 1
                 continue
             sha = hashlib.sha256(source).hexdigest()
             depends = project.dependency_digest(source_file.relpath, source) if source_file.language == "python" else ""
-            key = cache_key(sha, source_file.relpath, source_file.language, result.rule_pack_version, digest + depends)
-            keys[source_file.relpath] = (key, sha)
+            key = cache_key(sha, source_file.relpath, source_file.language, pack_version, digest + depends)
+            pending[source_file.relpath] = (key, sha, source_file.language)
             hit = cache.get(key)
             if hit is not None:
                 record(source_file.relpath, hit, cached=True)
@@ -268,35 +299,6 @@ def review(
         finish_batch(runner.drain())
     finally:
         runner.close()
-
-    for relpath in sorted(records):
-        result.files.append(records[relpath])
-        result.findings.extend(analysed[relpath].findings)
-        result.diagnostics.extend(analysed[relpath].diagnostics)
-    if progress is not None:
-        progress(ProgressEvent("project", 0, 1))
-    outcome = project_review({path: a.facts for path, a in analysed.items() if a.facts}, project.root, config)
-    result.findings.extend(outcome.findings)
-    result.architecture = outcome.architecture
-    result.findings = _with_severity_overrides(result.findings, config)
-    result.findings.sort(key=lambda f: (f.path, f.span.start_line, f.span.start_column, f.rule_id))
-    result.finished_at = _now()
-    result.duration_seconds = round(time.perf_counter() - started, 3)
-    if progress is not None:
-        progress(ProgressEvent("done", len(files), len(files)))
-    return result
-
-
-def _with_severity_overrides(findings: list[Finding], config: ReviewConfig) -> list[Finding]:
-    """The findings at the severities the project's ``[reviewlab.severity]`` asks for (cached results keep the
-    rules' own severities, so changing an override needs no re-analysis)."""
-    if not config.severity:
-        return findings
-    changed: list[Finding] = []
-    for finding in findings:
-        wanted = config.severity_for(finding.rule_id)
-        changed.append(dataclasses.replace(finding, severity=Severity(wanted)) if wanted else finding)
-    return changed
 
 
 def _read(source_file: SourceFile, config: ReviewConfig, diagnostics: list[Diagnostic]) -> bytes | None:
@@ -341,7 +343,7 @@ def review_snippet(code: str, language: str, config: ReviewConfig | None = None)
     [(_, outcome)] = analyze_items([(relpath, language, source)], RulePack.from_config(config))
     sha = hashlib.sha256(source).hexdigest()
     result.files.append(FileRecord(relpath, language, outcome.lines, sha, metrics=outcome.facts.get("metrics")))
-    result.findings.extend(_with_severity_overrides(outcome.findings, config))
+    result.findings.extend(with_severity_overrides(outcome.findings, config))
     result.diagnostics.extend(outcome.diagnostics)
     result.finished_at = _now()
     result.duration_seconds = round(time.perf_counter() - started, 3)

@@ -107,14 +107,14 @@ def _overview(result: ReviewResult) -> Table:
 
 
 def _top(result: ReviewResult, limit: int) -> Table:
-    findings = worst_first(result.findings)
-    title = f"Top findings ({min(limit, len(findings))} of {len(findings)})"
+    findings = worst_first(result.findings, limit)
+    title = f"Top findings ({len(findings)} of {len(result.findings)})"
     table = Table(title=title, title_justify="left")
     table.add_column("Severity")
     table.add_column("Rule")
     table.add_column("Location")
     table.add_column("Message")
-    for finding in findings[:limit]:
+    for finding in findings:
         span = finding.span
         table.add_row(
             Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity]),

@@ -20,7 +20,7 @@ import pathspec
 
 from reviewlab.engine.config import ReviewConfig
 from reviewlab.engine.model import Finding
-from reviewlab.engine.pipeline import _with_severity_overrides
+from reviewlab.engine.outcomes import with_severity_overrides
 from reviewlab.engine.sarif_import.load import ImportedReport
 
 IGNORED = "ignored by the configuration (ignore)"
@@ -48,7 +48,7 @@ def apply_config(report: ImportedReport, config: ReviewConfig) -> ImportedReport
             skipped[NOT_INCLUDED] += 1
         else:
             kept.append(finding)
-    return replace(report, findings=_with_severity_overrides(kept, config), skipped=skipped)
+    return replace(report, findings=with_severity_overrides(kept, config), skipped=skipped)
 
 
 def _excluded(spec: pathspec.GitIgnoreSpec, path: str) -> bool:
