@@ -1,9 +1,9 @@
 """API load test: N concurrent signed-in clients against a real uvicorn server, latency per endpoint group.
 
 Starts ``python -m uvicorn api.main:create_app --factory`` on a free loopback port with a fresh
-REVIEWLAB_HOME (and, for ``--backend postgres``, a new PostgreSQL database plus a Redis database, the
-analyses on in-process workers so no Celery worker is needed), waits for ``/health/ready``, makes the
-users, then runs two phases of ``--seconds`` each:
+REVIEWLAB_HOME (and, for ``--backend postgres``, a new PostgreSQL database plus a Redis database, and a
+Celery worker for the analyses), waits for ``/health/ready``, makes the users, then runs two phases of
+``--seconds`` each:
 
 1. reads: every client loops over GET /health/live, /api/auth/me, /api/projects, /api/projects/{id}
    and /api/analyze/{id} (a completed analysis of the project);
@@ -21,9 +21,10 @@ generator shares the machine (and its cores) with the server; its timed requests
 (about a third of httpx's CPU per request), the set-up through httpx.
 
 With ``--api-processes N`` uvicorn runs N API processes on one port (``--backend postgres`` only: they share the
-PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase. With
-``--celery-workers K`` (``--backend postgres``) the analyses run on K ``reviewlab worker`` processes, as deployed
-with Redis, instead of the API's in-process pool; the API's CPU per request then leaves the analyses out.
+PostgreSQL store and Redis, as API pods do); ``--phases reads`` runs only the read phase. On ``--backend
+postgres`` the analyses run on ``--celery-workers K`` ``reviewlab worker`` processes (default 1), as the platform
+runs them whenever Redis is configured; ``--celery-workers 0`` puts them on the API's in-process pool instead,
+as on the embedded backend. The API's CPU per request leaves out what the Celery workers do.
 
 Usage: python benchmarks/api_load.py [--clients 50] [--seconds 15] [--backend embedded|postgres]
        [--api-processes 1] [--phases reads,analyses] [--json out.json] [--postgres-url URL] [--redis-url URL]
@@ -537,9 +538,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--celery-workers",
         type=int,
-        default=0,
-        help="with --backend postgres: analyses on this many Celery worker processes, as deployed (default: 0, "
-        "the API's in-process pool)",
+        default=None,
+        help="analyses on this many Celery worker processes (default: 1 with --backend postgres, as deployed with "
+        "Redis; 0, the API's in-process pool, on the embedded backend, which has no broker)",
     )
     parser.add_argument(
         "--phases", default="reads,analyses", help="comma-separated: reads, analyses (default: both, in that order)"
@@ -550,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     phases = tuple(p.strip() for p in args.phases.split(",") if p.strip())
     if not phases or set(phases) - {"reads", "analyses"}:
         parser.error("--phases is a comma-separated list of reads and analyses")
+    if args.celery_workers is None:
+        args.celery_workers = 1 if args.backend == "postgres" else 0
     if args.celery_workers < 0 or (args.celery_workers and args.backend == "embedded"):
         parser.error("--celery-workers takes a count, and needs --backend postgres (their queue is in Redis)")
     if args.api_processes > 1 and args.backend == "embedded":
