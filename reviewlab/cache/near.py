@@ -116,9 +116,9 @@ class NearCache:
         return value
 
     def set(self, group: str, key: str, value: Any, ttl_s: float) -> None:
-        epoch = self._epoch
-        self.remote.set(group, key, value, ttl_s)
-        self._keep(group, key, encode(value), epoch, ttl_s)
+        epoch, payload = self._epoch, encode(value)
+        self.remote.set_payload(group, key, payload, ttl_s)
+        self._keep(group, key, payload, epoch, ttl_s)
 
     def delete(self, group: str, key: str) -> None:
         self.remote.delete(group, key)  # and published, for the other processes

@@ -142,9 +142,13 @@ class RedisTtlCache:
             return None
 
     def set(self, group: str, key: str, value: Any, ttl_s: float) -> None:
+        self.set_payload(group, key, encode(value), ttl_s)
+
+    def set_payload(self, group: str, key: str, payload: str, ttl_s: float) -> None:
+        """Store a value already encoded as JSON text (what ``set`` stores for ``value``)."""
         if check_ttl(ttl_s) > self.max_ttl_s:
             raise ValueError(f"ttl_s {ttl_s} is over this cache's max_ttl_s {self.max_ttl_s}")
-        args: list[str | int] = [*self._args(group, key), encode(value), _ms(self.max_ttl_s), _ms(ttl_s)]
+        args: list[str | int] = [*self._args(group, key), payload, _ms(self.max_ttl_s), _ms(ttl_s)]
         self._attempt(lambda: self._set(keys=[self.generation_key(group)], args=args))
 
     def delete(self, group: str, key: str) -> None:
