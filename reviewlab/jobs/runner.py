@@ -178,7 +178,8 @@ class _Run:
         heartbeat.start()
         try:
             result, commit = self._review(request)
-            with tracing.span("analysis.store", attributes={"reviewlab.findings": len(result.findings)}):
+            # Stored, a large review's spool is removed at once, not when the result happens to be collected.
+            with result, tracing.span("analysis.store", attributes={"reviewlab.findings": len(result.findings)}):
                 return self._complete(result, commit)
         except _Lost:
             log.warning(

@@ -254,3 +254,35 @@ def test_the_cli_review_still_saves_completed_sessions(engine: Engine) -> None:
     summary = Store(engine).get_session(session_id)
     assert summary is not None
     assert summary.status == "completed"
+
+
+def test_a_spooled_review_is_removed_from_disk_once_stored(
+    analyses: Analyses, run: Runner, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    import reviewlab.jobs.runner
+    from reviewlab.engine.model import ReviewResult
+    from reviewlab.engine.pipeline import review
+
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    kept: list[ReviewResult] = []  # held here, so only an explicit close can remove the spool
+    found: list[int] = []
+
+    def spooled_review(*args: object, **kwargs: object) -> ReviewResult:
+        kept.append(review(*args, spool_from=1, **kwargs))  # type: ignore[arg-type]
+        assert list(spools.glob("reviewlab-spool-*"))  # the review is on disk while it runs
+        found.append(len(kept[-1].findings))
+        return kept[-1]
+
+    monkeypatch.setattr(reviewlab.jobs.runner, "review", spooled_review)
+    files = [{"path": f"m{i}.py", "content": VULNERABLE} for i in range(3)]
+    session_id = analyses.submit({"kind": "files", "files": files}, owner_id="u1")
+
+    assert run(session_id) is SessionStatus.COMPLETED
+    assert len(kept) == 1
+    assert not list(spools.glob("reviewlab-spool-*"))
+    assert found[0] >= 6
+    assert len(_store(engine).findings(session_id)) == found[0]  # stored from the spool before it went
