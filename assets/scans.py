@@ -18,7 +18,7 @@ from reviewlab.ai.run import add_ai_review
 from reviewlab.engine.config import discover_config
 from reviewlab.engine.model import FileRecord, ReviewResult
 from reviewlab.engine.pipeline import review
-from reviewlab.reports import render
+from reviewlab.reports import render_chunks
 from reviewlab.scans import (
     TRIGGERS,
     ScanError,
@@ -237,7 +237,8 @@ def review_report(
     paths: dict[str, str] = {}
     for fmt, name in REPORTS.items():
         path = directory / name
-        path.write_text(render(result, fmt), encoding="utf-8")
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(render_chunks(result, fmt))
         paths[fmt] = str(path)
     context.add_output_metadata(
         {"session_id": static_findings["session_id"], **{fmt: M.path(path) for fmt, path in paths.items()}}

@@ -24,7 +24,7 @@ from reviewlab.engine.config import ReviewConfig, discover_config, load_config
 from reviewlab.engine.model import ReviewResult, Severity
 from reviewlab.engine.pipeline import ProgressEvent, review
 from reviewlab.errors import InputError, ReviewlabError
-from reviewlab.reports import FORMATS, render, render_chunks
+from reviewlab.reports import FORMATS, render_chunks
 from reviewlab.reports.terminal import print_summary
 from reviewlab.settings import Settings, get_settings
 
@@ -287,11 +287,9 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "text":
         # Every finding is listed below the summary, so the summary's top-findings table is left out.
         print_summary(result, out, top=0)
-        text = render(result, "text")
-        if text:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        _print(render_chunks(result, "text"), end_line=True)
     else:
-        sys.stdout.write(render(result, args.format))
+        _print(render_chunks(result, args.format))
         print_summary(result, Console(stderr=True, highlight=False))
     if args.reports_dir is not None:
         for fmt, suffix in REPORT_SUFFIXES.items():
@@ -332,6 +330,17 @@ def _apply_fixes(args: argparse.Namespace, result: ReviewResult) -> None:
     written = fixes.write(args.path, planned)
     applied = sum(len(f.applied) for f in planned if f.changed)
     err.print(f"{applied} fix(es) applied in {written} file(s)")
+
+
+def _print(pieces: Iterable[str], end_line: bool = False) -> None:
+    """Write a report to standard output a piece at a time; ``end_line`` ends a non-empty one with a newline."""
+    last = ""
+    for piece in pieces:
+        if piece:
+            sys.stdout.write(piece)
+            last = piece
+    if end_line and last and not last.endswith("\n"):
+        sys.stdout.write("\n")
 
 
 def _write(path: Path, text: str | Iterable[str]) -> None:

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from rich.console import Console
 
-from reviewlab.cli import _run_with_progress, main
+from reviewlab.cli import REPORT_SUFFIXES, _run_with_progress, main
 from reviewlab.engine.model import ReviewResult
 from reviewlab.engine.pipeline import ProgressEvent
 
@@ -49,6 +49,30 @@ def test_json_to_stdout(project: Path, capsys: pytest.CaptureFixture[str]) -> No
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["findings"] == 1
     assert report["findings"][0]["rule_id"] == "PY-S001"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown"])
+def test_the_report_on_standard_output_is_written_piece_by_piece(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    written: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str) -> int:
+            written.append(text)
+            return super().write(text)
+
+    stdout = Recorder()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    reports = tmp_path / "reports"
+    assert main(["review", str(project), "--format", fmt, "--no-store", "--reports-dir", str(reports)]) == 0
+    report = (reports / f"reviewlab.{REPORT_SUFFIXES[fmt]}").read_text(encoding="utf-8")
+    if fmt == "text":  # below the summary, and above the line saying where the reports went
+        assert f"\n{report}reports written to" in stdout.getvalue()
+        assert [line for line in written if "DIAGNOSTIC" in line or "PY-S001" in line] == report.splitlines(True)[:-1]
+    else:
+        assert stdout.getvalue() == report
+        assert len(written) > 3
 
 
 def test_sarif_output_validates(project: Path, tmp_path: Path, sarif_schema: dict[str, Any]) -> None:

@@ -43,8 +43,9 @@ def render(result: ReviewResult, fmt: str) -> str:
 
 
 def render_chunks(result: ReviewResult, fmt: str) -> Iterator[str]:
-    """:func:`render`'s text in pieces: a format that can (JSON) encodes its long lists one element at a time, so
-    a caller writing them to a file never holds the whole report; the others come as one piece."""
+    """:func:`render`'s text in pieces: every format encodes its long lists (findings, diagnostics, files) one
+    element at a time, so a caller writing them out never holds the whole report; a format without ``chunks``
+    comes as one piece."""
     module = _module(fmt)
     chunks = getattr(module, "chunks", None)
     if chunks is None:

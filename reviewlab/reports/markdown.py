@@ -7,6 +7,8 @@ reads best committed at, or posted from, that root.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from itertools import groupby
 
 from reviewlab.engine.languages import language_for_path
@@ -101,42 +103,57 @@ def _finding(finding: Finding, language: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _findings(result: ReviewResult) -> str:
+def _findings(result: ReviewResult) -> Iterator[str]:
+    """The findings section's blocks (a blank line apart), each finding's made when its turn comes."""
     findings = sorted_findings(result)
     if not findings:
-        return "## Findings\n\nNo findings."
-    sections = ["## Findings"]
+        yield "## Findings\n\nNo findings."
+        return
+    yield "## Findings"
     for path, group in groupby(findings, key=lambda f: f.path):
         language = language_for_path(path) or ""
-        sections.append(f"### {code_span(path)}")
-        sections.extend(_finding(finding, language) for finding in group)
-    return "\n\n".join(sections)
+        yield f"### {code_span(path)}"
+        for finding in group:
+            yield _finding(finding, language)
 
 
-def _diagnostics(result: ReviewResult) -> str:
-    rows = [
-        f"| {code_span(d.path, in_table=True) if d.path else ''} | {d.line or ''} | {d.kind.value} "
-        f"| {escape_text(d.message)} |"
-        for d in sorted_diagnostics(result)
-    ]
-    if not rows:
-        return "## Diagnostics\n\nNone."
-    return "\n".join(["## Diagnostics", "", "| Path | Line | Kind | Message |", "| --- | ---: | --- | --- |", *rows])
+def _diagnostics(result: ReviewResult) -> Iterator[str]:
+    """The diagnostics section's lines, a table row per diagnostic made when its turn comes."""
+    diagnostics = sorted_diagnostics(result)
+    if not diagnostics:
+        yield "## Diagnostics\n\nNone."
+        return
+    yield "## Diagnostics\n\n| Path | Line | Kind | Message |\n| --- | ---: | --- | --- |"
+    for d in diagnostics:
+        path = code_span(d.path, in_table=True) if d.path else ""
+        yield f"| {path} | {d.line or ''} | {d.kind.value} | {escape_text(d.message)} |"
 
 
 def render(result: ReviewResult) -> str:
     """The review as a Markdown document ending in a newline."""
+    return "".join(chunks(result))
+
+
+def chunks(result: ReviewResult) -> Iterator[str]:
+    """:func:`render`'s text in pieces: a finding and a diagnostic row at a time, so a report of 100,000 files
+    written piece by piece never exists whole in memory."""
     headline = (
         f"**{_plural(len(result.findings), 'finding')}** in {_plural(len(result.files), 'file')} "
         f"({_plural(result.lines, 'line')}) under {code_span(result.root)}, "
         f"rule pack {code_span(result.rule_pack_version)}, {result.duration_seconds:.2f} s."
     )
-    sections = ["# reviewlab report", headline, *_gate(result), _summary(result), *_baseline(result)]
-    sections.extend(_ai(result))
-    sections.append(_findings(result))
-    sections.extend(_architecture(result))
-    sections.append(_diagnostics(result))
-    return "\n\n".join(sections) + "\n"
+    yield "\n\n".join(["# reviewlab report", headline, *_gate(result), _summary(result), *_baseline(result)])
+    for section in _ai(result):
+        yield "\n\n" + section
+    for block in _findings(result):
+        yield "\n\n" + block
+    for section in _architecture(result):
+        yield "\n\n" + section
+    lines = _diagnostics(result)
+    yield "\n\n" + next(lines)
+    for line in lines:
+        yield "\n" + line
+    yield "\n"
 
 
 def _gate(result: ReviewResult) -> list[str]:
@@ -185,24 +202,31 @@ MAX_PACKAGE_ROWS = 20
 
 
 def _architecture(result: ReviewResult) -> list[str]:
-    """The module graph: its size, the cycles, the packages' metrics and a Mermaid diagram."""
-    if result.architecture is None:
+    """The module graph: its size, the cycles, the packages' metrics and a Mermaid diagram (of a large review's
+    spooled graph without holding it: its lists are read as they are needed)."""
+    architecture = result.architecture
+    if architecture is None:
         return []
-    from reviewlab.engine.architecture import ArchitectureReport
+    from reviewlab.engine.architecture import ArchitectureReport, Cycle, PackageMetrics
 
-    report = ArchitectureReport.from_dict(result.architecture)
+    cycles = [Cycle.from_dict(cycle) for cycle in architecture["cycles"]]
+    modules, package_count = len(architecture["modules"]), len(architecture["packages"])
     lines = [
         "## Architecture",
         "",
-        f"{_plural(len(report.modules), 'module')}, {_plural(len(report.edges), 'import edge')} between them, "
-        f"{_plural(len(report.packages), 'package')}, {_plural(len(report.cycles), 'import cycle')}.",
+        f"{_plural(modules, 'module')}, {_plural(len(architecture['edges']), 'import edge')} between them, "
+        f"{_plural(package_count, 'package')}, {_plural(len(cycles), 'import cycle')}.",
     ]
-    if report.cycles:
+    if cycles:
         lines += ["", "**Import cycles:**", ""]
-        lines += [f"- {' → '.join(code_span(module) for module in cycle.path)}" for cycle in report.cycles]
-    packages = sorted(report.packages, key=lambda p: (-p.distance, p.name))[:MAX_PACKAGE_ROWS]
+        lines += [f"- {' → '.join(code_span(module) for module in cycle.path)}" for cycle in cycles]
+    packages = heapq.nsmallest(
+        MAX_PACKAGE_ROWS,
+        (PackageMetrics.from_dict(package) for package in architecture["packages"]),
+        key=lambda p: (-p.distance, p.name),
+    )
     if packages:
-        shown = "" if len(report.packages) <= MAX_PACKAGE_ROWS else f" (the {MAX_PACKAGE_ROWS} farthest from it)"
+        shown = "" if package_count <= MAX_PACKAGE_ROWS else f" (the {MAX_PACKAGE_ROWS} farthest from it)"
         lines += [
             "",
             f"Packages by distance from the main sequence{shown}:",
@@ -215,8 +239,12 @@ def _architecture(result: ReviewResult) -> list[str]:
             f"| {p.instability:.2f} | {p.abstractness:.2f} | {p.distance:.2f} |"
             for p in packages
         ]
-    if report.modules:
-        lines += ["", code_block(report.to_mermaid(), "mermaid")]
+    if modules:
+        to_mermaid = getattr(architecture, "to_mermaid", None)  # a spooled graph draws itself from the spool
+        diagram = (
+            to_mermaid() if callable(to_mermaid) else ArchitectureReport.from_dict(dict(architecture)).to_mermaid()
+        )
+        lines += ["", code_block(diagram, "mermaid")]
     return ["\n".join(lines)]
 
 

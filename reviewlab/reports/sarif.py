@@ -5,12 +5,16 @@ so the log stays small and ``ruleIndex`` points into it. A finding whose rule is
 registry gets a minimal descriptor built from the finding. Every result's ``properties`` holds
 ``category``, ``severity``, ``confidence`` and ``cwe`` (``"CWE-<n>"`` or null). A finding of a
 dataflow rule carries its path from source to sink as one ``codeFlows`` entry with one thread flow.
+
+:func:`chunks` gives the same text in pieces, each result and notification encoded when its turn comes; the rule
+descriptors (one per rule with a finding) are gathered by a first pass over the findings.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -211,16 +215,21 @@ def _utc(stamp: str) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _invocation(result: ReviewResult) -> dict[str, Any]:
+def _invocation(result: ReviewResult, listed: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
     invocation: dict[str, Any] = {
         "executionSuccessful": True,
-        "toolExecutionNotifications": [notification(d) for d in sorted_diagnostics(result)],
+        "toolExecutionNotifications": listed(_notifications(result)),
     }
     for key, stamp in (("startTimeUtc", result.started_at), ("endTimeUtc", result.finished_at)):
         utc = _utc(stamp)
         if utc is not None:
             invocation[key] = utc
     return invocation
+
+
+def _notifications(result: ReviewResult) -> Iterator[dict[str, Any]]:
+    for diagnostic in sorted_diagnostics(result):
+        yield notification(diagnostic)
 
 
 def _root_uri(root: str) -> str | None:
@@ -233,14 +242,13 @@ def _root_uri(root: str) -> str | None:
 
 def sarif_log(result: ReviewResult) -> dict[str, Any]:
     """The review as a SARIF log object."""
+    return _log(result, list)
+
+
+def _log(result: ReviewResult, listed: Callable[[Iterable[Any]], Any]) -> dict[str, Any]:
+    """The log, its long lists (results, notifications) made by ``listed`` from generators of their elements."""
     findings = sorted_findings(result)
-    descriptors: dict[str, dict[str, Any]] = {}
-    for finding in findings:
-        if finding.rule_id not in descriptors:
-            rule = get_rule(finding.rule_id)
-            descriptors[finding.rule_id] = (
-                rule_descriptor(rule) if rule is not None else _unregistered_descriptor(finding)
-            )
+    descriptors = _descriptors(findings)
     rule_ids = sorted(descriptors)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     run: dict[str, Any] = {
@@ -252,17 +260,90 @@ def sarif_log(result: ReviewResult) -> dict[str, Any]:
                 "rules": [descriptors[rule_id] for rule_id in rule_ids],
             }
         },
-        "invocations": [_invocation(result)],
+        "invocations": [_invocation(result, listed)],
     }
     root_uri = _root_uri(result.root)
     if root_uri is not None:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": root_uri}}
-    run["results"] = [sarif_result(f, index[f.rule_id]) for f in findings]
+    run["results"] = listed(_results(findings, index))
     run["columnKind"] = "unicodeCodePoints"
     run["properties"] = {"rulePackVersion": result.rule_pack_version}
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
+def _descriptors(findings: Iterable[Finding]) -> dict[str, dict[str, Any]]:
+    """A descriptor per rule with a finding (one pass over the findings; as many descriptors as rules)."""
+    descriptors: dict[str, dict[str, Any]] = {}
+    for finding in findings:
+        if finding.rule_id not in descriptors:
+            rule = get_rule(finding.rule_id)
+            descriptors[finding.rule_id] = (
+                rule_descriptor(rule) if rule is not None else _unregistered_descriptor(finding)
+            )
+    return descriptors
+
+
+def _results(findings: Iterable[Finding], index: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for finding in findings:
+        yield sarif_result(finding, index[finding.rule_id])
+
+
 def render(result: ReviewResult) -> str:
     """The review as SARIF 2.1.0 JSON text ending in a newline."""
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(result))
+
+
+def chunks(result: ReviewResult) -> Iterator[str]:
+    """:func:`render`'s text in pieces: each result and notification is encoded only when its turn comes, so a
+    log of 100,000 files written piece by piece never exists whole in memory."""
+    yield from _indented(_log(result, _Listed), 0)
+    yield "\n"
+
+
+class _Listed:
+    """A list of the log produced one element at a time (the results of a large review are not all held)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.items)
+
+
+_INDENT = "  "
+
+
+def _indented(value: Any, level: int) -> Iterator[str]:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` nested ``level`` deep, in pieces: the containers that
+    hold a :class:`_Listed` are written around it, and each of its elements is dumped when its turn comes."""
+    if isinstance(value, dict) and _holds_listed(value):
+        members = ((f"{json.dumps(key, ensure_ascii=False)}: ", item) for key, item in value.items())
+        yield from _container(members, "{", "}", level)
+    elif isinstance(value, list | _Listed) and _holds_listed(value):
+        yield from _container((("", item) for item in value), "[", "]", level)
+    else:
+        yield _dumped(value, level)
+
+
+def _container(members: Iterable[tuple[str, Any]], opening: str, closing: str, level: int) -> Iterator[str]:
+    separator = opening
+    for prefix, item in members:
+        yield f"{separator}\n{_INDENT * (level + 1)}{prefix}"
+        yield from _indented(item, level + 1)
+        separator = ","
+    yield opening + closing if separator == opening else f"\n{_INDENT * level}{closing}"
+
+
+def _dumped(value: Any, level: int) -> str:
+    """``value`` as an indented json.dumps writes it nested ``level`` deep (JSON strings hold no raw newline)."""
+    return json.dumps(value, indent=len(_INDENT), ensure_ascii=False).replace("\n", "\n" + _INDENT * level)
+
+
+def _holds_listed(value: Any) -> bool:
+    if isinstance(value, _Listed):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_listed(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_listed(item) for item in value)
+    return False

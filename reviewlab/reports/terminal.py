@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
@@ -58,10 +59,16 @@ def summary_line(result: ReviewResult) -> str:
 
 def render(result: ReviewResult) -> str:
     """Plain text for pipes and logs: one line per finding, then per diagnostic, then a summary."""
-    lines = [finding_line(f) for f in sorted_findings(result)]
-    lines.extend(diagnostic_line(d) for d in sorted_diagnostics(result))
-    lines.append(summary_line(result))
-    return "\n".join(lines) + "\n"
+    return "".join(chunks(result))
+
+
+def chunks(result: ReviewResult) -> Iterator[str]:
+    """:func:`render`'s text a line at a time, each made when its turn comes (never the whole report)."""
+    for finding in sorted_findings(result):
+        yield finding_line(finding) + "\n"
+    for diagnostic in sorted_diagnostics(result):
+        yield diagnostic_line(diagnostic) + "\n"
+    yield summary_line(result) + "\n"
 
 
 def _counts_table(title: str, column: str, counts: dict[str, int], styles: dict[str, str]) -> Table:

@@ -103,7 +103,7 @@ def test_the_report_in_pieces_is_the_report(review: ReviewResult) -> None:
     assert "".join(pieces) == json_report.render(review)
     assert "".join(render_chunks(review, "json")) == render(review, "json")
     assert len(pieces) > len(review.findings) + len(review.files)  # one piece per element, not one document
-    assert "".join(render_chunks(review, "sarif")) == render(review, "sarif")  # other formats: one piece
+    assert "".join(render_chunks(review, "sarif")) == render(review, "sarif")
     empty = ReviewResult(root="/r", rule_pack_version="1", started_at="s")
     assert "".join(json_report.chunks(empty)) == json_report.render(empty)
     assert json.loads(json_report.render(empty))["findings"] == []
