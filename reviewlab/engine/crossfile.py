@@ -43,7 +43,7 @@ class ProjectOutcome:
     report (``ArchitectureReport``)."""
 
     findings: Iterable[Finding] = ()
-    architecture: dict[str, Any] | None = None
+    architecture: Mapping[str, Any] | None = None
 
 
 class _Listed(Mapping[str, Any]):
@@ -90,7 +90,13 @@ def project_review(facts: FactsInMemory | Spool, root: Path, config: ReviewConfi
     """Run the project-wide analyses whose facts were gathered (in memory, or spooled by a large review)."""
     outcome = ProjectOutcome()
     found: list[Iterable[Finding]] = []
-    if _any(facts, ARCHITECTURE_FACTS):
+    if isinstance(facts, Spool) and _any(facts, ARCHITECTURE_FACTS):
+        from reviewlab.engine.architecture.spooled import build_spooled
+
+        spooled = build_spooled(facts, root, config.architecture)
+        outcome.architecture = spooled
+        found.append(spooled.findings)
+    elif _any(facts, ARCHITECTURE_FACTS):
         from reviewlab.engine.architecture import build_graph
 
         report = build_graph(_Listed(facts, ARCHITECTURE_FACTS), root, config.architecture)

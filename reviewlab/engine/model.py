@@ -7,7 +7,7 @@ cross process boundaries, be cached, stored and rendered without the engine.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, MutableSequence
+from collections.abc import Iterable, Mapping, MutableSequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -313,8 +313,9 @@ class ReviewResult:
     baseline: dict[str, Any] | None = None
     # When the project configures a quality gate: {"passed": bool, "conditions": [...]}.
     gate: dict[str, Any] | None = None
-    # When the architecture review ran: the module graph, package metrics and cycles (``ArchitectureReport``).
-    architecture: dict[str, Any] | None = None
+    # When the architecture review ran: the module graph, package metrics and cycles (``ArchitectureReport``'s
+    # dictionary; a spooled review's is a ``SpooledArchitecture``, a mapping equal to it, read from the spool).
+    architecture: Mapping[str, Any] | None = None
     # When an AI review was asked for: its status, why it was unavailable, what was not sent, usage and cost
     # per provider (``reviewlab.ai.run.summary``); its findings are among ``findings``, with ``Finding.ai`` set.
     ai: dict[str, Any] | None = None
@@ -341,6 +342,14 @@ class ReviewResult:
     def cache_hits(self) -> int:
         total = _from_spool(self.files, "total", "cached")
         return total if total is not None else sum(1 for f in self.files if f.cached)
+
+    def architecture_dict(self) -> dict[str, Any] | None:
+        """``architecture`` as a plain dictionary (a spooled one read whole, to store it)."""
+        architecture = self.architecture
+        if architecture is None or isinstance(architecture, dict):
+            return architecture
+        to_dict = getattr(architecture, "to_dict", None)
+        return to_dict() if callable(to_dict) else dict(architecture)
 
     def counts_by_severity(self) -> dict[str, int]:
         return _counts(Severity, self.findings, "severity")

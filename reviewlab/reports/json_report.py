@@ -137,6 +137,9 @@ def _by_line(entries: Iterable[tuple[str, Any]]) -> Iterator[str]:
                 for item in elements:
                     yield f",\n    {json.dumps(item, ensure_ascii=False)}"
                 yield "\n  ]"
+        elif hasattr(value, "json_chunks"):  # a spooled review's architecture report, one module at a time
+            yield f"{opening}  {name}: "
+            yield from value.json_chunks()
         else:
             yield f"{opening}  {name}: {json.dumps(value, ensure_ascii=False)}"
         opening = ",\n"

@@ -185,7 +185,7 @@ def record_review(row: AnalysisSession, result: ReviewResult) -> None:
     row.counts_by_category = result.counts_by_category()
     row.worst_severity = None if worst is None else worst.value
     row.diagnostics = [d.to_dict() for d in result.diagnostics]
-    row.architecture = result.architecture
+    row.architecture = result.architecture_dict()
     row.gate = result.gate
     row.results = [_result_row(f) for f in result.findings]
     row.file_metrics = [_metrics_row(f.path, f.metrics) for f in result.files if f.metrics is not None]

@@ -7,6 +7,7 @@ import os
 import tempfile
 import tracemalloc
 from collections.abc import Iterator
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ layers = [{name = "domain", paths = ["app/domain/"], must_not_import = ["api"]},
 
 @pytest.fixture(autouse=True)
 def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Spools go under the test's own temporary directory, so what they leave behind can be seen."""
+    """Spools go under the test's own temporary directory, so what they leave behind can be seen. The pools'
+    fork server is started first: its socket, made in the temporary directory, must not get a path too long."""
+    forkserver.ensure_running()
     spools = tmp_path / "spools"
     spools.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spools))
@@ -222,7 +225,6 @@ def _module(number: int) -> str:
 def _peak_growth_per_file(tmp_path: Path, small: int, large: int) -> float:
     """Bytes per file by which the parent's traced peak during a spooled review grows from ``small`` files to
     ``large`` (the analysis runs in worker processes: the parent holds only what the review gathers)."""
-    config = load_config(tmp_path / "none.toml") if (tmp_path / "none.toml").exists() else None
     peaks = []
     for count in (4, small, large):  # the first only imports what a review imports
         root = tmp_path / f"tree{count}"
@@ -230,7 +232,7 @@ def _peak_growth_per_file(tmp_path: Path, small: int, large: int) -> float:
             (root / f"pkg{number // 100}").mkdir(parents=True, exist_ok=True)
             (root / f"pkg{number // 100}" / f"mod{number % 100}.py").write_text(_module(number))
         tracemalloc.start()
-        with review(root, config, jobs=2, spool_from=SPOOLED) as result:
+        with review(root, jobs=2, spool_from=SPOOLED) as result:
             assert len(result.files) == count
             assert len(result.findings) >= count
             peaks.append(tracemalloc.get_traced_memory()[1])
@@ -240,8 +242,8 @@ def _peak_growth_per_file(tmp_path: Path, small: int, large: int) -> float:
 
 @pytest.mark.slow
 def test_the_peak_memory_of_a_spooled_review_does_not_grow_with_the_files(tmp_path: Path) -> None:
-    (tmp_path / "none.toml").write_text('[reviewlab]\nignore = ["GEN-A"]\n')  # the module graph is held: see below
     growth = _peak_growth_per_file(tmp_path, 100, 400)
     # In memory, a file of this test costs over 10 KB at the peak. Spooled, about 1 KB remains, most of it the one
-    # clone group all the files are copies in (its locations, the pairs that made it), and the discovered paths.
+    # clone group all the files are copies in (its locations, the pairs that made it), and the discovered paths;
+    # the module graph is built in the spool (``architecture.spooled``).
     assert growth < 3000, f"{growth:.0f} bytes per file"

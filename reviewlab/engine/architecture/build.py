@@ -9,8 +9,9 @@ the layering rules of the configuration.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,7 @@ def _cycles(modules: list[ModuleNode], edges: list[Edge]) -> list[tuple[Cycle, F
     return found
 
 
-def _god_modules(modules: list[ModuleNode], config: ArchitectureConfig) -> list[Finding]:
+def _god_modules(modules: Iterable[ModuleNode], config: ArchitectureConfig) -> list[Finding]:
     findings: list[Finding] = []
     for module in modules:
         excesses: list[str] = []
@@ -153,16 +154,16 @@ def _god_modules(modules: list[ModuleNode], config: ArchitectureConfig) -> list[
     return findings
 
 
-def _layering(edges: list[Edge], config: ArchitectureConfig) -> list[Finding]:
+def _layering(
+    edges: Iterable[Edge], config: ArchitectureConfig, layer_of: Callable[[str], LayerConfig | None] | None = None
+) -> list[Finding]:
+    """The layering findings of ``edges`` (read once); ``layer_of`` is ``config.layer_of``, remembered."""
     if not config.layers:
         return []
-    layer_of: dict[str, LayerConfig | None] = {}
+    layer_of = layer_of or cache(config.layer_of)
     forbidden: dict[tuple[str, ImportSite], set[str]] = defaultdict(set)
     for edge in edges:
-        for module in (edge.source, edge.target):
-            if module not in layer_of:
-                layer_of[module] = config.layer_of(module)
-        source, target = layer_of[edge.source], layer_of[edge.target]
+        source, target = layer_of(edge.source), layer_of(edge.target)
         if source is None or target is None or target.name not in source.must_not_import:
             continue
         for site in edge.sites:

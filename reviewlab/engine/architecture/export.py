@@ -10,6 +10,7 @@ characters that would end or change them. Edges inside an import cycle are drawn
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from reviewlab.engine.architecture.graph import strongly_connected
@@ -41,20 +42,25 @@ def _module_view(report: ArchitectureReport) -> tuple[list[str], dict[tuple[str,
     return [m.id for m in report.modules], edges, cyclic
 
 
-def _package_view(
-    report: ArchitectureReport, max_nodes: int
-) -> tuple[list[str], dict[tuple[str, str], bool], set[tuple[str, str]], int]:
+def _package_edges(report: ArchitectureReport) -> dict[tuple[str, str], bool]:
+    """Imports between packages: (importing package, imported package) -> whether every import is type-only."""
     package_of = {m.id: m.package for m in report.modules}
     edges: dict[tuple[str, str], bool] = {}
     for edge in report.edges:
         pair = (package_of[edge.source], package_of[edge.target])
         if pair[0] != pair[1]:
             edges[pair] = edges.get(pair, True) and edge.type_only
+    return edges
+
+
+def _package_view(
+    edges: dict[tuple[str, str], bool], names: Iterable[str], max_nodes: int
+) -> tuple[list[str], dict[tuple[str, str], bool], set[tuple[str, str]], int]:
     degree: dict[str, int] = defaultdict(int)
     for source, target in edges:
         degree[source] += 1
         degree[target] += 1
-    packages = sorted({p.name for p in report.packages}, key=lambda name: (-degree[name], name))
+    packages = sorted(set(names), key=lambda name: (-degree[name], name))
     kept = set(packages[:max_nodes])
     edges = {pair: t for pair, t in edges.items() if pair[0] in kept and pair[1] in kept}
     successors: dict[str, list[str]] = defaultdict(list)
@@ -70,15 +76,29 @@ def _package_view(
 
 def mermaid(report: ArchitectureReport, max_nodes: int = 60) -> str:
     """The report's graph as Mermaid ``flowchart LR`` source (see the module docstring)."""
-    max_nodes = max(max_nodes, 1)
-    lines = ["flowchart LR"]
-    if len(report.modules) <= max_nodes:
-        nodes, edges, cyclic = _module_view(report)
-    else:
-        nodes, edges, cyclic, omitted = _package_view(report, max_nodes)
-        lines.append(f"    %% {len(report.modules)} modules shown as {len(nodes)} packages")
-        if omitted:
-            lines.append(f"    %% {omitted} less connected package(s) left out")
+    if len(report.modules) <= max(max_nodes, 1):
+        return _flowchart([], *_module_view(report))
+    return mermaid_of_packages(
+        len(report.modules), _package_edges(report), (p.name for p in report.packages), max_nodes
+    )
+
+
+def mermaid_of_packages(
+    modules: int, edges: dict[tuple[str, str], bool], packages: Iterable[str], max_nodes: int = 60
+) -> str:
+    """:func:`mermaid` of a graph of more than ``max_nodes`` modules, from its imports between packages
+    (``_package_edges``) and its packages' names."""
+    nodes, kept, cyclic, omitted = _package_view(edges, packages, max(max_nodes, 1))
+    header = [f"    %% {modules} modules shown as {len(nodes)} packages"]
+    if omitted:
+        header.append(f"    %% {omitted} less connected package(s) left out")
+    return _flowchart(header, nodes, kept, cyclic)
+
+
+def _flowchart(
+    header: list[str], nodes: list[str], edges: dict[tuple[str, str], bool], cyclic: set[tuple[str, str]]
+) -> str:
+    lines = ["flowchart LR", *header]
     ids = {node: f"n{i}" for i, node in enumerate(nodes)}
     lines.extend(f'    {ids[node]}["{escape_label(node)}"]' for node in nodes)
     highlighted: list[str] = []

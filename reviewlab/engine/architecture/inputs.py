@@ -68,28 +68,29 @@ def _import(relpath: str, raw: Any) -> ImportFact | None:
     )
 
 
+def file_facts(key: Any, raw: Any) -> FileFacts | None:
+    """One file's usable facts (``key`` its relpath, ``raw`` its ``module_facts`` output), or None."""
+    if not isinstance(key, str) or not isinstance(raw, Mapping) or raw.get("language") not in LANGUAGES:
+        return None
+    relpath = key.replace("\\", "/").removeprefix("./")
+    if not relpath:
+        return None
+    imports = raw.get("imports")
+    package = raw.get("package")
+    found = (_import(relpath, i) for i in (imports if isinstance(imports, list) else ()))
+    return FileFacts(
+        relpath=relpath,
+        language=raw["language"],
+        package=package if isinstance(package, str) and package else None,
+        imports=tuple(fact for fact in found if fact is not None),
+        types=_int(raw.get("types")),
+        abstract_types=min(_int(raw.get("abstract_types")), _int(raw.get("types"))),
+        lines=_int(raw.get("lines")),
+    )
+
+
 def read_facts(facts: Mapping[str, Any]) -> list[FileFacts]:
     """The usable entries of ``facts`` (relpath -> ``module_facts`` output), sorted by path."""
-    files: list[FileFacts] = []
-    for key, raw in facts.items():
-        if not isinstance(key, str) or not isinstance(raw, Mapping) or raw.get("language") not in LANGUAGES:
-            continue
-        relpath = key.replace("\\", "/").removeprefix("./")
-        if not relpath:
-            continue
-        imports = raw.get("imports")
-        package = raw.get("package")
-        found = (_import(relpath, i) for i in (imports if isinstance(imports, list) else ()))
-        files.append(
-            FileFacts(
-                relpath=relpath,
-                language=raw["language"],
-                package=package if isinstance(package, str) and package else None,
-                imports=tuple(fact for fact in found if fact is not None),
-                types=_int(raw.get("types")),
-                abstract_types=min(_int(raw.get("abstract_types")), _int(raw.get("types"))),
-                lines=_int(raw.get("lines")),
-            )
-        )
+    files = [file for key, raw in facts.items() if (file := file_facts(key, raw)) is not None]
     files.sort(key=lambda f: f.relpath)
     return [f for i, f in enumerate(files) if i == 0 or files[i - 1].relpath != f.relpath]

@@ -35,24 +35,31 @@ def package_metrics(modules: Iterable[ModuleNode], edges: Iterable[tuple[str, st
             continue
         afferent[inside].add(source)
         efferent[outside].add(target)
-    result: list[PackageMetrics] = []
-    for name in sorted(members):
-        ca, ce = len(afferent[name]), len(efferent[name])
-        types = sum(m.types for m in members[name])
-        abstract = sum(m.abstract_types for m in members[name])
-        instability = _ratio(ce, ca + ce)
-        abstractness = _ratio(abstract, types)
-        result.append(
-            PackageMetrics(
-                name=name,
-                modules=len(members[name]),
-                types=types,
-                abstract_types=abstract,
-                fan_in=ca,
-                fan_out=ce,
-                instability=instability,
-                abstractness=abstractness,
-                distance=round(abs(abstractness + instability - 1), 4),
-            )
+    return [
+        package_row(
+            name,
+            len(members[name]),
+            sum(m.types for m in members[name]),
+            sum(m.abstract_types for m in members[name]),
+            len(afferent[name]),
+            len(efferent[name]),
         )
-    return result
+        for name in sorted(members)
+    ]
+
+
+def package_row(name: str, modules: int, types: int, abstract: int, ca: int, ce: int) -> PackageMetrics:
+    """One package's metrics from its counts: modules, types, abstract types, Ca and Ce."""
+    instability = _ratio(ce, ca + ce)
+    abstractness = _ratio(abstract, types)
+    return PackageMetrics(
+        name=name,
+        modules=modules,
+        types=types,
+        abstract_types=abstract,
+        fan_in=ca,
+        fan_out=ce,
+        instability=instability,
+        abstractness=abstractness,
+        distance=round(abs(abstractness + instability - 1), 4),
+    )

@@ -61,6 +61,28 @@ class Resolution:
 _NOTHING = Resolution()
 
 
+class Index(Protocol):
+    """Where resolvers keep what names which file: a multimap of strings, in memory (``MemoryIndex``) or, for a
+    large review, in its spool (``architecture.spooled``). Values come back in the order they were added."""
+
+    def add(self, kind: str, key: str, value: str) -> None: ...
+
+    def values(self, kind: str, key: str) -> list[str]: ...
+
+
+class MemoryIndex:
+    """An :class:`Index` held in dictionaries."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, dict[str, list[str]]] = defaultdict(dict)
+
+    def add(self, kind: str, key: str, value: str) -> None:
+        self._kinds[kind].setdefault(key, []).append(value)
+
+    def values(self, kind: str, key: str) -> list[str]:
+        return self._kinds[kind].get(key, [])
+
+
 class Resolver(Protocol):
     def node(self, file: FileFacts) -> str:
         """The id of the graph node the file belongs to."""
@@ -97,50 +119,60 @@ def _package_root_name(root: Path | None) -> str:
 
 
 class PythonResolver:
-    """Dotted module names for the project's Python files, and imports resolved against them."""
+    """Dotted module names for the project's Python files, and imports resolved against them.
 
-    def __init__(self, files: Iterable[FileFacts], root: Path | None) -> None:
-        paths = [f.relpath for f in files]
-        inits = {_directory(p) for p in paths if _python_parts(p)[1] == "__init__"}
+    ``files`` is read twice (the packages first, then every file's names); the names are kept in ``index``."""
+
+    def __init__(self, files: Iterable[FileFacts], root: Path | None, index: Index | None = None) -> None:
+        self._inits = {_directory(f.relpath) for f in files if _python_parts(f.relpath)[1] == "__init__"}
         self._root_name = _package_root_name(root)
-        self._names: dict[str, list[str]] = {}
-        self._packages: dict[str, list[str]] = {}  # the package relative imports count from
-        # dotted name -> (relpath, scope): the directory whose files can import it by that name ("" for all)
-        self._primary: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._alias: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for relpath in paths:
-            self._index(relpath, inits)
+        # dotted name -> relpath and scope (the directory whose files can import it by that name, "" for all):
+        # "primary" names from the package chain, "alias" names through the directories above it
+        self._index = index if index is not None else MemoryIndex()
+        for file in files:
+            self._add(file.relpath)
 
-    def _index(self, relpath: str, inits: set[str]) -> None:
+    def _parts(self, relpath: str) -> tuple[list[str], int, list[str], str]:
+        """The file's dotted name, how many of its directories lie above its package chain, the directories
+        and the stem."""
         dirs, stem = _python_parts(relpath)
         top = len(dirs)
-        while top > 0 and "/".join(dirs[:top]) in inits:
+        while top > 0 and "/".join(dirs[:top]) in self._inits:
             top -= 1
-        lead = [self._root_name] if top == 0 and "" in inits and self._root_name else []
-        parts = lead + dirs[top:] + ([] if stem == "__init__" else [stem])
-        self._names[relpath] = parts
-        self._packages[relpath] = parts if stem == "__init__" else parts[:-1]
+        lead = [self._root_name] if top == 0 and "" in self._inits and self._root_name else []
+        return lead + dirs[top:] + ([] if stem == "__init__" else [stem]), top, dirs, stem
+
+    def _package(self, relpath: str) -> list[str]:
+        """The package relative imports in the file count from."""
+        parts, _, _, stem = self._parts(relpath)
+        return parts if stem == "__init__" else parts[:-1]
+
+    def _add(self, relpath: str) -> None:
+        parts, top, dirs, stem = self._parts(relpath)
         # A lone module outside any package (``scripts/helpers.py``) is found from its own directory, as the
         # script beside it would; it must not capture ``import helpers`` (or ``import json``) elsewhere.
         root = "/".join(dirs[:top])
         lone = len(parts) == 1 and stem != "__init__" and root and dirs[top - 1] != "src"
-        self._primary[".".join(parts)].append((relpath, root if lone else ""))
+        self._index.add("py", ".".join(parts), f"{relpath}\0{root if lone else ''}")
         for start in range(top - 1, -1, -1):
             prefix = dirs[start:top]
             if not all(p.isidentifier() for p in prefix):
                 break
-            self._alias[".".join(prefix + parts)].append((relpath, ""))
+            self._index.add("py-alias", ".".join(prefix + parts), f"{relpath}\0")
 
     def node(self, file: FileFacts) -> str:
         return file.relpath
 
     def name(self, file: FileFacts) -> str:
-        return ".".join(self._names.get(file.relpath, [])) or file.relpath
+        return ".".join(self._parts(file.relpath)[0]) or file.relpath
 
     def _lookup(self, dotted: str, importer: str) -> str | None:
         candidates = [
             relpath
-            for relpath, scope in self._primary.get(dotted) or self._alias.get(dotted) or ()
+            for relpath, _, scope in (
+                entry.partition("\0")
+                for entry in self._index.values("py", dotted) or self._index.values("py-alias", dotted)
+            )
             if not scope or importer.startswith(scope + "/")
         ]
         if len(candidates) <= 1:
@@ -173,7 +205,7 @@ class PythonResolver:
         level = len(spec) - len(spec.lstrip("."))
         module = [p for p in spec[level:].split(".") if p]
         if level:
-            package = self._packages.get(importer, [])
+            package = self._package(importer)
             if level - 1 > len(package):
                 return _NOTHING
             module = package[: len(package) - (level - 1)] + module
@@ -208,8 +240,10 @@ def _package_name(spec: str) -> str:
 class ScriptResolver:
     """Relative specifiers of JavaScript and TypeScript files, resolved like bundlers and ``tsc`` do."""
 
-    def __init__(self, files: Iterable[FileFacts]) -> None:
-        self._files = {f.relpath for f in files}
+    def __init__(self, files: Iterable[FileFacts], index: Index | None = None) -> None:
+        self._index = index if index is not None else MemoryIndex()
+        for file in files:
+            self._index.add("script", file.relpath, "")
 
     def node(self, file: FileFacts) -> str:
         return file.relpath
@@ -236,7 +270,7 @@ class ScriptResolver:
         base = "" if base == "." else base
         for candidate in self._candidates(base):
             candidate = candidate.removeprefix("/")
-            if candidate in self._files:
+            if self._index.values("script", candidate):
                 return Resolution((Target(candidate, True),))
         return _NOTHING
 
@@ -254,12 +288,12 @@ def _java_package(dotted: list[str], wildcard: bool) -> str:
 class JavaResolver:
     """Each Java file as the class ``package.FileName``; imports of classes and packages."""
 
-    def __init__(self, files: Iterable[FileFacts]) -> None:
-        self._classes: dict[str, str] = {}
-        self._packages: dict[str, list[str]] = defaultdict(list)
+    def __init__(self, files: Iterable[FileFacts], index: Index | None = None) -> None:
+        # class name -> its files (the first one counts), package -> its files
+        self._index = index if index is not None else MemoryIndex()
         for file in files:
-            self._classes.setdefault(self.name(file), file.relpath)
-            self._packages[file.package or ""].append(file.relpath)
+            self._index.add("java-class", self.name(file), file.relpath)
+            self._index.add("java-package", file.package or "", file.relpath)
 
     def node(self, file: FileFacts) -> str:
         return file.relpath
@@ -275,13 +309,12 @@ class JavaResolver:
             return _NOTHING
         if fact.kind == "static" and not wildcard:
             parts = parts[:-1]  # the member
-        elif wildcard and fact.kind != "static" and ".".join(parts) in self._packages:
-            members = self._packages[".".join(parts)]
+        elif wildcard and fact.kind != "static" and (members := self._index.values("java-package", ".".join(parts))):
             return Resolution(tuple(Target(m, True) for m in members if m != file.relpath))
         for end in range(len(parts), 0, -1):
-            found = self._classes.get(".".join(parts[:end]))
-            if found is not None:
-                return Resolution((Target(found, end == len(parts)),))
+            found = self._index.values("java-class", ".".join(parts[:end]))
+            if found:
+                return Resolution((Target(found[0], end == len(parts)),))
         return Resolution(external=_java_package(parts, wildcard)) if parts else _NOTHING
 
 
