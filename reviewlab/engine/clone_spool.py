@@ -14,15 +14,19 @@
 Looking every position of every file up in SQLite would be slow: a fixed table of ``_SLOTS`` flags (one per hash
 value modulo its size, 16 MiB; see ``_DiskIndex``) answers "certainly not indexed (yet)" for most positions, and a
 hit's windows are read only when the scan needs them (a hit inside a copy already reported is skipped unread).
-What stays in memory per file is two integers (where its facts are in the spool, where its tokens end); the pairs
-and groups found are held, as many as there are clones.
+What stays in memory per file is two integers (where its facts are in the spool, where its tokens end). The pairs
+found go to a table of the spool and come back in the order the clustering reads them; the groups wait in another
+for their report order (``sort_groups``); and each copy's fingerprint occurrence is counted there
+(:func:`each_spooled_clone_finding`): a group is held only while it is made or reported.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import struct
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -33,14 +37,16 @@ from reviewlab.engine.clones import (
     DEFAULT_MIN_TOKENS,
     SHIFT,
     CloneGroup,
+    Pair,
     TokenFile,
     _Detector,
     check_options,
+    each_clone_finding,
     sampling,
-    sort_groups,
 )
 
 if TYPE_CHECKING:
+    from reviewlab.engine.model import Finding
     from reviewlab.engine.spool import Spool
 
 CLONE_FACTS = "clones"
@@ -48,6 +54,7 @@ _SLOTS = 1 << 24  # one byte per slot (quicker to test than a bit): 16 MiB, what
 _MASK = _SLOTS - 1
 _COLUMNS = ("kinds", "first-lines", "last-lines", "crcs")  # per token: 2 bytes, then 4 bytes each
 _SIZES = (2, 4, 4, 4)  # bytes per token in each column
+_ROWS = 512  # rows written or read at a time
 
 
 class _SpooledFiles:
@@ -197,7 +204,116 @@ class _Family:
 def find_clones_spooled(
     spool: Spool, *, min_tokens: int = DEFAULT_MIN_TOKENS, min_lines: int = DEFAULT_MIN_LINES
 ) -> list[CloneGroup]:
-    """``clones.find_clones`` of the spool's clone facts, with the same groups, in constant memory."""
+    """``clones.find_clones`` of the spool's clone facts: the same groups, in the same order."""
+    _store_groups(spool, min_tokens, min_lines)
+    return list(_ordered_groups(spool))
+
+
+def each_spooled_clone_finding(
+    spool: Spool, *, min_tokens: int = DEFAULT_MIN_TOKENS, min_lines: int = DEFAULT_MIN_LINES
+) -> Iterator[Finding]:
+    """``clones.each_clone_finding(find_clones(...))`` of the spool's clone facts, one finding at a time: the
+    groups wait in the spool for their report order, and each copy's fingerprint occurrence (how many copies of
+    the same digest in the same file came before it) is counted by SQL."""
+    _store_groups(spool, min_tokens, min_lines)
+    return stored_clone_findings(spool)
+
+
+def stored_clone_findings(spool: Spool) -> Iterator[Finding]:
+    """The findings of the groups in the spool's ``clone_groups`` table (``store_groups``), in report order."""
+    db = spool.db
+    db.execute("DROP TABLE IF EXISTS clone_copies")
+    db.execute("CREATE TABLE clone_copies (ord INTEGER, idx INTEGER, path BLOB, digest TEXT)")
+    for order, group in enumerate(_ordered_groups(spool)):
+        db.executemany(
+            "INSERT INTO clone_copies VALUES (?, ?, ?, ?)",
+            ((order, idx, _key(copy.path), group.digest) for idx, copy in enumerate(group.locations[1:])),
+        )
+    occurrences = db.execute(
+        "SELECT row_number() OVER (PARTITION BY path, digest ORDER BY ord, idx) - 1 FROM clone_copies ORDER BY ord, idx"
+    )
+    yield from each_clone_finding(_ordered_groups(spool), (occurrence for (occurrence,) in occurrences))
+
+
+def _key(path: str) -> bytes:
+    return path.encode("utf-8", "surrogatepass")
+
+
+def _group_key(group: CloneGroup) -> bytes:
+    """Bytes that order like ``group.locations`` (``sort_groups``): each copy's path, a NUL (no path has one, and
+    it sorts before every other character), then its lines, big-endian."""
+    return b"".join(
+        _key(copy.path) + b"\0" + struct.pack(">II", copy.start_line, copy.end_line) for copy in group.locations
+    )
+
+
+def _store_groups(spool: Spool, min_tokens: int, min_lines: int) -> None:
+    """Detect the clones of the spool's files into its ``clone_groups`` table (the pairs wait in ``clone_pairs``),
+    once."""
+    db = spool.db
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'clone_groups'").fetchone():
+        return  # detected already
+    db.execute(
+        "CREATE TABLE clone_pairs (family INTEGER, file INTEGER, a INTEGER, later INTEGER, b INTEGER, length INTEGER)"
+    )
+    store_groups(spool, _groups(spool, min_tokens, min_lines))
+
+
+def store_groups(spool: Spool, groups: Iterable[CloneGroup]) -> None:
+    """Keep ``groups`` in the spool's ``clone_groups`` table, to be read in report order."""
+    db = spool.db
+    db.execute("CREATE TABLE clone_groups (seq INTEGER PRIMARY KEY, key BLOB, tokens INTEGER, data BLOB)")
+    for group in groups:
+        db.execute(
+            "INSERT INTO clone_groups (key, tokens, data) VALUES (?, ?, ?)",
+            (_group_key(group), group.tokens, pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)),
+        )
+
+
+def _ordered_groups(spool: Spool) -> Iterator[CloneGroup]:
+    """The stored groups in ``sort_groups`` order (ties as found)."""
+    cursor = spool.db.execute("SELECT data FROM clone_groups ORDER BY key, tokens DESC, seq")
+    while rows := cursor.fetchmany(_ROWS):
+        for (data,) in rows:
+            yield pickle.loads(data)  # noqa: S301 - written by this process to its own spool
+
+
+class _SpooledPairs:
+    """One family's pairs in the spool's ``clone_pairs`` table, written in batches, read back in ``pair_order``."""
+
+    def __init__(self, spool: Spool, family: int) -> None:
+        self._db = spool.db
+        self._family = family
+        self._batch: list[Pair] = []
+
+    def append(self, pair: Pair) -> None:
+        self._batch.append(pair)
+        if len(self._batch) >= _ROWS:
+            self._flush()
+
+    def extend(self, pairs: Iterable[Pair]) -> None:
+        for pair in pairs:
+            self.append(pair)
+
+    def _flush(self) -> None:
+        self._db.executemany(
+            "INSERT INTO clone_pairs VALUES (?, ?, ?, ?, ?, ?)", ((self._family, *pair) for pair in self._batch)
+        )
+        self._batch.clear()
+
+    def ordered(self) -> Iterator[Pair]:
+        self._flush()
+        cursor = self._db.execute(
+            "SELECT file, a, later, b, length FROM clone_pairs WHERE family = ? "
+            "ORDER BY file, a, length DESC, later, b",
+            (self._family,),
+        )
+        while rows := cursor.fetchmany(_ROWS):
+            yield from rows
+
+
+def _groups(spool: Spool, min_tokens: int, min_lines: int) -> Iterator[CloneGroup]:
+    """The clone groups of each language family in turn, as the detector completes them."""
     kind_ids: dict[str, int] = {}
     families: dict[str, _Family] = {}
     index: _DiskIndex | None = None
@@ -219,14 +335,14 @@ def find_clones_spooled(
             index.add(family.number, len(family.rows), file.data)
             family.add(rowid, file)
         if index is None:
-            return []
+            return
         index.finish()
         names = list(kind_ids)
-        groups: list[CloneGroup] = []
         for name in sorted(families):
             family = families[name]
             for column in family.columns:
                 column.flush()
             files = _SpooledFiles(spool, [column.fileno() for column in family.columns], family.rows, family.ends)
-            groups.extend(_Detector(files, _FamilyIndex(index, family.number), names, min_tokens, min_lines).groups())
-        return sort_groups(groups)
+            pairs = _SpooledPairs(spool, family.number)
+            detector = _Detector(files, _FamilyIndex(index, family.number), names, min_tokens, min_lines, pairs)
+            yield from detector.groups()

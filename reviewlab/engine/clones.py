@@ -52,8 +52,8 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, Protocol
@@ -471,24 +471,31 @@ class WindowIndex:
 class _Detector:
     """The scan of one language family's files, in path order, against one index of sampled windows."""
 
-    def __init__(self, files: Files, index: Index, names: list[str], min_tokens: int, min_lines: int) -> None:
+    def __init__(
+        self,
+        files: Files,
+        index: Index,
+        names: list[str],
+        min_tokens: int,
+        min_lines: int,
+        pairs: Pairs | None = None,
+    ) -> None:
         self.files = files
         self.names = names
         self.min_tokens = min_tokens
         self.min_lines = min_lines
         self.window, self.stride = sampling(min_tokens)
         self.index = index
-        self.pairs: list[Pair] = []
+        self.pairs: Pairs = pairs if pairs is not None else HeldPairs()
 
-    def groups(self) -> list[CloneGroup]:
+    def groups(self) -> Iterator[CloneGroup]:
+        """The groups of the family's files, as their clusters of pairs are complete."""
         for number in range(len(self.files)):
             self._scan(number, self.files.kinds(number))
-        groups = []
-        for cluster in _clusters(self.pairs):
+        for cluster in _clusters(self.pairs.ordered()):
             group = self._group(cluster.stop - cluster.start, cluster.copies())
             if group is not None:
-                groups.append(group)
-        return groups
+                yield group
 
     def _scan(self, number: int, data: bytes) -> None:
         """Index the file's sampled windows, then report each match of its tokens (``data``) with earlier ones."""
@@ -618,15 +625,38 @@ class _Cluster:
         return [(self.file, self.start), *((later, b + self.start - a) for _, a, later, b, _ in self.pairs)]
 
 
-def _clusters(pairs: list[Pair]) -> list[_Cluster]:
-    """The pairs grouped by earlier copy: pairs whose earlier copies share 90% of their tokens join one group.
+class Pairs(Protocol):
+    """Where a scan puts the pairs it finds, and gives them back in :func:`pair_order`."""
 
-    Pairs go in order of their earlier copy; each joins one of the last ``BUCKET`` groups of its file if it can.
-    """
-    clusters: list[_Cluster] = []
-    for pair in sorted(pairs, key=lambda pair: (pair[0], pair[1], -pair[4], pair[2], pair[3])):
+    def append(self, pair: Pair) -> None: ...
+
+    def extend(self, pairs: Iterable[Pair]) -> None: ...
+
+    def ordered(self) -> Iterable[Pair]: ...
+
+
+def pair_order(pair: Pair) -> tuple[int, int, int, int, int]:
+    """Pairs by earlier copy (file, first token), the longest first, then by later copy."""
+    return pair[0], pair[1], -pair[4], pair[2], pair[3]
+
+
+class HeldPairs(list[Pair]):
+    """The pairs in memory."""
+
+    def ordered(self) -> list[Pair]:
+        return sorted(self, key=pair_order)
+
+
+def _clusters(pairs: Iterable[Pair]) -> Iterator[_Cluster]:
+    """The pairs (in :func:`pair_order`) grouped by earlier copy: pairs whose earlier copies share 90% of their
+    tokens join one group. Each pair joins one of the last ``BUCKET`` groups of its file if it can, so a group is
+    complete, and given out, once ``BUCKET`` groups came after it or the pairs moved on to another file."""
+    clusters: deque[_Cluster] = deque()
+    for pair in pairs:
         file, a, _, _, length = pair
-        for cluster in reversed(clusters[-BUCKET:]):
+        while clusters and (clusters[0].file != file or len(clusters) > BUCKET):
+            yield clusters.popleft()
+        for cluster in reversed(clusters):
             start, stop = max(cluster.start, a), min(cluster.stop, a + length)
             if cluster.file == file and stop - start >= _SAME_LENGTH * max(cluster.longest, length):
                 cluster.start, cluster.stop, cluster.longest = start, stop, max(cluster.longest, length)
@@ -634,7 +664,7 @@ def _clusters(pairs: list[Pair]) -> list[_Cluster]:
                 break
         else:
             clusters.append(_Cluster(file, a, a + length, length, [pair]))
-    return clusters
+    yield from clusters
 
 
 def _common(x: bytes, i: int, y: bytes, j: int, limit: int) -> int:
@@ -668,12 +698,13 @@ def clone_findings(groups: Sequence[CloneGroup]) -> list[Finding]:
     return list(each_clone_finding(groups))
 
 
-def each_clone_finding(groups: Sequence[CloneGroup]) -> Iterator[Finding]:
+def each_clone_finding(groups: Iterable[CloneGroup], occurrences: Iterator[int] | None = None) -> Iterator[Finding]:
     """One GEN-Q002 finding per copy after the first of each group, at that copy, the other copies related.
 
     Facts keep lines, not columns: a copy's span runs from column 1 of its first line to column 1 of its
     last line. The fingerprint is the rule, the path, the clone's normalised token digest and the count of
-    earlier findings with the same path and digest, so it survives edits elsewhere in the file.
+    earlier findings with the same path and digest, so it survives edits elsewhere in the file (counted here,
+    or given by ``occurrences``: one number per copy after the first, in order).
     """
     seen: Counter[tuple[str, str]] = Counter()
     for group in groups:
@@ -685,8 +716,11 @@ def each_clone_finding(groups: Sequence[CloneGroup]) -> Iterator[Finding]:
                 for other in group.locations
                 if other is not copy
             )
-            occurrence = seen[copy.path, group.digest]
-            seen[copy.path, group.digest] += 1
+            if occurrences is None:
+                occurrence = seen[copy.path, group.digest]
+                seen[copy.path, group.digest] += 1
+            else:
+                occurrence = next(occurrences)
             others = len(group.locations) - 2
             message = (
                 f"Lines {copy.start_line}-{copy.end_line} duplicate {where} ({group.kind} clone, "

@@ -124,9 +124,9 @@ def _clone_findings(facts: FactsInMemory | Spool, config: ReviewConfig) -> Itera
     options = {**RULE.options, **config.rules.get(RULE.id, {})}
     min_tokens, min_lines = int(options["min_tokens"]), int(options["min_lines"])
     if isinstance(facts, Spool):
-        from reviewlab.engine.clone_spool import find_clones_spooled
+        from reviewlab.engine.clone_spool import each_spooled_clone_finding
 
-        return each_clone_finding(find_clones_spooled(facts, min_tokens=min_tokens, min_lines=min_lines))
+        return each_spooled_clone_finding(facts, min_tokens=min_tokens, min_lines=min_lines)
     tokens = dict(facts.facts(CLONE_FACTS))
     if not tokens:
         return ()

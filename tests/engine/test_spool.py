@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 
 from reviewlab.engine.cache import SqliteResultCache
-from reviewlab.engine.clone_spool import find_clones_spooled
-from reviewlab.engine.clones import find_clones
+from reviewlab.engine.clone_spool import (
+    each_spooled_clone_finding,
+    find_clones_spooled,
+    store_groups,
+    stored_clone_findings,
+)
+from reviewlab.engine.clones import CloneGroup, CloneLocation, each_clone_finding, find_clones, sort_groups
 from reviewlab.engine.config import load_config
 from reviewlab.engine.model import FileRecord, ReviewResult
 from reviewlab.engine.pipeline import ProgressEvent, review
@@ -202,6 +207,8 @@ def test_clone_groups_from_the_spool_equal_the_in_memory_detector(count: int, mi
         for path in sorted(facts, reverse=True):  # arrival order is not path order
             spool.add_file(FileRecord(path, "python", 1, ""), [], [], {"clones": facts[path]})
         assert find_clones_spooled(spool, min_tokens=min_tokens, min_lines=min_lines) == expected
+        findings = list(each_spooled_clone_finding(spool, min_tokens=min_tokens, min_lines=min_lines))
+        assert findings == list(each_clone_finding(expected))
     finally:
         spool.close()
     assert len(expected) >= 2
@@ -247,3 +254,28 @@ def test_the_peak_memory_of_a_spooled_review_does_not_grow_with_the_files(tmp_pa
     # clone group all the files are copies in (its locations, the pairs that made it), and the discovered paths;
     # the module graph is built in the spool (``architecture.spooled``).
     assert growth < 3000, f"{growth:.0f} bytes per file"
+
+
+def test_spooled_clone_findings_are_ordered_and_counted_like_the_held_ones() -> None:
+    """Groups stored in any order come back in report order; a copy's fingerprint counts the earlier copies of the
+    same digest in its file, across groups, as in memory."""
+
+    def group(digest: str, tokens: int, *copies: tuple[str, int]) -> CloneGroup:
+        return CloneGroup("type-2", tokens, tuple(CloneLocation(path, line, line + 9) for path, line in copies), digest)
+
+    groups = [
+        group("d1", 80, ("b.py", 40), ("a.py", 1), ("a.py", 90)),
+        group("d1", 80, ("a.py", 1), ("b.py", 1), ("b.py", 200), ("a/x.py", 5)),
+        group("d2", 60, ("a.py", 1), ("b.py", 1)),
+        group("d1", 90, ("a.py", 1), ("b.py", 1), ("b.py", 200), ("a/x.py", 5)),
+        group("d1", 80, ("a", 3), ("a.py", 300)),
+        group("d3", 70, ("c.py", 1), ("c.py", 1000), ("c.py", 20)),
+    ]
+    spool = Spool()
+    try:
+        store_groups(spool, groups)
+        findings = list(stored_clone_findings(spool))
+    finally:
+        spool.close()
+    assert findings == list(each_clone_finding(sort_groups(groups)))
+    assert len({f.fingerprint for f in findings}) == len(findings)
