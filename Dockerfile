@@ -27,8 +27,9 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY reviewlab ./reviewlab
 COPY api ./api
 # The extras of `make install` (Makefile) plus OpenTelemetry (`otel`: tracing when OTEL_EXPORTER_OTLP_ENDPOINT is
-# set) and Dagster's Kubernetes run launcher (`k8s`); never `hf`.
-ARG EXTRAS=postgres,api,dagster,warehouse,mlflow,app,otel,k8s
+# set), Dagster's Kubernetes run launcher (`k8s`) and the Kafka client (`kafka`: the event bus when
+# KAFKA_BOOTSTRAP_SERVERS is set); never `hf`.
+ARG EXTRAS=postgres,api,dagster,warehouse,mlflow,app,otel,k8s,kafka
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --constraint constraints.txt ".[${EXTRAS}]"
 

@@ -28,7 +28,7 @@ $(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app,otel,k8s,e2e,hf,dev]'
+	$(PIP) install --quiet --constraint constraints.txt --editable '.[postgres,api,dagster,warehouse,mlflow,app,otel,k8s,kafka,e2e,hf,dev]'
 	touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)

@@ -80,6 +80,19 @@ class Settings(BaseSettings):
     otel_service_name: str | None = None  # unset: reviewlab-api or reviewlab-worker, by process
     otel_traces_sampler_arg: float = Field(default=1.0, ge=0.0, le=1.0)  # share of new traces kept (parent-based)
     reviewlab_events_interval: float = Field(default=5.0, gt=0)  # seconds between event consumer passes
+    # The domain event bus: auto = Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else Redis Streams when REDIS_URL is
+    # set, else in process. Kafka needs the ``kafka`` extra.
+    reviewlab_event_bus: Literal["auto", "inprocess", "redis", "kafka"] = "auto"
+    kafka_bootstrap_servers: str | None = None  # host:port[,host:port...] of the Kafka brokers; unset: no Kafka
+    reviewlab_kafka_topic: str = Field(default="reviewlab.events", pattern=r"^[A-Za-z0-9._-]{1,249}$")
+
+    @model_validator(mode="after")
+    def _event_bus_is_configured(self) -> Settings:
+        if self.reviewlab_event_bus == "kafka" and not self.kafka_bootstrap_servers:
+            raise ValueError("REVIEWLAB_EVENT_BUS=kafka needs KAFKA_BOOTSTRAP_SERVERS")
+        if self.reviewlab_event_bus == "redis" and not self.redis_url:
+            raise ValueError("REVIEWLAB_EVENT_BUS=redis needs REDIS_URL")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
@@ -116,6 +129,16 @@ class Settings(BaseSettings):
         if self.reviewlab_queue == "auto":
             return "celery" if self.redis_url else "inprocess"
         return self.reviewlab_queue
+
+    @property
+    def event_bus(self) -> Literal["inprocess", "redis", "kafka"]:
+        """Where domain events go: as asked, or by default Kafka when KAFKA_BOOTSTRAP_SERVERS is set, else Redis
+        Streams when REDIS_URL is set, else the in-process bus."""
+        if self.reviewlab_event_bus != "auto":
+            return self.reviewlab_event_bus
+        if self.kafka_bootstrap_servers:
+            return "kafka"
+        return "redis" if self.redis_url else "inprocess"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -1,16 +1,19 @@
 """One bus for domain events: ``RedisStreamsBus`` (XADD to ``reviewlab:events``, consumer groups with
-XREADGROUP/XACK) when ``REDIS_URL`` is set, ``InProcessBus`` otherwise.
+XREADGROUP/XACK) when ``REDIS_URL`` is set, ``KafkaBus`` (``reviewlab.events.kafka``) when Kafka is configured,
+``InProcessBus`` otherwise (``Settings.event_bus`` chooses).
 
-Both give each consumer group every event published after the group's stream position, at least once: a
+All give each consumer group every event published after the group's stream position, at least once: a
 message read but not acknowledged stays pending for the consumer that read it, and that consumer gets it again
-on its next ``read`` (a restarted worker with the same consumer name picks up where it crashed);
-``claim_stale`` hands another consumer's messages idle for long enough to the caller. Each message carries how
-many times its group has handed it out (``deliveries``: Redis's XPENDING delivery count), which
-``GroupConsumer`` uses to give up on a message that keeps failing instead of retrying it forever.
+on its next ``read`` (a restarted worker with the same consumer name picks up where it crashed; on Kafka, from
+its group's committed offsets); ``claim_stale`` hands another consumer's messages idle for long enough to the
+caller. Each message carries how many times its group has handed it out (``deliveries``: Redis's XPENDING
+delivery count; counted in process elsewhere), which ``GroupConsumer`` uses to give up on a message that keeps
+failing instead of retrying it forever.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     import redis
 
     from reviewlab.events.deadletters import DeadLetters
+    from reviewlab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,10 @@ STREAM = "reviewlab:events"
 STREAM_MAXLEN = 100_000
 """Approximate cap of the Redis stream (XADD MAXLEN ~) and of the in-process log."""
 SOCKET_TIMEOUT_SECONDS = 2.0
+
+
+class BusError(ReviewlabError):
+    """The bus cannot be reached, or did not confirm an operation in time (a broker down or hanging)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +107,8 @@ class _Group:
 
 
 class InProcessBus:
-    """The bus of one process (no ``REDIS_URL``): a bounded log, consumer groups with pending messages."""
+    """The bus of one process (neither Redis nor Kafka configured): a bounded log, consumer groups with pending
+    messages."""
 
     def __init__(self, maxlen: int = STREAM_MAXLEN) -> None:
         self._lock = threading.Lock()
@@ -390,30 +399,53 @@ class GroupConsumer:
 
 _buses: dict[str | None, EventBus] = {}
 _buses_lock = threading.Lock()
+KAFKA_SCHEME = "kafka://"
 
 
-def default_bus(redis_url: str | None = None) -> EventBus:
-    """The process's bus for ``redis_url`` (by default the settings' ``REDIS_URL``): Redis Streams when there
-    is one, the in-process bus otherwise."""
-    if redis_url is None:
+def bus_address(settings: Settings) -> str | None:
+    """Where ``settings`` send events (``Settings.event_bus``): ``kafka://<bootstrap servers>/<topic>``, the Redis
+    URL, or None for the bus of this process."""
+    choice = settings.event_bus
+    if choice == "kafka":
+        return f"{KAFKA_SCHEME}{settings.kafka_bootstrap_servers}/{settings.reviewlab_kafka_topic}"
+    return settings.redis_url if choice == "redis" else None
+
+
+def default_bus(address: str | None = None) -> EventBus:
+    """The process's bus at ``address`` (a ``bus_address``; by default the settings'): Kafka for ``kafka://``,
+    Redis Streams for a Redis URL, the in-process bus for none."""
+    if address is None:
         from reviewlab.settings import get_settings
 
-        redis_url = get_settings().redis_url
+        address = bus_address(get_settings())
     with _buses_lock:
-        bus = _buses.get(redis_url)
+        bus = _buses.get(address)
         if bus is None:
-            bus = RedisStreamsBus.from_url(redis_url) if redis_url else InProcessBus()
-            _buses[redis_url] = bus
+            bus = _open(address)
+            _buses[address] = bus
         return bus
 
 
-def set_default_bus(bus: EventBus | None, redis_url: str | None = None) -> None:
-    """Make ``bus`` the process's bus for ``redis_url`` (None forgets it: the next ``default_bus`` builds one)."""
+def _open(address: str | None) -> EventBus:
+    if address is None:
+        return InProcessBus()
+    if address.startswith(KAFKA_SCHEME):
+        from reviewlab.events.kafka import TOPIC, KafkaBus
+
+        servers, _, topic = address.removeprefix(KAFKA_SCHEME).partition("/")
+        bus = KafkaBus(servers, topic=topic or TOPIC)
+        atexit.register(bus.close)  # leaving the groups hands this process's partitions over at once
+        return bus
+    return RedisStreamsBus.from_url(address)
+
+
+def set_default_bus(bus: EventBus | None, address: str | None = None) -> None:
+    """Make ``bus`` the process's bus at ``address`` (None forgets it: the next ``default_bus`` builds one)."""
     with _buses_lock:
         if bus is None:
-            _buses.pop(redis_url, None)
+            _buses.pop(address, None)
         else:
-            _buses[redis_url] = bus
+            _buses[address] = bus
 
 
 def publish_safely(event: DomainEvent, bus: EventBus | None = None) -> str | None:

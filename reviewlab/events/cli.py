@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any
 
 from reviewlab.errors import ReviewlabError
-from reviewlab.events.bus import default_bus
+from reviewlab.events.bus import bus_address, default_bus
 from reviewlab.events.consumers import EventConsumers, process_consumer
 from reviewlab.events.deadletters import DeadLetter, dead_letters, replay
 from reviewlab.events.model import EVENT_TYPES
@@ -144,17 +144,18 @@ def _line(d: DeadLetter) -> str:
 
 
 def cmd_events_replay(args: argparse.Namespace, settings: Settings) -> int:
-    """Publish the dead letters' events on the settings' bus. Without ``REDIS_URL`` that bus lives in this
+    """Publish the dead letters' events on the settings' bus. Without Redis or Kafka that bus lives in this
     process only, so one pass of the consumers runs here before exiting (as ``deliver``)."""
     engine = _engine(settings)
-    bus = default_bus(settings.redis_url)
+    address = bus_address(settings)
+    bus = default_bus(address)
     try:
         replayed = replay(engine, bus, None if args.all else [args.id], group=args.group)
         for d in replayed:
             print(f"replayed {d.id}: {d.event_type} event {d.event_id} (given up by {d.group})")
         if not replayed:
             print("nothing to replay")
-        if settings.redis_url or not replayed:
+        if address is not None or not replayed:
             return 0
         report = EventConsumers.from_settings(engine, settings, bus=bus, consumer=default_consumer()).run_pass()
     finally:

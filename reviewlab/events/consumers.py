@@ -35,7 +35,7 @@ from sqlalchemy import Engine, select
 
 from reviewlab.audit import AuditLog
 from reviewlab.audit.log import append_once
-from reviewlab.events.bus import MAX_DELIVERIES, EventBus, GroupConsumer, Message, default_bus
+from reviewlab.events.bus import MAX_DELIVERIES, EventBus, GroupConsumer, Message, bus_address, default_bus
 from reviewlab.events.deadletters import DeadLetters
 from reviewlab.events.model import KEY_CHANGED, MODEL_PROMOTED, MODEL_QUARANTINED, USER_CHANGED
 from reviewlab.events.notifications import EmailNotifications
@@ -225,13 +225,13 @@ class EventConsumers:
         mailer: Mailer | None = None,
         consumer: str | None = None,
     ) -> EventConsumers:
-        """The consumers of the settings' bus (``REDIS_URL``, else this process's), mailing with ``mailer`` (by
+        """The consumers of the settings' bus (Kafka or Redis, else this process's), mailing with ``mailer`` (by
         default the settings' SMTP server, or the log)."""
         from reviewlab.mail import mailer_from_settings
 
         return cls(
             engine,
-            bus if bus is not None else default_bus(settings.redis_url),
+            bus if bus is not None else default_bus(bus_address(settings)),
             box=SecretBox.from_settings(settings),
             mailer=mailer if mailer is not None else mailer_from_settings(settings),
             public_url=settings.reviewlab_public_url,

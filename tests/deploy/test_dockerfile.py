@@ -73,8 +73,9 @@ def test_the_builder_installs_the_extras_with_constraints_but_never_hf() -> None
             builder[keyword] += args + "\n"
     extras = re.search(r"EXTRAS=(\S+)", builder["ARG"])
     assert extras, "the extras are an ARG"
-    # make run's extras, plus tracing and the Dagster Kubernetes run launcher the cluster manifests need
-    assert set(extras[1].split(",")) == {"postgres", "api", "dagster", "warehouse", "mlflow", "app", "otel", "k8s"}
+    # make run's extras, plus tracing, the Dagster Kubernetes run launcher the cluster manifests need and Kafka
+    expected = {"postgres", "api", "dagster", "warehouse", "mlflow", "app", "otel", "k8s", "kafka"}
+    assert set(extras[1].split(",")) == expected
     assert "--constraint constraints.txt" in builder["RUN"]
     assert not re.search(r"\bhf\b|torch", builder["RUN"] + builder["ARG"])
 

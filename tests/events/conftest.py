@@ -1,7 +1,8 @@
 """Events fixtures: every test gets a fresh in-process bus as the process's default (no REDIS_URL); ``receiver``
 is a loopback webhook receiver that checks each request's signature; ``engine`` a migrated store without
 webhooks on SQLite and PostgreSQL, ``sqlite_engine`` on SQLite only; ``redis_bus`` a Redis Streams bus on the
-real test Redis, under a key prefix of the test's own."""
+real test Redis, under a key prefix of the test's own; ``kafka_broker`` a Kafka broker of the test's own on loopback
+(``tests.events.kafka_broker``, one partition: the order of the other buses) and ``kafka_bus`` a Kafka bus on it."""
 
 from __future__ import annotations
 
@@ -17,14 +18,20 @@ import pytest
 from sqlalchemy import Engine, delete
 
 from reviewlab.events.bus import InProcessBus, RedisStreamsBus, set_default_bus
+from reviewlab.events.kafka import REJOIN_AFTER_SECONDS, KafkaBus
 from reviewlab.events.models import WebhookRow
 from reviewlab.events.webhooks import verify
 from reviewlab.jobs.db import table_of
 from reviewlab.store import migrate
 from reviewlab.store.connect import create_engine, translated
 from tests._services import DEFAULT_POSTGRES_URL, fresh_postgres_database, redis_namespace
+from tests.events.kafka_broker import KafkaBroker
 
 SECRET = "s3cret-s3cret-s3cret"
+# Kafka's smallest session timeout (group.min.session.timeout.ms), frequent heartbeats, short fetch waits: a test's
+# rebalances and empty reads take a fraction of a second.
+KAFKA_CONSUMER = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 200, "fetch_max_wait_ms": 50}
+KAFKA_TIMEOUT_S = 5.0
 
 
 @pytest.fixture(autouse=True)
@@ -128,3 +135,26 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 def redis_bus() -> Iterator[RedisStreamsBus]:
     with redis_namespace() as (client, prefix):
         yield RedisStreamsBus(client, stream=f"{prefix}reviewlab:events")
+
+
+@pytest.fixture
+def kafka_broker() -> Iterator[KafkaBroker]:
+    with KafkaBroker(partitions=1) as broker:
+        yield broker
+    assert broker.failures == []
+
+
+def kafka_bus_on(
+    broker: KafkaBroker, *, timeout_s: float = KAFKA_TIMEOUT_S, rejoin_after_s: float = REJOIN_AFTER_SECONDS
+) -> KafkaBus:
+    """A Kafka bus on ``broker`` with the tests' short timeouts."""
+    return KafkaBus(
+        broker.bootstrap_servers, timeout_s=timeout_s, rejoin_after_s=rejoin_after_s, consumer_options=KAFKA_CONSUMER
+    )
+
+
+@pytest.fixture
+def kafka_bus(kafka_broker: KafkaBroker) -> Iterator[KafkaBus]:
+    bus = kafka_bus_on(kafka_broker)
+    yield bus
+    bus.close()

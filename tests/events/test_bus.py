@@ -1,6 +1,8 @@
 """The bus: consumer groups get every event at least once; un-acknowledged messages come back.
 
-The Redis Streams tests use the real test Redis (``tests._services.redis_namespace``: a key prefix of their own).
+The contract tests run on every bus: in process, Redis Streams on the real test Redis (``tests._services.
+redis_namespace``: a key prefix of their own) and Kafka on a loopback broker of the test's own
+(``tests.events.kafka_broker``; ``test_kafka_bus.py`` has what is Kafka's alone).
 """
 
 from __future__ import annotations
@@ -8,10 +10,14 @@ from __future__ import annotations
 import logging
 
 import pytest
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
 
 from reviewlab.events import bus as bus_module
-from reviewlab.events.bus import EventBus, InProcessBus, RedisStreamsBus, default_bus, publish_safely
+from reviewlab.events.bus import EventBus, GroupConsumer, InProcessBus, RedisStreamsBus, default_bus, publish_safely
+from reviewlab.events.deadletters import DeadLetters, dead_letters
 from reviewlab.events.model import DomainEvent, review_started
+from reviewlab.observability.metrics import Instruments
 
 
 def _event(n: int) -> DomainEvent:
@@ -22,11 +28,11 @@ def _subjects(messages: list[bus_module.Message]) -> list[str]:
     return [m.event.subject_id for m in messages if m.event is not None]
 
 
-@pytest.fixture(params=["inprocess", pytest.param("redis", marks=pytest.mark.integration)])
+@pytest.fixture(params=["inprocess", pytest.param("redis", marks=pytest.mark.integration), "kafka"])
 def any_bus(request: pytest.FixtureRequest) -> EventBus:
     if request.param == "inprocess":
         return InProcessBus()
-    bus: RedisStreamsBus = request.getfixturevalue("redis_bus")
+    bus: EventBus = request.getfixturevalue(f"{request.param}_bus")
     return bus
 
 
@@ -143,3 +149,42 @@ def test_messages_count_their_deliveries(any_bus: EventBus) -> None:
     [claimed] = any_bus.claim_stale("audit", "c2", min_idle_ms=0)  # another consumer takes it over: one more
     assert (claimed.id, claimed.deliveries) == (second.id, 4)
     assert any_bus.read("audit", "c2")[0].deliveries == 5
+
+
+class _Poisoned(GroupConsumer):
+    """Handles every event but the one about subject ``poison``."""
+
+    def __init__(self, bus: EventBus, dead_letters: DeadLetters) -> None:
+        super().__init__(
+            bus,
+            group="audit",
+            consumer="c1",
+            max_deliveries=3,
+            dead_letters=dead_letters,
+            instruments=Instruments(CollectorRegistry()),
+        )
+        self.handled: list[str] = []
+
+    def handle(self, message: bus_module.Message) -> None:
+        assert message.event is not None
+        if message.event.subject_id == "poison":
+            raise RuntimeError("cannot handle it")
+        self.handled.append(message.event.subject_id)
+
+
+def test_a_consumer_gives_up_on_a_poison_message_and_keeps_it(any_bus: EventBus, sqlite_engine: Engine) -> None:
+    any_bus.ensure_group("audit")
+    poison = review_started("poison", actor=None, attempt=1, worker="w")
+    any_bus.publish(poison)
+    any_bus.publish(_event(1))
+    consumer = _Poisoned(any_bus, DeadLetters(sqlite_engine))
+
+    assert consumer.drain() == (1, 1)  # s1 handled; the poison read twice (its own pending come first)
+    assert consumer.drain() == (1, 0)  # handed out a third time: given up, kept, acknowledged
+
+    assert consumer.handled == ["s1"]
+    assert consumer.given_up == 1
+    [kept] = dead_letters(sqlite_engine)
+    assert (kept.group, kept.event, kept.deliveries) == ("audit", poison, 3)
+    assert "cannot handle it" in kept.last_error
+    assert any_bus.read("audit", "c1") == []

@@ -27,6 +27,8 @@ from reviewlab.mail import Mail, MailError, MemoryMailer
 from reviewlab.observability.metrics import Instruments
 from reviewlab.store.connect import translated
 from tests._services import redis_namespace
+from tests.events.conftest import kafka_bus_on
+from tests.events.kafka_broker import KafkaBroker
 from tests.events.test_notifications import GATE, PUBLIC_URL, add_user, submit
 from tests.providerstore import secret_box
 
@@ -282,12 +284,17 @@ class Recording(GroupConsumer):
         self.handled.append(message.event.id)
 
 
-@pytest.mark.parametrize("bus_kind", ["inprocess", pytest.param("redis", marks=pytest.mark.integration)])
+@pytest.mark.parametrize("bus_kind", ["inprocess", pytest.param("redis", marks=pytest.mark.integration), "kafka"])
 def test_a_replayed_dead_letter_reaches_only_the_group_that_gave_it_up(
     sqlite_engine: Engine, fresh_bus: InProcessBus, bus_kind: str
 ) -> None:
     with ExitStack() as stack:
-        bus: Any = stack.enter_context(redis_bus()) if bus_kind == "redis" else fresh_bus
+        bus: Any = fresh_bus
+        if bus_kind == "redis":
+            bus = stack.enter_context(redis_bus())
+        elif bus_kind == "kafka":
+            bus = kafka_bus_on(stack.enter_context(KafkaBroker(partitions=1)))
+            stack.callback(bus.close)
         gave_up, others = Recording(bus, "gave-up"), Recording(bus, "others")
         for consumer in (gave_up, others):
             bus.ensure_group(consumer.group)
