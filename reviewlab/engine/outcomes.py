@@ -67,9 +67,9 @@ class InMemory:
 class SpooledOutcomes:
     """Outcomes written to a spool as they arrive: the large reviews (see ``engine.spool``)."""
 
-    def __init__(self, config: ReviewConfig) -> None:
+    def __init__(self, config: ReviewConfig, spool: Spool | None = None) -> None:
         self.config = config
-        self.spool = Spool()
+        self.spool = spool if spool is not None else Spool()
 
     def add(self, record: FileRecord, outcome: Analysed) -> None:
         findings = with_severity_overrides(outcome.findings, self.config)

@@ -11,7 +11,7 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from reviewlab.engine.outcomes import InMemory, Outcomes, SpooledOutcomes, with_
 from reviewlab.engine.packversion import rule_pack_version
 from reviewlab.engine.project import Project, set_project, using_project
 from reviewlab.engine.secrets import RULE_IDS as SECRET_RULE_IDS
+from reviewlab.engine.spool import Spool
 from reviewlab.errors import InputError
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ BINARY_SNIFF_BYTES = 8192
 CHUNK_BYTES = 256 * 1024
 CHUNK_FILES = 64
 SPOOL_FROM = 2000  # files from which a review keeps its outcomes on disk
+_DISCOVERED_BATCH = 512  # files found written to the spool at a time
 
 # (relpath, language, source) in; (relpath, what the analysis keeps of the file) out.
 WorkItem = tuple[str, str, bytes]
@@ -214,13 +216,18 @@ def review(
     result = ReviewResult(root=str(root.resolve()), rule_pack_version=rule_pack_version(), started_at=_now())
     text_files = any(config.rule_enabled(rule_id) for rule_id in SECRET_RULE_IDS)
     met: list[Diagnostic] = []  # diagnostics of discovering and reading files, in the order met
-    # What is kept of each file until it is read (a SourceFile's Path would be most of a spooled review's memory).
-    files = [(f.relpath, f.language, f.size) for f in discover(root, config, met, text_files=text_files)]
+    files = _Discovered(spool_from)
+    try:
+        for found in discover(root, config, met, text_files=text_files):
+            files.append((found.relpath, found.language, found.size))
+    except BaseException:
+        files.discard()
+        raise
     if progress is not None:
         progress(ProgressEvent("discover", len(files), len(files)))
-    if not files:
+    if not len(files):
         met.append(Diagnostic(DiagnosticKind.NO_FILES, ".", "no files of a supported language found"))
-    outcomes: Outcomes = SpooledOutcomes(config) if len(files) >= spool_from else InMemory(config)
+    outcomes: Outcomes = files.outcomes(config)
     try:
         _analyse(root, config, files, cache, outcomes, met, result.rule_pack_version, jobs, progress)
         if progress is not None:
@@ -236,10 +243,52 @@ def review(
     return result
 
 
+class _Discovered:
+    """What is kept of each file found until it is read (path, language, size; a SourceFile's Path would be most of
+    a spooled review's memory): a list, moved to the review's spool once there are ``spool_from`` files, from
+    where they are read back in the order found."""
+
+    def __init__(self, spool_from: int) -> None:
+        self.spool_from = spool_from
+        self.held: list[tuple[str, str, int]] = []
+        self.spool: Spool | None = None
+        self.count = 0
+
+    def append(self, file: tuple[str, str, int]) -> None:
+        self.count += 1
+        self.held.append(file)
+        if self.count >= self.spool_from and len(self.held) >= _DISCOVERED_BATCH:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.spool is None:
+            self.spool = Spool()
+        self.spool.add_discovered(self.held)
+        self.held = []
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[tuple[str, str, int]]:
+        return iter(self.held) if self.spool is None else self.spool.discovered()
+
+    def outcomes(self, config: ReviewConfig) -> Outcomes:
+        """Where the review's outcomes go: its spool once it has one (``spool_from`` files or more)."""
+        if self.count >= self.spool_from:
+            if self.held:
+                self._spill()
+            return SpooledOutcomes(config, self.spool)
+        return InMemory(config)
+
+    def discard(self) -> None:
+        if self.spool is not None:
+            self.spool.close()
+
+
 def _analyse(
     root: Path,
     config: ReviewConfig,
-    files: list[tuple[str, str, int]],
+    files: _Discovered,
     cache: ResultCache,
     outcomes: Outcomes,
     met: list[Diagnostic],

@@ -36,6 +36,7 @@ CREATE TABLE findings (path BLOB, line INTEGER, col INTEGER, rule TEXT, phase IN
 CREATE TABLE diagnostics (phase INTEGER, file BLOB, seq INTEGER, path BLOB, line INTEGER, kind TEXT,
                           message TEXT, data BLOB);
 CREATE TABLE facts (kind TEXT, path BLOB, data BLOB, PRIMARY KEY (kind, path));
+CREATE TABLE discovered (seq INTEGER PRIMARY KEY, path BLOB, language TEXT, size INTEGER);
 """
 _BY_RESULT = {
     "files": "SELECT data FROM files ORDER BY path",
@@ -113,6 +114,20 @@ class Spool:
             ((_ANALYSED, path, seq, *_diagnostic_row(d)) for seq, d in enumerate(diagnostics)),
         )
         self.db.executemany("INSERT INTO facts VALUES (?, ?, ?)", ((k, path, _dump(v)) for k, v in facts.items()))
+
+    def add_discovered(self, files: Iterable[tuple[str, str, int]]) -> None:
+        """Files found, to be read: (path, language, size), in the order found."""
+        self.db.executemany(
+            "INSERT INTO discovered (path, language, size) VALUES (?, ?, ?)",
+            ((_key(path), language, size) for path, language, size in files),
+        )
+
+    def discovered(self) -> Iterator[tuple[str, str, int]]:
+        """The files found, in the order found."""
+        cursor = self.db.execute("SELECT path, language, size FROM discovered ORDER BY seq")
+        while rows := cursor.fetchmany(_ROWS):
+            for path, language, size in rows:
+                yield path.decode("utf-8", "surrogatepass"), language, size
 
     def add_diagnostics(self, diagnostics: Iterable[Diagnostic]) -> None:
         """Diagnostics not of an analysed file (discovery, reading), after the ones added before."""
